@@ -1,0 +1,265 @@
+//! `triage`: the command line over the payload-triage library.
+//!
+//! `triage validate [--format human|json] [--traffic TYPE] [--timezone IANA_ZONE]
+//! [--environment development|staging|production] [--config FILE] PATH...` per the
+//! output contract of DESIGN.md; `triage codes` lists the diagnostic registry.
+//! Exit status: 0 every payload valid, 1 at least one invalid, 2 usage or I/O error.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use payload_triage::batch::{self, Outcome};
+use payload_triage::config::Config;
+use payload_triage::{Context, Engine, Environment, Error, Report, TrafficType};
+
+#[derive(Parser)]
+#[command(
+    name = "triage",
+    version,
+    about = "Classify, size-check, validate and canonicalize health-data payloads"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate files, directories (recursively) or `-` for standard input.
+    Validate(ValidateArgs),
+    /// List every diagnostic code with its severity and meaning.
+    Codes {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        format: OutputFormat,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OutputFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TrafficArg {
+    RedoxApi,
+    Carequality,
+    Hl7v2Mllp,
+    UploadedFile,
+    EmbeddedFile,
+    Other,
+}
+
+impl From<TrafficArg> for TrafficType {
+    fn from(t: TrafficArg) -> Self {
+        match t {
+            TrafficArg::RedoxApi => TrafficType::RedoxApi,
+            TrafficArg::Carequality => TrafficType::Carequality,
+            TrafficArg::Hl7v2Mllp => TrafficType::Hl7v2Mllp,
+            TrafficArg::UploadedFile => TrafficType::UploadedFile,
+            TrafficArg::EmbeddedFile => TrafficType::EmbeddedFile,
+            TrafficArg::Other => TrafficType::Other,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum EnvironmentArg {
+    Development,
+    Staging,
+    Production,
+}
+
+impl From<EnvironmentArg> for Environment {
+    fn from(e: EnvironmentArg) -> Self {
+        match e {
+            EnvironmentArg::Development => Environment::Development,
+            EnvironmentArg::Staging => Environment::Staging,
+            EnvironmentArg::Production => Environment::Production,
+        }
+    }
+}
+
+#[derive(clap::Args)]
+struct ValidateArgs {
+    /// Output: one line per payload and a summary, or JSON Lines.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    format: OutputFormat,
+    /// The channel the payloads arrived on; it wins over what the content looks like.
+    #[arg(long, value_enum)]
+    traffic: Option<TrafficArg>,
+    /// The sender's IANA zone, used only for local times that carry no offset.
+    #[arg(long, value_name = "IANA_ZONE")]
+    timezone: Option<String>,
+    /// The environment type of this exchange (the destination); payloads that claim
+    /// another are rejected.
+    #[arg(long, value_enum)]
+    environment: Option<EnvironmentArg>,
+    /// TOML configuration: limits, bounds, source profiles.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Files, directories, or `-` for standard input.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Codes { format } => {
+            print_codes(format);
+            ExitCode::SUCCESS
+        }
+        Command::Validate(args) => match validate(args) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("triage: {e}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+fn load_config(path: Option<&PathBuf>) -> Result<Config, Error> {
+    let Some(path) = path else {
+        return Ok(Config::default());
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| Error::ConfigFile {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    toml::from_str(&text).map_err(|e| Error::ConfigFile {
+        path: path.clone(),
+        message: e.to_string(),
+    })
+}
+
+fn validate(args: ValidateArgs) -> Result<ExitCode, Error> {
+    let mut config = load_config(args.config.as_ref())?;
+    // Command-line values override the default profile and destination.
+    if let Some(zone) = &args.timezone {
+        config.source.timezone = Some(zone.clone());
+    }
+    if let Some(environment) = args.environment {
+        config.destination_environment = Some(environment.into());
+    }
+    let engine = Engine::new(config)?;
+    let hint = args.traffic.map(TrafficType::from);
+    let inputs = batch::expand(&args.paths);
+
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let mut totals = Totals::default();
+    let context_for = |input: &batch::Input| -> Result<Context, Error> {
+        let name = input.name();
+        let source = engine.config().profile_for(&name)?;
+        Ok(Context {
+            hint,
+            source,
+            destination_environment: engine.config().destination_environment,
+            source_name: name,
+        })
+    };
+    batch::run(&engine, inputs, context_for, |outcome| match outcome {
+        Outcome::Reports(reports) => {
+            for report in &reports {
+                totals.count(report);
+                let line = match args.format {
+                    OutputFormat::Json => report.to_json_line(),
+                    OutputFormat::Human => human_line(report),
+                };
+                // A closed pipe (`| head`) is not an error worth a panic.
+                let _ = writeln!(out, "{line}");
+            }
+        }
+        Outcome::Failed(e) => {
+            totals.io_errors += 1;
+            let _ = out.flush();
+            eprintln!("triage: {e}");
+        }
+    });
+    if args.format == OutputFormat::Human {
+        let _ = writeln!(
+            out,
+            "{} payloads: {} valid, {} invalid, {} could not be read",
+            totals.valid + totals.invalid,
+            totals.valid,
+            totals.invalid,
+            totals.io_errors
+        );
+    }
+    let _ = out.flush();
+    Ok(if totals.io_errors > 0 {
+        ExitCode::from(2)
+    } else if totals.invalid > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+#[derive(Default)]
+struct Totals {
+    valid: usize,
+    invalid: usize,
+    io_errors: usize,
+}
+
+impl Totals {
+    fn count(&mut self, report: &Report) {
+        if report.valid() {
+            self.valid += 1;
+        } else {
+            self.invalid += 1;
+        }
+    }
+}
+
+fn human_line(report: &Report) -> String {
+    let verdict = if report.valid() { "valid" } else { "INVALID" };
+    let mut line = format!("{}  {}  {}", report.source, report.traffic_type, verdict);
+    if let Some(d) = report.first_problem() {
+        let at = if d.path.is_empty() {
+            String::new()
+        } else {
+            format!(" at {}", d.path)
+        };
+        line.push_str(&format!(
+            "  {} {}{}: {}",
+            d.severity.as_str(),
+            d.code,
+            at,
+            d.message
+        ));
+        let more = report
+            .diagnostics
+            .iter()
+            .filter(|x| x.severity >= payload_triage::Severity::Warning)
+            .count();
+        if more > 1 {
+            line.push_str(&format!(" (+{} more)", more - 1));
+        }
+    }
+    line
+}
+
+fn print_codes(format: OutputFormat) {
+    for code in payload_triage::codes::all() {
+        match format {
+            OutputFormat::Human => println!(
+                "{:<34} {:<8} {}",
+                code.name,
+                code.severity.as_str(),
+                code.meaning
+            ),
+            OutputFormat::Json => println!(
+                "{}",
+                serde_json::json!({"code": code.name, "severity": code.severity.as_str(), "meaning": code.meaning})
+            ),
+        }
+    }
+}

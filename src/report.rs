@@ -1,0 +1,319 @@
+//! The one report type every format fills in.
+//!
+//! A [`Report`] serializes exactly to the JSON contract of DESIGN.md ("Output contract"):
+//! `source`, `traffic_type`, `format`, `size_bytes`, `limit_bytes`, `valid`, `diagnostics`,
+//! `datetimes`, `embedded`, plus the optional `content_looks_like` and `exchange` objects.
+//! `valid` is never stored: it is derived from the diagnostics when serialized, so it
+//! cannot disagree with them.
+//!
+//! Diagnostics carry a registered [`Code`](crate::codes::Code), a path in the format's own
+//! path syntax, and a message that names the place and the rule — never a value from the
+//! payload, which may be PHI.
+
+use serde::ser::{SerializeStruct, Serializer};
+use serde::Serialize;
+
+use crate::codes::Code;
+use crate::datetime::Precision;
+use crate::traffic::{Environment, TrafficType};
+
+/// How bad a diagnostic is. Only `Error` makes a payload invalid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing; nothing is wrong.
+    Info,
+    /// Suspicious or non-conformant in a way receivers usually tolerate.
+    Warning,
+    /// The payload breaks a rule; it is invalid.
+    Error,
+}
+
+impl Severity {
+    /// The lowercase name used in the JSON contract.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// One finding about a payload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    /// Stable SCREAMING_SNAKE_CASE identifier, documented in [`crate::codes`].
+    pub code: &'static str,
+    /// Severity; usually the code's default, but policy may raise or lower it.
+    pub severity: Severity,
+    /// Where: HL7 v2 `SEG[k]-F.C.S`, JSON Pointer, or an XML location path. Empty for
+    /// the payload as a whole.
+    pub path: String,
+    /// What rule was broken, naming the place and never the payload's data.
+    pub message: String,
+}
+
+impl Diagnostic {
+    /// A diagnostic with the code's default severity.
+    pub fn new(code: &Code, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code: code.name,
+            severity: code.severity,
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The same diagnostic with another severity (policy decisions such as DST handling).
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+}
+
+/// The precision of a datetime as the JSON contract names it.
+fn precision_name(precision: Precision) -> &'static str {
+    precision.as_str()
+}
+
+/// One datetime field found in a payload and what it canonicalizes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatetimeEntry {
+    /// Where the value sits, in the format's path syntax.
+    pub path: String,
+    /// The value exactly as sent.
+    pub original: String,
+    /// UTC W3C-DTF at the input's precision, or `None` when it cannot be computed
+    /// without inventing information (no zone) or the value is invalid.
+    pub canonical: Option<String>,
+    /// The precision the input had, when it could be parsed.
+    pub precision: Option<Precision>,
+}
+
+impl Serialize for DatetimeEntry {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("DatetimeEntry", 4)?;
+        s.serialize_field("path", &self.path)?;
+        s.serialize_field("original", &self.original)?;
+        s.serialize_field("canonical", &self.canonical)?;
+        s.serialize_field("precision", &self.precision.map(precision_name))?;
+        s.end()
+    }
+}
+
+/// What a payload is in more detail than its traffic type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// An HL7 v2.x message (ER7 encoding).
+    Hl7v2,
+    /// Redox Data Model JSON (a `Meta` envelope).
+    RedoxDataModel,
+    /// FHIR R4 JSON (a `resourceType`).
+    FhirR4,
+    /// JSON that is neither Redox nor FHIR.
+    Json,
+    /// A SOAP envelope (Carequality / IHE).
+    Soap,
+    /// An MTOM/XOP `multipart/related` package whose root is a SOAP envelope.
+    Mtom,
+    /// An HL7 CDA document (`ClinicalDocument`).
+    Cda,
+    /// XML that is none of the above.
+    Xml,
+    /// PDF document.
+    Pdf,
+    /// PNG image.
+    Png,
+    /// JPEG image.
+    Jpeg,
+    /// TIFF image.
+    Tiff,
+    /// DICOM Part 10 file.
+    Dicom,
+    /// ZIP container.
+    Zip,
+    /// Plain text.
+    Text,
+    /// Nothing recognisable.
+    Unknown,
+}
+
+/// The exchange pattern a message belongs to (DESIGN.md: send, request/respond, write).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExchangePattern {
+    /// An event notification (asynchronous send).
+    Notification,
+    /// A synchronous query.
+    Query,
+    /// The response to a query.
+    QueryResponse,
+    /// A retrieve (fetch of documents by id).
+    Retrieve,
+    /// The response to a retrieve.
+    RetrieveResponse,
+    /// A write back to a connection (asynchronous).
+    Writeback,
+    /// An acknowledgement of a message.
+    Acknowledgement,
+}
+
+/// Message metadata that the exchange routes on. Every field is optional: a format fills
+/// what its messages carry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Exchange {
+    /// Notification, query, response, writeback, ...
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<ExchangePattern>,
+    /// The standard's version (`2.5.1`, `R4`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Message type: HL7 v2 MSH-9.1, Redox DataModel, FHIR resourceType, IHE transaction.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_type: Option<String>,
+    /// Trigger event: HL7 v2 MSH-9.2, Redox EventType, FHIR event code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    /// Abstract message structure (HL7 v2 MSH-9.3 or the event map's answer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub structure: Option<String>,
+    /// IHE transaction (`ITI-55`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transaction: Option<String>,
+    /// Message control id / WS-Addressing MessageID.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    /// The message this one answers (WS-Addressing RelatesTo, MSA-2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relates_to: Option<String>,
+    /// The environment the payload says it belongs to (HL7 MSH-11, Redox Meta.Test).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claimed_environment: Option<Environment>,
+}
+
+impl Exchange {
+    /// True when no field is set.
+    pub fn is_empty(&self) -> bool {
+        *self == Exchange::default()
+    }
+}
+
+/// The verdict on one payload (or one message of a multi-message payload).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// Where the payload came from: a path, `path#k` for the k-th message of a file,
+    /// `-` for standard input. Empty when the caller did not say.
+    pub source: String,
+    /// The traffic type the payload was held to.
+    pub traffic_type: TrafficType,
+    /// What the content looks like when that differs from the hinted traffic type.
+    pub content_looks_like: Option<TrafficType>,
+    /// What the payload is in detail.
+    pub format: Format,
+    /// Bytes counted against the limit (raw bytes; decoded bytes for embedded files).
+    pub size_bytes: u64,
+    /// The limit the payload was held to.
+    pub limit_bytes: u64,
+    /// For embedded files: the encoded length as carried (base64 characters).
+    pub encoded_bytes: Option<u64>,
+    /// Findings, in the order they were made.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Every datetime field, canonicalized.
+    pub datetimes: Vec<DatetimeEntry>,
+    /// One nested report per embedded file.
+    pub embedded: Vec<Report>,
+    /// Routing metadata.
+    pub exchange: Exchange,
+}
+
+impl Report {
+    /// An empty report for a payload of `size_bytes` held to `limit_bytes`.
+    pub fn new(
+        traffic_type: TrafficType,
+        format: Format,
+        size_bytes: u64,
+        limit_bytes: u64,
+    ) -> Self {
+        Report {
+            source: String::new(),
+            traffic_type,
+            content_looks_like: None,
+            format,
+            size_bytes,
+            limit_bytes,
+            encoded_bytes: None,
+            diagnostics: Vec::new(),
+            datetimes: Vec::new(),
+            embedded: Vec::new(),
+            exchange: Exchange::default(),
+        }
+    }
+
+    /// False exactly when some diagnostic has severity `error` (DESIGN.md). An invalid
+    /// embedded file shows in its carrier as an `EMBEDDED_FILE_INVALID` error.
+    pub fn valid(&self) -> bool {
+        !self
+            .diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
+    }
+
+    /// Adds a diagnostic.
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// Adds a diagnostic with the code's default severity.
+    pub fn add(&mut self, code: &Code, path: impl Into<String>, message: impl Into<String>) {
+        self.push(Diagnostic::new(code, path, message));
+    }
+
+    /// The first diagnostic of the highest severity present, for one-line summaries.
+    pub fn first_problem(&self) -> Option<&Diagnostic> {
+        let worst = self.diagnostics.iter().map(|d| d.severity).max()?;
+        if worst == Severity::Info {
+            return None;
+        }
+        self.diagnostics.iter().find(|d| d.severity == worst)
+    }
+
+    /// Serializes as one JSON line (no trailing newline).
+    pub fn to_json_line(&self) -> String {
+        // Serializing plain data to a String cannot fail; fall back to a minimal object
+        // rather than panic if it ever did.
+        serde_json::to_string(self).unwrap_or_else(|_| String::from("{}"))
+    }
+}
+
+impl Serialize for Report {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Report", 13)?;
+        s.serialize_field("source", &self.source)?;
+        s.serialize_field("traffic_type", &self.traffic_type)?;
+        s.serialize_field("format", &self.format)?;
+        s.serialize_field("size_bytes", &self.size_bytes)?;
+        s.serialize_field("limit_bytes", &self.limit_bytes)?;
+        s.serialize_field("valid", &self.valid())?;
+        s.serialize_field("diagnostics", &self.diagnostics)?;
+        s.serialize_field("datetimes", &self.datetimes)?;
+        s.serialize_field("embedded", &self.embedded)?;
+        if let Some(other) = self.content_looks_like {
+            s.serialize_field("content_looks_like", &other)?;
+        } else {
+            s.skip_field("content_looks_like")?;
+        }
+        if let Some(encoded) = self.encoded_bytes {
+            s.serialize_field("encoded_bytes", &encoded)?;
+        } else {
+            s.skip_field("encoded_bytes")?;
+        }
+        if self.exchange.is_empty() {
+            s.skip_field("exchange")?;
+        } else {
+            s.serialize_field("exchange", &self.exchange)?;
+        }
+        s.end()
+    }
+}
