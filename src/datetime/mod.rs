@@ -128,8 +128,19 @@ pub struct ZoneRules {
     pub dst: DstPolicy,
 }
 
+/// The UTC offset a value carries, in seconds east of UTC, if it carries one and parses
+/// (HL7 v2 uses MSH-7's offset for other fields where the source profile opts in).
+pub fn offset_of(value: &str, syntax: Syntax) -> Option<i32> {
+    let _ = (value, syntax);
+    None
+}
+
 /// Canonicalizes one value and records it in `report`: a [`DatetimeEntry`] at `path`,
 /// plus any diagnostics (which name `path` and the rule, never the value).
+///
+/// HL7 v2 TS with the legacy degree-of-precision component (TS.2, v2.5 section 2.A.81)
+/// is passed as `TS.1^TS.2` with [`Syntax::Hl7v2DateTime`]; `""` is HL7's explicit null.
+/// The canonical value is `report.datetimes.last()` after the call.
 pub fn record(report: &mut Report, path: &str, value: &str, syntax: Syntax, rules: &ZoneRules) {
     let _ = (syntax, rules);
     report.datetimes.push(DatetimeEntry {
