@@ -1,46 +1,353 @@
-//! Redox API JSON: the Redox Data Model and FHIR R4.
+//! Redox API JSON: the Redox Data Model API and the Redox FHIR API (FHIR R4).
 //!
-//! BASELINE — the Redox API issue (#5) replaces this with schema validation and datetime
-//! canonicalization. Until then a payload gets a syntax check and a
-//! `VALIDATION_NOT_AVAILABLE` note: no fake passes.
+//! One pipeline for both: the bytes are checked as UTF-8 (RFC 8259 section 8.1), parsed
+//! by our own borrowing parser ([`parse`]) which keeps string spans, numbers as written
+//! and duplicate keys, then dispatched on content: a top-level `Meta` object is a Redox
+//! Data Model message ([`redox`]), a `resourceType` is FHIR R4 ([`fhir`]), anything else
+//! is plain JSON (syntax only). Datetimes are canonicalized through the one datetime
+//! engine at the paths the schemas declare, and each replacement is remembered as a byte
+//! range so that [`canonical_document`] can write the document back with canonical
+//! values and nothing else changed ([`canonical`]).
+//!
+//! NDJSON: when the caller asks for one report per message (`Payload::split`) and the
+//! first JSON value is followed by more values on later lines, every non-empty line is
+//! a message of its own.
 
-use crate::codes::VALIDATION_NOT_AVAILABLE;
-use crate::engine::Payload;
+pub mod canonical;
+pub mod fhir;
+pub(crate) mod parse;
+pub(crate) mod pointer;
+pub mod redox;
+
+use crate::datetime::{self, Syntax, ZoneRules};
+use crate::engine::{Context, Payload};
 use crate::report::{Format, Report};
 
+use parse::{ParseError, Str, Value};
+
+pub use canonical::{canonical_document, CanonicalError};
+
 pub mod codes {
-    //! Diagnostic codes of the JSON module.
+    //! Diagnostic codes of the JSON module (`JSON_` for the syntax layer, `REDOX_` for
+    //! the Redox Data Model, `FHIR_` for FHIR R4).
     crate::codes::define_codes! {
         JSON_SYNTAX_ERROR: Error, "The payload is not well-formed JSON (RFC 8259).";
+        JSON_INVALID_UTF8: Error, "The payload is not valid UTF-8, which RFC 8259 section 8.1 requires of JSON exchanged between systems.";
+        JSON_DEPTH_EXCEEDED: Error, "Arrays and objects nest deeper than the bound; the document was not examined further.";
+        JSON_DUPLICATE_KEY: Error, "An object repeats a member name; receivers disagree on which value wins (RFC 8259 section 4).";
+        JSON_NOT_AN_OBJECT: Error, "The top-level JSON value is not an object; Redox and FHIR messages are objects.";
+        JSON_NUMBER_OUT_OF_RANGE: Warning, "A number cannot be represented as a 64-bit float; it was kept as written but schema checks saw it as null.";
+        REDOX_META_MISSING: Error, "A Redox Data Model message has no Meta object.";
+        REDOX_META_INVALID: Error, "A Meta field is missing or has the wrong type (DataModel, EventType, EventDateTime, Test, Source, Destinations, Logs, FacilityCode).";
+        REDOX_DATA_MODEL_UNKNOWN: Error, "Meta.DataModel names no Redox data model in the catalogue.";
+        REDOX_EVENT_TYPE_UNKNOWN: Error, "Meta.EventType is not an event type of the message's data model.";
+        REDOX_DESTINATIONS_INVALID: Error, "Meta.Destinations breaks the exchange rule: at least one when sending, exactly one on a query.";
+        REDOX_SCHEMA_VIOLATION: Error, "The message body breaks the data model's schema (schemas/redox).";
+        REDOX_SCHEMA_NOT_AVAILABLE: Info, "The data model is in the catalogue but has no body schema yet; only Meta and declared datetimes were checked.";
+        REDOX_DATE_WITH_MIDNIGHT: Warning, "A date-only field carries an invented midnight time, which shifts the date when converted across zones.";
+        FHIR_RESOURCE_TYPE_MISSING: Error, "A FHIR resource has no resourceType (FHIR R4 JSON representation, section 2.6.2).";
+        FHIR_RESOURCE_TYPE_UNKNOWN: Error, "resourceType names no FHIR R4 resource type.";
+        FHIR_UNKNOWN_ELEMENT: Error, "A member is not an element of its FHIR R4 type.";
+        FHIR_TYPE_MISMATCH: Error, "An element's JSON type does not match its FHIR R4 data type.";
+        FHIR_CARDINALITY: Error, "An element breaks its cardinality: required and missing, an array where one value is allowed, a single value where an array is required, or an empty array.";
+        FHIR_CODE_INVALID: Error, "A code is not in the value set its element is bound to with required strength.";
+        FHIR_PRIMITIVE_INVALID: Error, "A primitive value breaks its FHIR R4 data type's format (regex, integer range, empty string).";
+        FHIR_CHOICE_CONFLICT: Error, "A choice element [x] is given with more than one type.";
     }
 }
 
-/// Validates a JSON payload.
-pub(crate) fn validate(payload: &Payload<'_>, out: &mut Vec<Report>) {
-    let format = match payload.sniffed.format {
-        f @ (Format::RedoxDataModel | Format::FhirR4) => f,
-        _ => Format::Json,
-    };
-    let mut report = payload.new_report(format, payload.bytes.len() as u64);
-    let mut text = payload.bytes;
-    if let Some(rest) = text.strip_prefix(b"\xEF\xBB\xBF") {
-        text = rest;
+/// How deep arrays and objects may nest. serde_json stops at 128; FHIR needs far less
+/// (the deepest official example nests about 20 levels).
+pub(crate) const MAX_DEPTH: usize = 128;
+
+/// A string value to replace in the canonical document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Rewrite {
+    /// Byte range of the string token (quotes included) in the document.
+    pub range: std::ops::Range<usize>,
+    /// The canonical value (plain ASCII; written with quotes).
+    pub canonical: String,
+}
+
+/// What validators share while walking one document: the report, the zone rules for
+/// datetimes, and the rewrites for the canonical document.
+pub(crate) struct Walk<'p, 'r> {
+    pub report: &'r mut Report,
+    pub rules: &'r ZoneRules,
+    pub rewrites: Vec<Rewrite>,
+    /// The payload, when validating through the engine (for embedded files).
+    pub payload: Option<&'r Payload<'p>>,
+}
+
+impl Walk<'_, '_> {
+    /// Canonicalizes the datetime string `s` at `path` through the datetime engine and
+    /// remembers the replacement when the canonical value differs.
+    pub fn datetime(&mut self, path: &str, s: &Str<'_>, syntax: Syntax) {
+        let value = s.value();
+        datetime::record(self.report, path, &value, syntax, self.rules);
+        if let Some(canonical) = self
+            .report
+            .datetimes
+            .last()
+            .and_then(|e| e.canonical.as_ref())
+        {
+            if *canonical != *value {
+                self.rewrites.push(Rewrite {
+                    range: s.token_range(),
+                    canonical: canonical.clone(),
+                });
+            }
+        }
     }
-    match serde_json::from_slice::<serde::de::IgnoredAny>(text) {
-        Ok(_) => report.add(
-            &VALIDATION_NOT_AVAILABLE,
-            "",
-            "Redox Data Model and FHIR R4 schemas and datetimes are not checked yet",
-        ),
-        Err(e) => report.add(
+
+    /// Hands base64 text found at `path` to the engine's embedded-file checks.
+    pub fn embedded_base64(&mut self, path: &str, s: &Str<'_>) {
+        if let Some(payload) = self.payload {
+            payload.embed_base64(self.report, path, s.value().as_bytes());
+        }
+    }
+}
+
+/// Validates a JSON payload: one report per document (per NDJSON line when split).
+pub(crate) fn validate(payload: &Payload<'_>, out: &mut Vec<Report>) {
+    let rules = payload.zone_rules();
+    let max_messages = payload.config().bounds.messages_per_file;
+    for document in documents(payload.bytes, payload.split, max_messages) {
+        let mut report = payload.new_report(Format::Json, document.size);
+        match document.kind {
+            DocumentKind::Text(text) => {
+                check_document(text, &rules, &mut report, Some(payload));
+            }
+            DocumentKind::Problem(code, message) => report.add(code, "", message),
+        }
+        out.push(report);
+    }
+}
+
+/// Validates one JSON document and returns the rewrites its canonical form needs.
+pub(crate) fn check_document(
+    text: &str,
+    rules: &ZoneRules,
+    report: &mut Report,
+    payload: Option<&Payload<'_>>,
+) -> Vec<Rewrite> {
+    let parsed = match parse::parse(text, MAX_DEPTH) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            add_parse_error(text, &e, report);
+            return Vec::new();
+        }
+    };
+    if parsed.end < text.len() {
+        let (line, column) = parse::line_column(text, parsed.end);
+        report.add(
             &codes::JSON_SYNTAX_ERROR,
             "",
+            format!("unexpected text after the JSON value at line {line} column {column}"),
+        );
+        return Vec::new();
+    }
+    for path in &parsed.duplicates {
+        report.add(
+            &codes::JSON_DUPLICATE_KEY,
+            path.as_str(),
+            "the member name repeats an earlier member of the same object",
+        );
+    }
+    if parsed.duplicate_count > parsed.duplicates.len() {
+        report.add(
+            &codes::JSON_DUPLICATE_KEY,
+            "",
             format!(
-                "not well-formed JSON at line {} column {}",
-                e.line(),
-                e.column()
+                "{} more repeated member names were not listed",
+                parsed.duplicate_count - parsed.duplicates.len()
             ),
+        );
+    }
+    let root = parsed.value;
+    let mut walk = Walk {
+        report,
+        rules,
+        rewrites: Vec::new(),
+        payload,
+    };
+    match &root {
+        Value::Object(_) if root.get("Meta").is_some() => {
+            walk.report.format = Format::RedoxDataModel;
+            redox::validate(&root, &mut walk);
+        }
+        Value::Object(_) if root.get("resourceType").is_some() => {
+            walk.report.format = Format::FhirR4;
+            fhir::validate(&root, &mut walk);
+        }
+        Value::Object(_) => {
+            // Plain JSON on a JSON channel; a Redox channel expects Meta or resourceType.
+            if walk
+                .payload
+                .is_some_and(|p| p.traffic == crate::traffic::TrafficType::RedoxApi)
+            {
+                walk.report.add(
+                    &codes::REDOX_META_MISSING,
+                    "",
+                    "the object has neither a Meta object (Redox Data Model) nor a resourceType (FHIR R4)",
+                );
+            }
+        }
+        other => walk.report.add(
+            &codes::JSON_NOT_AN_OBJECT,
+            "",
+            format!("the top-level value is a JSON {}, not an object", other.kind()),
         ),
     }
-    out.push(report);
+    walk.rewrites
+}
+
+fn add_parse_error(text: &str, error: &ParseError, report: &mut Report) {
+    match error {
+        ParseError::Syntax { offset, what } => {
+            let (line, column) = parse::line_column(text, *offset);
+            report.add(
+                &codes::JSON_SYNTAX_ERROR,
+                "",
+                format!("not well-formed JSON at line {line} column {column}: expected {what}"),
+            );
+        }
+        ParseError::TooDeep { path } => report.add(
+            &codes::JSON_DEPTH_EXCEEDED,
+            path.as_str(),
+            format!("arrays and objects nest deeper than {MAX_DEPTH} levels"),
+        ),
+    }
+}
+
+/// One document of a payload.
+pub(crate) struct Document<'a> {
+    pub kind: DocumentKind<'a>,
+    /// Bytes of this document (its line for NDJSON).
+    pub size: u64,
+    /// Byte offset of the document in the payload.
+    pub offset: usize,
+}
+
+pub(crate) enum DocumentKind<'a> {
+    Text(&'a str),
+    Problem(&'static crate::codes::Code, String),
+}
+
+/// Splits a payload into documents: the whole payload, or NDJSON lines when `split`
+/// and the payload holds more than one value. A UTF-8 byte order mark is skipped.
+pub(crate) fn documents(bytes: &[u8], split: bool, max_messages: usize) -> Vec<Document<'_>> {
+    let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let body = bytes.get(bom..).unwrap_or(&[]);
+    let text = match std::str::from_utf8(body) {
+        Ok(text) => text,
+        Err(e) => {
+            return vec![Document {
+                kind: DocumentKind::Problem(
+                    &codes::JSON_INVALID_UTF8,
+                    format!(
+                        "the bytes are not valid UTF-8 from byte {}",
+                        e.valid_up_to() + bom
+                    ),
+                ),
+                size: bytes.len() as u64,
+                offset: 0,
+            }]
+        }
+    };
+    let whole = || {
+        vec![Document {
+            kind: DocumentKind::Text(text),
+            size: bytes.len() as u64,
+            offset: bom,
+        }]
+    };
+    if !split || !looks_like_ndjson(text) {
+        return whole();
+    }
+    let mut out = Vec::new();
+    let mut offset = bom;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let trimmed = line.trim_end_matches(['\n', '\r']);
+        if trimmed.trim().is_empty() {
+            continue;
+        }
+        if out.len() >= max_messages {
+            out.push(Document {
+                kind: DocumentKind::Problem(
+                    &crate::codes::MESSAGE_COUNT_EXCEEDED,
+                    format!("the file holds more than {max_messages} NDJSON lines; the rest were not examined"),
+                ),
+                size: (bytes.len() - start) as u64,
+                offset: start,
+            });
+            break;
+        }
+        out.push(Document {
+            kind: DocumentKind::Text(trimmed),
+            size: line.len() as u64,
+            offset: start,
+        });
+    }
+    if out.is_empty() {
+        return whole();
+    }
+    out
+}
+
+/// NDJSON when the first line is a complete JSON value and something follows it.
+fn looks_like_ndjson(text: &str) -> bool {
+    let Some(newline) = text.trim_start().find('\n').map(|i| {
+        i + (text.len() - text.trim_start().len())
+    }) else {
+        return false;
+    };
+    let (first, rest) = text.split_at(newline);
+    if rest.trim().is_empty() || first.trim().is_empty() {
+        return false;
+    }
+    matches!(parse::parse(first, MAX_DEPTH), Ok(p) if p.end == first.len())
+}
+
+/// Zone rules for a caller's context, as the engine gives them to format modules.
+pub(crate) fn zone_rules_for(ctx: &Context) -> ZoneRules {
+    ZoneRules {
+        sender_zone: ctx.source.zone.clone(),
+        message_offset: None,
+        assume_utc: false,
+        dst: ctx.source.dst_policy,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ndjson_splits_only_when_several_values_follow_each_other() {
+        let pretty = "{\n  \"a\": 1\n}\n";
+        assert_eq!(documents(pretty.as_bytes(), true, 10).len(), 1);
+        let nd = "{\"a\":1}\n{\"b\":2}\n\n{\"c\":3}\n";
+        let docs = documents(nd.as_bytes(), true, 10);
+        assert_eq!(docs.len(), 3);
+        assert_eq!(docs.get(2).map(|d| d.offset), Some(17));
+        assert_eq!(documents(nd.as_bytes(), false, 10).len(), 1);
+    }
+
+    #[test]
+    fn ndjson_line_count_is_bounded() {
+        let nd = "{}\n".repeat(5);
+        let docs = documents(nd.as_bytes(), true, 2);
+        assert_eq!(docs.len(), 3);
+        assert!(matches!(
+            docs.last().map(|d| &d.kind),
+            Some(DocumentKind::Problem(c, _)) if c.name == "MESSAGE_COUNT_EXCEEDED"
+        ));
+    }
 }

@@ -1,0 +1,500 @@
+//! The Redox Data Model API: the `Meta` envelope, the data model catalogue, and body
+//! schemas.
+//!
+//! - The catalogue (`schemas/redox/catalogue.json`) lists every data model with its event
+//!   types, each marked notification, query, query response or writeback; it decides
+//!   `exchange.pattern`.
+//! - `Meta` is checked here by hand, for every event type, so messages are precise:
+//!   DataModel and EventType present and known, EventDateTime a datetime, Test a boolean
+//!   (it gives `claimed_environment`), Source `{ID, Name}`, Destinations (at least one
+//!   when sending, exactly one on a query), Logs, FacilityCode.
+//! - Bodies are checked against our own JSON Schemas (`schemas/redox/<DataModel>.json`,
+//!   with shared `$defs` from `common.json`), each compiled once, lazily, shared by every
+//!   thread, offline, with the linear-time `regex` engine. Messages come from
+//!   jsonschema's masked errors: no value from the payload is ever quoted.
+//! - Datetime fields are declared in the schemas with the keyword `x-datetime`
+//!   (`"datetime"` or `"date"`), never guessed from names; they are found by walking
+//!   the document alongside its schema (`properties`, `items`, local `$ref`).
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use crate::datetime::Syntax;
+use crate::report::ExchangePattern;
+use crate::traffic::Environment;
+
+use super::codes;
+use super::parse::Value;
+use super::pointer::Pointer;
+use super::Walk;
+
+const CATALOGUE: &str = include_str!("../../schemas/redox/catalogue.json");
+const COMMON: &str = include_str!("../../schemas/redox/common.json");
+
+/// The body schemas we have, by data model.
+const SCHEMAS: [(&str, &str); 8] = [
+    (
+        "PatientAdmin",
+        include_str!("../../schemas/redox/PatientAdmin.json"),
+    ),
+    ("Results", include_str!("../../schemas/redox/Results.json")),
+    ("Order", include_str!("../../schemas/redox/Order.json")),
+    (
+        "Scheduling",
+        include_str!("../../schemas/redox/Scheduling.json"),
+    ),
+    ("Notes", include_str!("../../schemas/redox/Notes.json")),
+    ("Media", include_str!("../../schemas/redox/Media.json")),
+    (
+        "ClinicalSummary",
+        include_str!("../../schemas/redox/ClinicalSummary.json"),
+    ),
+    (
+        "PatientSearch",
+        include_str!("../../schemas/redox/PatientSearch.json"),
+    ),
+];
+
+/// Most schema errors listed per message; a broken message rarely needs more.
+const MAX_SCHEMA_ERRORS: usize = 200;
+
+#[derive(Deserialize)]
+struct RawCatalogue {
+    #[serde(rename = "dataModels")]
+    data_models: HashMap<String, HashMap<String, String>>,
+}
+
+type Catalogue = HashMap<String, HashMap<String, ExchangePattern>>;
+
+fn catalogue() -> &'static Catalogue {
+    static CAT: OnceLock<Catalogue> = OnceLock::new();
+    CAT.get_or_init(|| {
+        let raw: RawCatalogue = match serde_json::from_str(CATALOGUE) {
+            Ok(raw) => raw,
+            Err(_) => return HashMap::new(),
+        };
+        raw.data_models
+            .into_iter()
+            .map(|(model, events)| {
+                let events = events
+                    .into_iter()
+                    .filter_map(|(event, pattern)| {
+                        let pattern = match pattern.as_str() {
+                            "notification" => ExchangePattern::Notification,
+                            "query" => ExchangePattern::Query,
+                            "query_response" => ExchangePattern::QueryResponse,
+                            "writeback" => ExchangePattern::Writeback,
+                            _ => return None,
+                        };
+                        Some((event, pattern))
+                    })
+                    .collect();
+                (model, events)
+            })
+            .collect()
+    })
+}
+
+/// The exchange pattern of a data model's event type, from the catalogue.
+pub(crate) fn pattern_of(model: &str, event: &str) -> Option<ExchangePattern> {
+    catalogue().get(model)?.get(event).copied()
+}
+
+/// The data models of the catalogue, sorted (for documentation and tests).
+pub fn data_models() -> Vec<&'static str> {
+    let mut models: Vec<&str> = catalogue().keys().map(String::as_str).collect();
+    models.sort_unstable();
+    models
+}
+
+/// A compiled body schema and the merged schema document it came from (walked for
+/// declared datetimes).
+struct Compiled {
+    validator: jsonschema::Validator,
+    schema: serde_json::Value,
+}
+
+fn compiled(model: &str) -> Option<&'static Compiled> {
+    static COMPILED: [OnceLock<Option<Compiled>>; SCHEMAS.len()] =
+        [const { OnceLock::new() }; SCHEMAS.len()];
+    let index = SCHEMAS.iter().position(|(name, _)| *name == model)?;
+    let (_, text) = SCHEMAS.get(index)?;
+    COMPILED
+        .get(index)?
+        .get_or_init(|| compile(text))
+        .as_ref()
+}
+
+fn compile(text: &str) -> Option<Compiled> {
+    let mut schema: serde_json::Value = serde_json::from_str(text).ok()?;
+    let common: serde_json::Value = serde_json::from_str(COMMON).ok()?;
+    let defs = common.get("$defs")?.as_object()?.clone();
+    schema.as_object_mut()?.insert("$defs".into(), defs.into());
+    let validator = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .with_pattern_options(jsonschema::PatternOptions::regex())
+        .build(&schema)
+        .ok()?;
+    Some(Compiled { validator, schema })
+}
+
+/// Validates a Redox Data Model message (a top-level object with `Meta`).
+pub(crate) fn validate(root: &Value<'_>, walk: &mut Walk<'_, '_>) {
+    let Some(model) = meta(root, walk) else {
+        return;
+    };
+    match compiled(&model) {
+        Some(compiled) => {
+            body(root, compiled, walk);
+            let mut ptr = Pointer::new();
+            declared(&compiled.schema, &compiled.schema, root, &mut ptr, walk, 0);
+        }
+        None => walk.report.add(
+            &codes::REDOX_SCHEMA_NOT_AVAILABLE,
+            "",
+            "this data model has no body schema yet; Meta was checked",
+        ),
+    }
+}
+
+fn meta_error(walk: &mut Walk<'_, '_>, path: &str, message: &str) {
+    walk.report.add(&codes::REDOX_META_INVALID, path, message);
+}
+
+/// Checks `Meta` and fills the exchange data. Returns the data model when it is known.
+fn meta(root: &Value<'_>, walk: &mut Walk<'_, '_>) -> Option<String> {
+    let meta = match root.get("Meta") {
+        Some(meta @ Value::Object(_)) => meta,
+        _ => {
+            walk.report.add(
+                &codes::REDOX_META_MISSING,
+                "/Meta",
+                "Meta must be an object",
+            );
+            return None;
+        }
+    };
+    let text = |key: &str| meta.get(key).and_then(Value::as_str);
+    let model = text("DataModel");
+    let event = text("EventType");
+    if model.is_none() {
+        meta_error(walk, "/Meta/DataModel", "Meta.DataModel is required and must be a string");
+    }
+    if event.is_none() {
+        meta_error(walk, "/Meta/EventType", "Meta.EventType is required and must be a string");
+    }
+    let exchange = &mut walk.report.exchange;
+    exchange.message_type = model.as_ref().map(|m| m.to_string());
+    exchange.event = event.as_ref().map(|e| e.to_string());
+    exchange.message_id = meta.get("Message").and_then(|m| m.get("ID")).and_then(|id| match id {
+        Value::Number(n) => Some((*n).to_owned()),
+        Value::String(s) => Some(s.value().into_owned()),
+        _ => None,
+    });
+
+    let events = model.as_deref().and_then(|m| catalogue().get(m));
+    let pattern = match (&model, events) {
+        (Some(_), None) => {
+            walk.report.add(
+                &codes::REDOX_DATA_MODEL_UNKNOWN,
+                "/Meta/DataModel",
+                "Meta.DataModel is not a data model of the catalogue",
+            );
+            None
+        }
+        (_, Some(events)) => match event.as_deref().map(|e| events.get(e)) {
+            Some(Some(pattern)) => Some(*pattern),
+            Some(None) => {
+                walk.report.add(
+                    &codes::REDOX_EVENT_TYPE_UNKNOWN,
+                    "/Meta/EventType",
+                    "Meta.EventType is not an event type of this data model",
+                );
+                None
+            }
+            None => None,
+        },
+        (None, None) => None,
+    };
+    walk.report.exchange.pattern = pattern;
+
+    match meta.get("EventDateTime") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(s)) => walk.datetime("/Meta/EventDateTime", s, Syntax::Iso8601),
+        Some(_) => meta_error(walk, "/Meta/EventDateTime", "Meta.EventDateTime must be a datetime string"),
+    }
+    match meta.get("Test") {
+        None | Some(Value::Null) => {}
+        Some(Value::Bool(test)) => {
+            // Meta.Test only says test or not: a test message claims a non-production
+            // environment (staging), a non-test one production.
+            walk.report.exchange.claimed_environment = Some(if *test {
+                Environment::Staging
+            } else {
+                Environment::Production
+            });
+        }
+        Some(_) => meta_error(walk, "/Meta/Test", "Meta.Test must be a boolean"),
+    }
+    match meta.get("Source") {
+        None | Some(Value::Null) => {}
+        Some(source @ Value::Object(_)) => id_name(source, "/Meta/Source", walk),
+        Some(_) => meta_error(walk, "/Meta/Source", "Meta.Source must be an object {ID, Name}"),
+    }
+    destinations(meta.get("Destinations"), pattern, walk);
+    match meta.get("Logs") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(logs)) => {
+            for (i, log) in logs.iter().enumerate() {
+                let path = format!("/Meta/Logs/{i}");
+                match log {
+                    Value::Object(_) => {
+                        for key in ["ID", "AttemptID"] {
+                            if matches!(log.get(key), Some(v) if !matches!(v, Value::String(_) | Value::Null)) {
+                                meta_error(walk, &format!("{path}/{key}"), "Meta.Logs IDs must be strings");
+                            }
+                        }
+                    }
+                    _ => meta_error(walk, &path, "each Meta.Logs entry must be an object {ID, AttemptID}"),
+                }
+            }
+        }
+        Some(_) => meta_error(walk, "/Meta/Logs", "Meta.Logs must be an array"),
+    }
+    if matches!(meta.get("FacilityCode"), Some(v) if !matches!(v, Value::String(_) | Value::Null)) {
+        meta_error(walk, "/Meta/FacilityCode", "Meta.FacilityCode must be a string");
+    }
+    model.map(|m| m.into_owned())
+}
+
+/// `{ID, Name}`: both strings (or null) when present.
+fn id_name(value: &Value<'_>, path: &str, walk: &mut Walk<'_, '_>) {
+    for key in ["ID", "Name"] {
+        if matches!(value.get(key), Some(v) if !matches!(v, Value::String(_) | Value::Null)) {
+            meta_error(walk, &format!("{path}/{key}"), "ID and Name must be strings");
+        }
+    }
+}
+
+/// Destinations: a request must name at least one destination; a synchronous query
+/// goes to exactly one (it expects one answer). Responses need none.
+fn destinations(value: Option<&Value<'_>>, pattern: Option<ExchangePattern>, walk: &mut Walk<'_, '_>) {
+    let count = match value {
+        None | Some(Value::Null) => 0,
+        Some(Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                let path = format!("/Meta/Destinations/{i}");
+                match item {
+                    Value::Object(_) => id_name(item, &path, walk),
+                    _ => meta_error(walk, &path, "each destination must be an object {ID, Name}"),
+                }
+            }
+            items.len()
+        }
+        Some(_) => {
+            meta_error(walk, "/Meta/Destinations", "Meta.Destinations must be an array");
+            return;
+        }
+    };
+    let problem = match pattern {
+        Some(ExchangePattern::Query) if count != 1 => {
+            Some("a query must name exactly one destination")
+        }
+        Some(ExchangePattern::Notification | ExchangePattern::Writeback) if count == 0 => {
+            Some("a message sent to Redox must name at least one destination")
+        }
+        _ => None,
+    };
+    if let Some(problem) = problem {
+        walk.report
+            .add(&codes::REDOX_DESTINATIONS_INVALID, "/Meta/Destinations", problem);
+    }
+}
+
+/// Validates the body against the compiled schema, with masked messages.
+fn body(root: &Value<'_>, compiled: &Compiled, walk: &mut Walk<'_, '_>) {
+    let mut ptr = Pointer::new();
+    let instance = to_serde(root, &mut ptr, walk);
+    for error in compiled.validator.iter_errors(&instance).take(MAX_SCHEMA_ERRORS) {
+        let path = error.instance_path().as_str().to_owned();
+        walk.report.add(
+            &codes::REDOX_SCHEMA_VIOLATION,
+            path,
+            error.masked().to_string(),
+        );
+    }
+}
+
+/// Our tree as a `serde_json::Value` for jsonschema. A number beyond `f64` becomes
+/// null with a warning (schema checks cannot see it; the document keeps it as written).
+fn to_serde(value: &Value<'_>, ptr: &mut Pointer, walk: &mut Walk<'_, '_>) -> serde_json::Value {
+    match value {
+        Value::Null => serde_json::Value::Null,
+        Value::Bool(b) => serde_json::Value::Bool(*b),
+        Value::Number(raw) => match raw.parse::<serde_json::Number>() {
+            Ok(n) => serde_json::Value::Number(n),
+            Err(_) => {
+                walk.report.add(
+                    &codes::JSON_NUMBER_OUT_OF_RANGE,
+                    ptr.as_str(),
+                    "the number is beyond the range of a 64-bit float",
+                );
+                serde_json::Value::Null
+            }
+        },
+        Value::String(s) => serde_json::Value::String(s.value().into_owned()),
+        Value::Array(items) => serde_json::Value::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    ptr.push_index(i);
+                    let v = to_serde(item, ptr, walk);
+                    ptr.pop();
+                    v
+                })
+                .collect(),
+        ),
+        Value::Object(members) => {
+            let mut map = serde_json::Map::with_capacity(members.len());
+            for (key, member) in members {
+                ptr.push_key_raw(key);
+                let v = to_serde(member, ptr, walk);
+                ptr.pop();
+                map.insert(key.value().into_owned(), v);
+            }
+            serde_json::Value::Object(map)
+        }
+    }
+}
+
+/// Resolves a local `$ref` (`#/$defs/Name`), a few levels at most.
+fn resolve<'s>(root: &'s serde_json::Value, mut schema: &'s serde_json::Value) -> &'s serde_json::Value {
+    for _ in 0..8 {
+        let Some(target) = schema
+            .get("$ref")
+            .and_then(serde_json::Value::as_str)
+            .and_then(|r| r.strip_prefix("#/$defs/"))
+            .and_then(|name| root.get("$defs").and_then(|d| d.get(name)))
+        else {
+            break;
+        };
+        schema = target;
+    }
+    schema
+}
+
+/// Walks the document alongside its schema and canonicalizes every value the schema
+/// declares with `x-datetime`; hands `x-embedded: base64` values to the embedded-file
+/// checks.
+fn declared(
+    root: &serde_json::Value,
+    schema: &serde_json::Value,
+    value: &Value<'_>,
+    ptr: &mut Pointer,
+    walk: &mut Walk<'_, '_>,
+    depth: usize,
+) {
+    if depth > super::MAX_DEPTH {
+        return;
+    }
+    let schema = resolve(root, schema);
+    match value {
+        Value::String(s) => {
+            match schema.get("x-datetime").and_then(serde_json::Value::as_str) {
+                Some("datetime") => walk.datetime(ptr.as_str(), s, Syntax::Iso8601),
+                Some("date") => {
+                    walk.datetime(ptr.as_str(), s, Syntax::Iso8601);
+                    if invented_midnight(s.raw) {
+                        walk.report.add(
+                            &codes::REDOX_DATE_WITH_MIDNIGHT,
+                            ptr.as_str(),
+                            "a date-only field carries a midnight time; converted across zones it names another day",
+                        );
+                    }
+                }
+                _ => {}
+            }
+            if schema.get("x-embedded").and_then(serde_json::Value::as_str) == Some("base64")
+                && !s.raw.is_empty()
+                && !s.raw.starts_with("http")
+            {
+                walk.embedded_base64(ptr.as_str(), s);
+            }
+        }
+        Value::Object(members) => {
+            let Some(properties) = schema.get("properties") else {
+                return;
+            };
+            for (key, member) in members {
+                if let Some(sub) = properties.get(key.value().as_ref()) {
+                    ptr.push_key_raw(key);
+                    declared(root, sub, member, ptr, walk, depth + 1);
+                    ptr.pop();
+                }
+            }
+        }
+        Value::Array(items) => {
+            let Some(sub) = schema.get("items") else {
+                return;
+            };
+            for (i, item) in items.iter().enumerate() {
+                ptr.push_index(i);
+                declared(root, sub, item, ptr, walk, depth + 1);
+                ptr.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A date with a time of exactly midnight (`1980-01-01T00:00:00.000Z`): the shape of a
+/// date that a system padded with an invented time. A lexical test on the time digits
+/// only; the datetime engine did the parsing.
+fn invented_midnight(raw: &str) -> bool {
+    let Some(time) = raw.get(10..).and_then(|t| t.strip_prefix('T')) else {
+        return false;
+    };
+    let clock: &str = time
+        .split(['Z', '+', '-'])
+        .next()
+        .unwrap_or_default();
+    clock.len() >= 2 && clock.bytes().all(|b| matches!(b, b'0' | b':' | b'.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalogue_lists_every_data_model_of_the_issue() {
+        let expected = [
+            "PatientAdmin", "Results", "Order", "Scheduling", "Notes", "Media",
+            "ClinicalSummary", "PatientSearch", "Provider", "Referral", "Claim", "Financial",
+            "Flowsheet", "Medications", "Vaccination", "Device", "Inventory", "Organization",
+            "PatientEducation", "Research", "SurgicalScheduling", "ClinicalDecisions",
+            "Enrichment", "SSO",
+        ];
+        for model in expected {
+            assert!(catalogue().contains_key(model), "{model}");
+        }
+        assert_eq!(catalogue().len(), expected.len());
+    }
+
+    #[test]
+    fn every_body_schema_compiles() {
+        for (model, _) in SCHEMAS {
+            assert!(compiled(model).is_some(), "{model}");
+        }
+    }
+
+    #[test]
+    fn midnight_shape_is_recognised_only_for_zero_times() {
+        assert!(invented_midnight("1980-01-01T00:00:00.000Z"));
+        assert!(invented_midnight("1980-01-01T00:00-05:00"));
+        assert!(!invented_midnight("1980-01-01"));
+        assert!(!invented_midnight("1980-01-01T00:00:01Z"));
+    }
+}
