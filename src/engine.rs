@@ -405,10 +405,12 @@ impl Engine {
     }
 }
 
-/// Uploaded and embedded files are the same kind of content; only the channel differs.
+/// Whether content agrees with the hint. Only content that positively looks like a
+/// traffic type can disagree (empty or unrecognisable bytes say nothing), and uploaded
+/// and embedded files are the same kind of content arriving on different channels.
 fn same_family(hint: TrafficType, content: TrafficType) -> bool {
-    use TrafficType::{EmbeddedFile, UploadedFile};
-    hint == content || matches!((hint, content), (EmbeddedFile, UploadedFile))
+    use TrafficType::{EmbeddedFile, Other, UploadedFile};
+    hint == content || content == Other || matches!((hint, content), (EmbeddedFile, UploadedFile))
 }
 
 /// Sends the payload to its format module. Typed traffic is validated as its type (an
