@@ -189,7 +189,8 @@ fn build(text: &str) -> Result<Definitions, String> {
         };
         let regex = match (&rule, &p.regex) {
             (PrimitiveRule::Regex, Some(pattern)) => Some(
-                regex::Regex::new(&format!("^(?:{pattern})$")).map_err(|e| e.to_string())?,
+                regex::Regex::new(&format!("^(?:{})$", xsd_classes(pattern)))
+                    .map_err(|e| e.to_string())?,
             ),
             _ => None,
         };
@@ -297,6 +298,15 @@ fn build(text: &str) -> Result<Definitions, String> {
         value_sets,
         primitive_extension,
     })
+}
+
+/// FHIR's regexes use XML Schema semantics, where `\s` is only space, tab, CR and LF
+/// (XML Schema Part 2, appendix F.3.1); in Rust's Unicode mode it also covers U+00A0 and
+/// others, which would reject valid strings. Rewrite the escapes to XML Schema's sets.
+fn xsd_classes(pattern: &str) -> String {
+    pattern
+        .replace("\\s", "[ \\t\\n\\r]")
+        .replace("\\S", "[^ \\t\\n\\r]")
 }
 
 fn index_keys(complex: &mut Complex) {
