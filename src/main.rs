@@ -105,6 +105,10 @@ struct ValidateArgs {
     /// Files, directories, or `-` for standard input.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
+    /// Write each JSON payload (Redox, FHIR) to DIR with its datetimes canonicalized and
+    /// nothing else changed, at the same relative path as its source.
+    #[arg(long, value_name = "DIR")]
+    canonical_out: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -164,8 +168,14 @@ fn validate(args: ValidateArgs) -> Result<ExitCode, Error> {
             source_name: name,
         })
     };
+    let mut json_sources: Vec<String> = Vec::new();
     batch::run(&engine, inputs, context_for, |outcome| match outcome {
         Outcome::Reports(reports) => {
+            if args.canonical_out.is_some() {
+                if let Some(source) = json_source(&reports) {
+                    json_sources.push(source);
+                }
+            }
             for report in &reports {
                 totals.count(report);
                 let line = match args.format {
@@ -182,6 +192,15 @@ fn validate(args: ValidateArgs) -> Result<ExitCode, Error> {
             eprintln!("triage: {e}");
         }
     });
+    if let Some(dir) = &args.canonical_out {
+        for source in &json_sources {
+            if let Err(message) = write_canonical(&engine, dir, source, hint) {
+                totals.io_errors += 1;
+                let _ = out.flush();
+                eprintln!("triage: {message}");
+            }
+        }
+    }
     if args.format == OutputFormat::Human {
         let _ = writeln!(
             out,
@@ -200,6 +219,67 @@ fn validate(args: ValidateArgs) -> Result<ExitCode, Error> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The input a batch of reports came from, when it is a JSON payload (Redox or FHIR):
+/// the source name without the `#k` message number.
+fn json_source(reports: &[Report]) -> Option<String> {
+    use payload_triage::Format;
+    let first = reports.first()?;
+    if !reports
+        .iter()
+        .any(|r| matches!(r.format, Format::RedoxDataModel | Format::FhirR4 | Format::Json))
+    {
+        return None;
+    }
+    let source = if reports.len() > 1 {
+        first
+            .source
+            .rsplit_once('#')
+            .map_or(first.source.as_str(), |(name, _)| name)
+    } else {
+        first.source.as_str()
+    };
+    Some(source.to_owned())
+}
+
+/// Writes the canonical form of the JSON file `source` under `dir`, at the source's path
+/// with root, `.` and `..` components dropped (so `a/x.json` → `DIR/a/x.json`).
+fn write_canonical(
+    engine: &Engine,
+    dir: &std::path::Path,
+    source: &str,
+    hint: Option<TrafficType>,
+) -> Result<(), String> {
+    use std::path::{Component, Path};
+    if source == "-" {
+        return Err("--canonical-out: standard input cannot be re-read; pass a file".into());
+    }
+    let path = Path::new(source);
+    let relative: PathBuf = path
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(part) => Some(part),
+            _ => None,
+        })
+        .collect();
+    let target = dir.join(relative);
+    let bytes = std::fs::read(path).map_err(|e| format!("{source}: {e}"))?;
+    let ctx = Context {
+        hint,
+        source: engine
+            .config()
+            .profile_for(source)
+            .map_err(|e| e.to_string())?,
+        destination_environment: engine.config().destination_environment,
+        source_name: source.to_owned(),
+    };
+    let canonical = payload_triage::json::canonical_document(&bytes, &ctx)
+        .map_err(|e| format!("{source}: {e}"))?;
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    }
+    std::fs::write(&target, canonical).map_err(|e| format!("{}: {e}", target.display()))
 }
 
 #[derive(Default)]
