@@ -14,7 +14,10 @@ pub fn engine(data: &[u8]) {
         None => (0, data),
     };
     let hint = TrafficType::ALL.get(usize::from(selector % 7)).copied();
-    let ctx = Context { hint, ..Context::new() };
+    let ctx = Context {
+        hint,
+        ..Context::new()
+    };
     for report in engine.validate_messages(payload, &ctx) {
         // Serializing walks every nested report too.
         let _ = report.to_json_line();

@@ -10,7 +10,9 @@ fn every_saved_fuzz_input_runs_without_panicking() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
     let mut replayed = 0usize;
     for kind in ["corpus", "artifacts"] {
-        let Ok(targets) = fs::read_dir(root.join(kind)) else { continue };
+        let Ok(targets) = fs::read_dir(root.join(kind)) else {
+            continue;
+        };
         for target in targets {
             let target = target.unwrap().path();
             let name = target.file_name().unwrap().to_string_lossy().into_owned();
@@ -19,7 +21,10 @@ fn every_saved_fuzz_input_runs_without_panicking() {
                 .find(|(n, _)| *n == name)
                 .map(|(_, f)| *f)
                 .unwrap_or_else(|| panic!("fuzz/{kind}/{name} has no replay function"));
-            let mut inputs: Vec<_> = fs::read_dir(&target).unwrap().map(|e| e.unwrap().path()).collect();
+            let mut inputs: Vec<_> = fs::read_dir(&target)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
             inputs.sort();
             for input in inputs {
                 run(&fs::read(&input).unwrap());
@@ -27,5 +32,9 @@ fn every_saved_fuzz_input_runs_without_panicking() {
             }
         }
     }
-    assert!(replayed > 0, "no saved fuzz inputs were found under {}", root.display());
+    assert!(
+        replayed > 0,
+        "no saved fuzz inputs were found under {}",
+        root.display()
+    );
 }
