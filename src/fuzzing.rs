@@ -24,5 +24,8 @@ pub fn engine(data: &[u8]) {
     }
 }
 
+/// A fuzz target's body.
+pub type Target = fn(&[u8]);
+
 /// Every fuzz target by name, for the replay test.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[("engine", engine)];
+pub const TARGETS: &[(&str, Target)] = &[("engine", engine)];
