@@ -134,7 +134,7 @@ impl Read for Endless {
         let n = (buf.len() as u64).min(self.remaining) as usize;
         for (i, b) in buf.iter_mut().take(n).enumerate() {
             *b = if self.given == 0 && i < 4 {
-                b"MSH|"[i]
+                b"MSH|".get(i).copied().unwrap_or(b'A')
             } else {
                 b'A'
             };
