@@ -3,6 +3,13 @@
 //! whole payload, so the 40 MB figure is large exactly when the prefix bound holds; the
 //! two times belong side by side in the README.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a panic is a failing test
+
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};

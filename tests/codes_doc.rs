@@ -1,6 +1,13 @@
 //! docs/codes.md is generated from the code registry; this test fails when it drifts.
 //! Regenerate with `UPDATE_DOCS=1 cargo test --test codes_doc`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a panic is a failing test
+
 use std::path::Path;
 
 fn render() -> String {

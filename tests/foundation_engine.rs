@@ -2,6 +2,13 @@
 //! without a hint, both sides of every limit, the reader bound, bad input that must still
 //! give a report, and the JSON shape of DESIGN.md's output contract.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a panic is a failing test
+
 use std::io::{self, Read};
 
 use payload_triage::{Config, Context, Engine, Error, Format, SizePolicy, TrafficType};

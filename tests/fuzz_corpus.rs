@@ -2,6 +2,13 @@
 //! fuzzer kept) and `fuzz/artifacts/<target>/*` where a crash was saved. A target without
 //! a replay function fails the test, so a new target cannot go unreplayed.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a panic is a failing test
+
 use std::fs;
 use std::path::Path;
 
