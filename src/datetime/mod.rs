@@ -132,6 +132,18 @@ pub enum Syntax {
 }
 
 impl Syntax {
+    /// Every syntax, for tests and fuzzing.
+    pub const ALL: [Syntax; 8] = [
+        Syntax::Hl7v2Date,
+        Syntax::Hl7v2DateTime,
+        Syntax::Hl7v3Ts,
+        Syntax::Iso8601,
+        Syntax::FhirDate,
+        Syntax::FhirDateTime,
+        Syntax::FhirInstant,
+        Syntax::XsDateTime,
+    ];
+
     /// The data type's name, for messages.
     pub fn name(self) -> &'static str {
         match self {

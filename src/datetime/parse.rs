@@ -349,11 +349,14 @@ fn lex_iso(bytes: &[u8], syntax: Syntax) -> Result<Fields, Kind> {
     let year = digits(bytes, 0, 4).ok_or(Kind::InvalidSyntax)?;
     let mut f = Fields::new(year as u16);
     let mut pos = 4;
-    if bytes.get(pos) == Some(&b'-') {
+    // `-hh:mm` right after the year or month is an offset (XML Schema `gYear`,
+    // `gYearMonth`), not a month or day: the colon tells them apart.
+    let date_part = |pos: usize| bytes.get(pos) == Some(&b'-') && bytes.get(pos + 3) != Some(&b':');
+    if date_part(pos) {
         f.month = two(pos + 1)?;
         f.precision = Precision::Month;
         pos += 3;
-        if bytes.get(pos) == Some(&b'-') {
+        if date_part(pos) {
             f.day = two(pos + 1)?;
             f.precision = Precision::Day;
             pos += 3;

@@ -747,6 +747,8 @@ fn date_only_values_are_never_converted_and_drop_their_offset() {
         ("1980-02-29Z", Iso8601, "1980-02-29"),
         ("1980-02-29-05:00", Iso8601, "1980-02-29"),
         ("1980-02+05:00", Iso8601, "1980-02"),
+        ("1980-02-05:00", Iso8601, "1980-02"),
+        ("1980-05:00", Iso8601, "1980"),
     ] {
         let (got, _, diags) = run(value, syntax, &ZoneRules::default());
         assert_eq!(got.as_deref(), Some(canonical), "{value}");
