@@ -1,6 +1,13 @@
 //! Properties of canonicalization (issue 3, item 7), each checked on
 //! `PROPTEST_CASES` generated cases (default 10,000).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a panic is a failing test
+
 use payload_triage::config::lookup_zone;
 use payload_triage::datetime::{
     canonicalize, offset_of, record, DstPolicy, PartialDateTime, Precision, Syntax, Transition,
