@@ -265,7 +265,7 @@ proptest! {
                 let fraction = text.split_once('.').map_or(0, |(_, f)| f.len() - 1);
                 prop_assert_eq!(fraction, usize::from(s.fraction_digits));
             }
-            Err(e) => prop_assert!(matches!(e.precision(), None) || e.precision() <= Some(s.precision)),
+            Err(e) => prop_assert!(e.precision().is_none() || e.precision() <= Some(s.precision)),
         }
     }
 
