@@ -14,12 +14,18 @@ pub fn engine(data: &[u8]) {
         None => (0, data),
     };
     let hint = TrafficType::ALL.get(usize::from(selector % 7)).copied();
-    let ctx = Context { hint, ..Context::new() };
+    let ctx = Context {
+        hint,
+        ..Context::new()
+    };
     for report in engine.validate_messages(payload, &ctx) {
         // Serializing walks every nested report too.
         let _ = report.to_json_line();
     }
 }
 
+/// A fuzz target's body.
+pub type Target = fn(&[u8]);
+
 /// Every fuzz target by name, for the replay test.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[("engine", engine)];
+pub const TARGETS: &[(&str, Target)] = &[("engine", engine)];
