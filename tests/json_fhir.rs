@@ -1,6 +1,13 @@
 //! FHIR R4: synthetic resources validate; mutations are caught with precise JSON
 //! Pointers; Bundles are validated entry by entry; message Bundles give the exchange.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a panic is a failing test
+
 use std::path::Path;
 
 use payload_triage::{Context, Engine, ExchangePattern, Format, Report, Severity, TrafficType};

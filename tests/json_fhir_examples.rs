@@ -5,6 +5,13 @@
 //! `package/` directory (`.ci/run` does: `npm pack hl7.fhir.r4.examples@4.0.1` and
 //! untar); without it the test prints why and passes without checking anything.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a panic is a failing test
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::PathBuf;
@@ -82,4 +89,50 @@ fn official_r4_examples_validate_without_false_errors() {
         KNOWN_NONCONFORMANT.len(),
         "every known non-conformant example must still be caught"
     );
+}
+
+/// Mutations of official examples: each is caught at its precise JSON Pointer.
+#[test]
+fn mutations_of_official_examples_are_caught_with_precise_paths() {
+    let Some(dir) = std::env::var_os("FHIR_R4_EXAMPLES_DIR").map(PathBuf::from) else {
+        eprintln!("skipped: set FHIR_R4_EXAMPLES_DIR to the unpacked hl7.fhir.r4.examples package");
+        return;
+    };
+    let load = |name: &str| -> serde_json::Value {
+        serde_json::from_slice(&fs::read(dir.join(name)).expect("example")).expect("json")
+    };
+    let engine = Engine::default();
+    let ctx = Context::new().with_hint(TrafficType::RedoxApi);
+    let caught = |value: &serde_json::Value, code: &str, path: &str| {
+        let report = engine.validate(&serde_json::to_vec(value).unwrap(), &ctx);
+        assert!(
+            report
+                .diagnostics
+                .iter()
+                .any(|d| d.severity == Severity::Error && d.code.starts_with(code) && d.path == path),
+            "{code} at {path} not caught: {:?}",
+            report.diagnostics
+        );
+    };
+    let patient = load("Patient-example.json");
+    let mut m = patient.clone();
+    m["active"] = serde_json::json!(1);
+    caught(&m, "FHIR_TYPE_MISMATCH", "/active");
+    let mut m = patient.clone();
+    m["name"][0]["colour"] = serde_json::json!("x");
+    caught(&m, "FHIR_UNKNOWN_ELEMENT", "/name/0/colour");
+    let mut m = patient.clone();
+    m["gender"] = serde_json::json!("F");
+    caught(&m, "FHIR_CODE_INVALID", "/gender");
+    let mut m = patient.clone();
+    m["birthDate"] = serde_json::json!("1974-02-30");
+    caught(&m, "DATETIME_", "/birthDate");
+    let mut m = load("Observation-example.json");
+    m["effectiveDateTime"] = serde_json::json!("2016-03-28T09:30:00");
+    caught(&m, "DATETIME_", "/effectiveDateTime");
+    let mut m = load("Bundle-bundle-example.json");
+    m["entry"][1]["resource"]["text"]["status"] = serde_json::json!(true);
+    caught(&m, "FHIR_TYPE_MISMATCH", "/entry/1/resource/text/status");
+    m["entry"][0]["resource"]["intent"] = serde_json::json!("wish");
+    caught(&m, "FHIR_CODE_INVALID", "/entry/0/resource/intent");
 }

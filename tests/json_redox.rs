@@ -1,6 +1,13 @@
 //! Redox Data Model: synthetic examples validate; their broken variants are caught at
 //! the right JSON Pointer with the right code (fixtures in tests/fixtures/json/redox).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a panic is a failing test
+
 use std::path::Path;
 
 use payload_triage::{Context, Engine, Environment, ExchangePattern, Format, Report, TrafficType};
