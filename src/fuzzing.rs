@@ -24,8 +24,23 @@ pub fn engine(data: &[u8]) {
     }
 }
 
+/// Arbitrary bytes as Redox API JSON (Redox Data Model, FHIR R4, NDJSON): validation
+/// and the canonical document must never panic, and the canonical document of a
+/// parseable payload must parse again.
+pub fn json(data: &[u8]) {
+    static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+    let engine = ENGINE.get_or_init(Engine::default);
+    let ctx = Context::new().with_hint(TrafficType::RedoxApi);
+    for report in engine.validate_messages(data, &ctx) {
+        let _ = report.to_json_line();
+    }
+    if let Ok(canonical) = crate::json::canonical_document(data, &ctx) {
+        let _ = engine.validate_messages(&canonical, &ctx);
+    }
+}
+
 /// A fuzz target's body.
 pub type Target = fn(&[u8]);
 
 /// Every fuzz target by name, for the replay test.
-pub const TARGETS: &[(&str, Target)] = &[("engine", engine)];
+pub const TARGETS: &[(&str, Target)] = &[("engine", engine), ("json", json)];

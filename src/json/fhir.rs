@@ -33,6 +33,9 @@ use super::parse::{Str, Value};
 use super::pointer::Pointer;
 use super::Walk;
 
+/// Findings after which the walk of one document stops (the engine lists fewer still).
+const MAX_FINDINGS: usize = 10_000;
+
 /// The compact R4 definitions, generated (see the module docs).
 const DEFINITIONS: &str = include_str!("../../schemas/fhir/r4.json");
 
@@ -520,6 +523,11 @@ impl Definitions {
 
     /// An object of complex type `index`: every member known, typed and counted.
     fn object(&self, walk: &mut Walk<'_, '_>, value: &Value<'_>, index: usize, ptr: &mut Pointer) {
+        // A hostile document can break a rule at every member; past this many findings
+        // the walk stops (the report is invalid already, and stays bounded in memory).
+        if walk.report.diagnostics.len() >= MAX_FINDINGS {
+            return;
+        }
         let Some(complex) = self.complex(index) else {
             return;
         };
