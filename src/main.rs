@@ -226,10 +226,12 @@ fn validate(args: ValidateArgs) -> Result<ExitCode, Error> {
 fn json_source(reports: &[Report]) -> Option<String> {
     use payload_triage::Format;
     let first = reports.first()?;
-    if !reports
-        .iter()
-        .any(|r| matches!(r.format, Format::RedoxDataModel | Format::FhirR4 | Format::Json))
-    {
+    if !reports.iter().any(|r| {
+        matches!(
+            r.format,
+            Format::RedoxDataModel | Format::FhirR4 | Format::Json
+        )
+    }) {
         return None;
     }
     let source = if reports.len() > 1 {

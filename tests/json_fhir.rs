@@ -50,7 +50,11 @@ fn synthetic_resources_validate() {
     for name in ["patient", "observation", "bundle_message"] {
         let report = check(&fixture(name));
         assert_eq!(report.format, Format::FhirR4);
-        assert!(errors(&report).is_empty(), "{name}: {:?}", report.diagnostics);
+        assert!(
+            errors(&report).is_empty(),
+            "{name}: {:?}",
+            report.diagnostics
+        );
     }
 }
 
@@ -65,7 +69,11 @@ fn wrong_json_type_is_caught_at_its_element() {
 fn unknown_element_is_caught_at_its_member() {
     let mut p = fixture("patient");
     p["name"][0]["nickname"] = json!("T");
-    assert!(caught(&check(&p), "FHIR_UNKNOWN_ELEMENT", "/name/0/nickname"));
+    assert!(caught(
+        &check(&p),
+        "FHIR_UNKNOWN_ELEMENT",
+        "/name/0/nickname"
+    ));
 }
 
 #[test]
@@ -93,27 +101,43 @@ fn missing_required_element_is_a_cardinality_error() {
 fn choice_element_with_two_types_is_a_conflict() {
     let mut p = fixture("patient");
     p["deceasedDateTime"] = json!("2020-01-01");
-    assert!(caught(&check(&p), "FHIR_CHOICE_CONFLICT", "/deceasedDateTime"));
+    assert!(caught(
+        &check(&p),
+        "FHIR_CHOICE_CONFLICT",
+        "/deceasedDateTime"
+    ));
 }
 
 #[test]
 fn unknown_resource_type_is_caught() {
     let report = check(&json!({"resourceType": "Patiente", "id": "x"}));
-    assert!(caught(&report, "FHIR_RESOURCE_TYPE_UNKNOWN", "/resourceType"));
+    assert!(caught(
+        &report,
+        "FHIR_RESOURCE_TYPE_UNKNOWN",
+        "/resourceType"
+    ));
 }
 
 #[test]
 fn integer_with_a_fraction_is_invalid() {
     let mut p = fixture("patient");
     p["multipleBirthInteger"] = json!(1.5);
-    assert!(caught(&check(&p), "FHIR_PRIMITIVE_INVALID", "/multipleBirthInteger"));
+    assert!(caught(
+        &check(&p),
+        "FHIR_PRIMITIVE_INVALID",
+        "/multipleBirthInteger"
+    ));
 }
 
 #[test]
 fn primitive_extension_twin_is_validated_as_element() {
     let mut p = fixture("patient");
     p["_birthDate"]["colour"] = json!(1);
-    assert!(caught(&check(&p), "FHIR_UNKNOWN_ELEMENT", "/_birthDate/colour"));
+    assert!(caught(
+        &check(&p),
+        "FHIR_UNKNOWN_ELEMENT",
+        "/_birthDate/colour"
+    ));
 }
 
 #[test]
@@ -122,8 +146,16 @@ fn bundle_entries_are_validated_by_their_own_resource_type() {
     b["entry"][3]["resource"]["gender"] = json!("femme");
     b["entry"][2]["resource"]["valueQuantity"]["value"] = json!("37.1");
     let report = check(&b);
-    assert!(caught(&report, "FHIR_CODE_INVALID", "/entry/3/resource/gender"));
-    assert!(caught(&report, "FHIR_TYPE_MISMATCH", "/entry/2/resource/valueQuantity/value"));
+    assert!(caught(
+        &report,
+        "FHIR_CODE_INVALID",
+        "/entry/3/resource/gender"
+    ));
+    assert!(caught(
+        &report,
+        "FHIR_TYPE_MISMATCH",
+        "/entry/2/resource/valueQuantity/value"
+    ));
 }
 
 #[test]
@@ -173,14 +205,22 @@ fn messages_never_quote_payload_values() {
 fn zone_less_datetime_with_time_is_an_error() {
     let mut o = fixture("observation");
     o["effectiveDateTime"] = json!("2024-03-09T10:00:00");
-    assert!(caught(&check(&o), "DATETIME_", "/effectiveDateTime"), "{:?}", check(&o).diagnostics);
+    assert!(
+        caught(&check(&o), "DATETIME_", "/effectiveDateTime"),
+        "{:?}",
+        check(&o).diagnostics
+    );
 }
 
 #[test]
 fn thirtieth_of_february_is_an_error() {
     let mut p = fixture("patient");
     p["birthDate"] = json!("2023-02-30");
-    assert!(caught(&check(&p), "DATETIME_", "/birthDate"), "{:?}", check(&p).diagnostics);
+    assert!(
+        caught(&check(&p), "DATETIME_", "/birthDate"),
+        "{:?}",
+        check(&p).diagnostics
+    );
 }
 
 #[test]
@@ -190,6 +230,13 @@ fn decimals_keep_their_precision_in_the_canonical_document() {
     let out = payload_triage::json::canonical_document(text, &Context::new()).expect("canonical");
     let out = String::from_utf8(out).expect("utf8");
     assert!(out.contains("37.10000000000000000001"));
-    assert!(out.contains("\"issued\": \"2024-03-09T09:05:00Z\""), "{out}");
-    assert_eq!(out.replace("2024-03-09T09:05:00Z", "2024-03-09T10:05:00+01:00").as_bytes(), text);
+    assert!(
+        out.contains("\"issued\": \"2024-03-09T09:05:00Z\""),
+        "{out}"
+    );
+    assert_eq!(
+        out.replace("2024-03-09T09:05:00Z", "2024-03-09T10:05:00+01:00")
+            .as_bytes(),
+        text
+    );
 }

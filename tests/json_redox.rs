@@ -34,7 +34,10 @@ fn errors(report: &Report) -> Vec<String> {
 }
 
 fn has(report: &Report, code: &str, path: &str) -> bool {
-    report.diagnostics.iter().any(|d| d.code == code && d.path == path)
+    report
+        .diagnostics
+        .iter()
+        .any(|d| d.code == code && d.path == path)
 }
 
 #[test]
@@ -53,7 +56,11 @@ fn synthetic_examples_of_each_schema_validate() {
     ] {
         let report = check(name);
         assert_eq!(report.format, Format::RedoxDataModel, "{name}");
-        assert!(errors(&report).is_empty(), "{name}: {:?}", report.diagnostics);
+        assert!(
+            errors(&report).is_empty(),
+            "{name}: {:?}",
+            report.diagnostics
+        );
     }
 }
 
@@ -66,12 +73,20 @@ fn exchange_metadata_comes_from_meta_and_the_catalogue() {
     assert_eq!(x.pattern, Some(ExchangePattern::Notification));
     assert_eq!(x.message_id.as_deref(), Some("5565"));
     assert_eq!(x.claimed_environment, Some(Environment::Staging));
-    assert_eq!(check("patientsearch_query").exchange.pattern, Some(ExchangePattern::Query));
     assert_eq!(
-        check("clinicalsummary_patientqueryresponse").exchange.pattern,
+        check("patientsearch_query").exchange.pattern,
+        Some(ExchangePattern::Query)
+    );
+    assert_eq!(
+        check("clinicalsummary_patientqueryresponse")
+            .exchange
+            .pattern,
         Some(ExchangePattern::QueryResponse)
     );
-    assert_eq!(check("media_new").exchange.pattern, Some(ExchangePattern::Writeback));
+    assert_eq!(
+        check("media_new").exchange.pattern,
+        Some(ExchangePattern::Writeback)
+    );
 }
 
 #[test]
@@ -94,37 +109,65 @@ fn declared_datetimes_are_reported_with_json_pointers() {
 
 #[test]
 fn meta_data_model_missing_is_an_error() {
-    assert!(has(&check("broken_missing_data_model"), "REDOX_META_INVALID", "/Meta/DataModel"));
+    assert!(has(
+        &check("broken_missing_data_model"),
+        "REDOX_META_INVALID",
+        "/Meta/DataModel"
+    ));
 }
 
 #[test]
 fn meta_data_model_not_in_catalogue_is_an_error() {
-    assert!(has(&check("broken_unknown_data_model"), "REDOX_DATA_MODEL_UNKNOWN", "/Meta/DataModel"));
+    assert!(has(
+        &check("broken_unknown_data_model"),
+        "REDOX_DATA_MODEL_UNKNOWN",
+        "/Meta/DataModel"
+    ));
 }
 
 #[test]
 fn event_type_of_another_data_model_is_an_error() {
-    assert!(has(&check("broken_unknown_event_type"), "REDOX_EVENT_TYPE_UNKNOWN", "/Meta/EventType"));
+    assert!(has(
+        &check("broken_unknown_event_type"),
+        "REDOX_EVENT_TYPE_UNKNOWN",
+        "/Meta/EventType"
+    ));
 }
 
 #[test]
 fn meta_test_must_be_boolean() {
-    assert!(has(&check("broken_test_not_boolean"), "REDOX_META_INVALID", "/Meta/Test"));
+    assert!(has(
+        &check("broken_test_not_boolean"),
+        "REDOX_META_INVALID",
+        "/Meta/Test"
+    ));
 }
 
 #[test]
 fn meta_source_must_be_an_object() {
-    assert!(has(&check("broken_source_not_object"), "REDOX_META_INVALID", "/Meta/Source"));
+    assert!(has(
+        &check("broken_source_not_object"),
+        "REDOX_META_INVALID",
+        "/Meta/Source"
+    ));
 }
 
 #[test]
 fn query_names_exactly_one_destination() {
-    assert!(has(&check("broken_query_two_destinations"), "REDOX_DESTINATIONS_INVALID", "/Meta/Destinations"));
+    assert!(has(
+        &check("broken_query_two_destinations"),
+        "REDOX_DESTINATIONS_INVALID",
+        "/Meta/Destinations"
+    ));
 }
 
 #[test]
 fn notification_names_at_least_one_destination() {
-    assert!(has(&check("broken_notification_no_destination"), "REDOX_DESTINATIONS_INVALID", "/Meta/Destinations"));
+    assert!(has(
+        &check("broken_notification_no_destination"),
+        "REDOX_DESTINATIONS_INVALID",
+        "/Meta/Destinations"
+    ));
 }
 
 #[test]
@@ -137,7 +180,10 @@ fn date_only_field_with_invented_midnight_warns() {
         .expect("warning");
     assert_eq!(d.path, "/Patient/Demographics/DOB");
     assert_eq!(d.severity, payload_triage::Severity::Warning);
-    assert!(check("patientadmin_arrival").diagnostics.iter().all(|d| d.code != "REDOX_DATE_WITH_MIDNIGHT"));
+    assert!(check("patientadmin_arrival")
+        .diagnostics
+        .iter()
+        .all(|d| d.code != "REDOX_DATE_WITH_MIDNIGHT"));
 }
 
 #[test]
@@ -150,7 +196,11 @@ fn body_schema_type_violation_has_a_pointer_and_no_value() {
         .expect("schema error");
     assert_eq!(d.path, "/Patient/Identifiers");
     let report = check("broken_result_value_number_type");
-    assert!(has(&report, "REDOX_SCHEMA_VIOLATION", "/Orders/0/Results/0/Value"));
+    assert!(has(
+        &report,
+        "REDOX_SCHEMA_VIOLATION",
+        "/Orders/0/Results/0/Value"
+    ));
     for d in &report.diagnostics {
         assert!(!d.message.contains("\"x\""), "value leaked: {}", d.message);
     }
@@ -158,15 +208,23 @@ fn body_schema_type_violation_has_a_pointer_and_no_value() {
 
 #[test]
 fn duplicate_meta_key_is_an_error() {
-    assert!(has(&check("broken_duplicate_key"), "JSON_DUPLICATE_KEY", "/Meta/EventType"));
+    assert!(has(
+        &check("broken_duplicate_key"),
+        "JSON_DUPLICATE_KEY",
+        "/Meta/EventType"
+    ));
 }
 
 #[test]
 fn impossible_event_datetime_is_an_error_at_its_path() {
     let report = check("broken_event_datetime_impossible");
     assert!(
-        report.diagnostics.iter().any(|d| d.code.starts_with("DATETIME_") && d.path == "/Meta/EventDateTime"
-            && d.severity == payload_triage::Severity::Error),
+        report
+            .diagnostics
+            .iter()
+            .any(|d| d.code.starts_with("DATETIME_")
+                && d.path == "/Meta/EventDateTime"
+                && d.severity == payload_triage::Severity::Error),
         "{:?}",
         report.diagnostics
     );

@@ -129,7 +129,7 @@ struct Complex {
     is_resource: bool,
     elements: Vec<Element>,
     /// JSON member name → (element index, type index); choice types have one key per type.
-    keys: HashMap<String, (usize, usize)>,
+    keys: KeyMap,
 }
 
 struct Definitions {
@@ -229,7 +229,7 @@ fn build(text: &str) -> Result<Definitions, String> {
             name: (*name).clone(),
             is_resource: resources.contains(name),
             elements: Vec::new(),
-            keys: HashMap::new(),
+            keys: KeyMap::default(),
         });
     }
     let mut ctx = BuildCtx {
@@ -289,7 +289,7 @@ fn build(text: &str) -> Result<Definitions, String> {
                 choice_names: Vec::new(),
             },
         ],
-        keys: HashMap::new(),
+        keys: KeyMap::default(),
     };
     index_keys(&mut twin);
     complexes.push(twin);
@@ -303,6 +303,33 @@ fn build(text: &str) -> Result<Definitions, String> {
     })
 }
 
+/// Member lookups happen once per JSON member, on short ASCII names: FNV-1a is several
+/// times faster than the default SipHash there, and the keys come from our own
+/// definitions, not from input (no HashDoS exposure: input keys are only looked up).
+#[derive(Default, Clone, Copy)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+}
+
+type KeyMap = HashMap<String, (usize, usize), std::hash::BuildHasherDefault<Fnv>>;
+
 /// FHIR's regexes use XML Schema semantics, where `\s` is only space, tab, CR and LF
 /// (XML Schema Part 2, appendix F.3.1); in Rust's Unicode mode it also covers U+00A0 and
 /// others, which would reject valid strings. Rewrite the escapes to XML Schema's sets.
@@ -313,7 +340,7 @@ fn xsd_classes(pattern: &str) -> String {
 }
 
 fn index_keys(complex: &mut Complex) {
-    let mut keys = HashMap::new();
+    let mut keys = KeyMap::default();
     for (e, element) in complex.elements.iter().enumerate() {
         if element.name.ends_with("[x]") {
             let base = element.name.trim_end_matches("[x]");
@@ -351,7 +378,7 @@ impl BuildCtx<'_> {
                     name: element_path.clone(),
                     is_resource: false,
                     elements: Vec::new(),
-                    keys: HashMap::new(),
+                    keys: KeyMap::default(),
                 });
                 self.paths.insert(element_path.clone(), child);
                 self.fill(child, &element_path, children);
@@ -376,10 +403,9 @@ impl BuildCtx<'_> {
             } else {
                 r.n.clone()
             };
-            let value_set = r
-                .vs
-                .as_ref()
-                .and_then(|v| self.value_set_index.get(v).copied());
+            let value_set =
+                r.vs.as_ref()
+                    .and_then(|v| self.value_set_index.get(v).copied());
             let embedded_file = (path == "Attachment" || path == "Binary") && r.n == "data";
             if let Some(target) = &r.content_reference {
                 self.pending_refs
@@ -399,7 +425,6 @@ impl BuildCtx<'_> {
             c.elements = elements;
         }
     }
-
 }
 
 /// Validates a FHIR R4 resource at the top of a document and fills the exchange data.
@@ -444,7 +469,12 @@ fn message_exchange(root: &Value<'_>, walk: &mut Walk<'_, '_>) {
     let Some(header) = header else {
         return;
     };
-    if header.get("resourceType").and_then(Value::as_str).as_deref() != Some("MessageHeader") {
+    if header
+        .get("resourceType")
+        .and_then(Value::as_str)
+        .as_deref()
+        != Some("MessageHeader")
+    {
         return;
     }
     let event = header
@@ -746,11 +776,10 @@ impl Definitions {
                 return;
             }
             PrimitiveRule::Base64 => {
-                let ok = s
-                    .raw
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b' '))
-                    && !s.raw.is_empty();
+                let ok =
+                    s.raw.bytes().all(|b| {
+                        b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b' ')
+                    }) && !s.raw.is_empty();
                 if !ok && !s.escaped {
                     walk.report.add(
                         &codes::FHIR_PRIMITIVE_INVALID,
@@ -775,12 +804,27 @@ impl Definitions {
             _ => {}
         }
         let value = s.value();
-        if let Some(regex) = &primitive.regex {
+        // `string` and `markdown` are `[ \r\n\t\S]+`: with XML Schema's `\S`, any
+        // non-empty text. Skip the regex engine for them.
+        let any_text = matches!(primitive.name.as_str(), "string" | "markdown");
+        if any_text {
+            if value.is_empty() {
+                walk.report.add(
+                    &codes::FHIR_PRIMITIVE_INVALID,
+                    path,
+                    format!("a FHIR {} must not be empty", primitive.name),
+                );
+                return;
+            }
+        } else if let Some(regex) = &primitive.regex {
             if !regex.is_match(&value) {
                 walk.report.add(
                     &codes::FHIR_PRIMITIVE_INVALID,
                     path,
-                    format!("the value does not match the format of FHIR {}", primitive.name),
+                    format!(
+                        "the value does not match the format of FHIR {}",
+                        primitive.name
+                    ),
                 );
                 return;
             }

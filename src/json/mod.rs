@@ -196,7 +196,10 @@ pub(crate) fn check_document(
         other => walk.report.add(
             &codes::JSON_NOT_AN_OBJECT,
             "",
-            format!("the top-level value is a JSON {}, not an object", other.kind()),
+            format!(
+                "the top-level value is a JSON {}, not an object",
+                other.kind()
+            ),
         ),
     }
     walk.rewrites
@@ -303,9 +306,11 @@ pub(crate) fn documents(bytes: &[u8], split: bool, max_messages: usize) -> Vec<D
 
 /// NDJSON when the first line is a complete JSON value and something follows it.
 fn looks_like_ndjson(text: &str) -> bool {
-    let Some(newline) = text.trim_start().find('\n').map(|i| {
-        i + (text.len() - text.trim_start().len())
-    }) else {
+    let Some(newline) = text
+        .trim_start()
+        .find('\n')
+        .map(|i| i + (text.len() - text.trim_start().len()))
+    else {
         return false;
     };
     let (first, rest) = text.split_at(newline);

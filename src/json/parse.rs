@@ -520,10 +520,23 @@ mod tests {
     #[test]
     fn rejects_what_rfc_8259_rejects() {
         for bad in [
-            "{", "[1,]", "{\"a\" 1}", "01", "1.", "-", "\"\\x\"", "\"a\nb\"", "tru", "\"\\ud800\"",
-            "{\"a\":1,}", "[1 2]",
+            "{",
+            "[1,]",
+            "{\"a\" 1}",
+            "01",
+            "1.",
+            "-",
+            "\"\\x\"",
+            "\"a\nb\"",
+            "tru",
+            "\"\\ud800\"",
+            "{\"a\":1,}",
+            "[1 2]",
         ] {
-            assert!(parse(bad, 64).is_err() || parse(bad, 64).map(|p| p.end) != Ok(bad.len()), "{bad}");
+            assert!(
+                parse(bad, 64).is_err() || parse(bad, 64).map(|p| p.end) != Ok(bad.len()),
+                "{bad}"
+            );
         }
     }
 

@@ -121,10 +121,7 @@ fn compiled(model: &str) -> Option<&'static Compiled> {
         [const { OnceLock::new() }; SCHEMAS.len()];
     let index = SCHEMAS.iter().position(|(name, _)| *name == model)?;
     let (_, text) = SCHEMAS.get(index)?;
-    COMPILED
-        .get(index)?
-        .get_or_init(|| compile(text))
-        .as_ref()
+    COMPILED.get(index)?.get_or_init(|| compile(text)).as_ref()
 }
 
 fn compile(text: &str) -> Option<Compiled> {
@@ -180,19 +177,30 @@ fn meta(root: &Value<'_>, walk: &mut Walk<'_, '_>) -> Option<String> {
     let model = text("DataModel");
     let event = text("EventType");
     if model.is_none() {
-        meta_error(walk, "/Meta/DataModel", "Meta.DataModel is required and must be a string");
+        meta_error(
+            walk,
+            "/Meta/DataModel",
+            "Meta.DataModel is required and must be a string",
+        );
     }
     if event.is_none() {
-        meta_error(walk, "/Meta/EventType", "Meta.EventType is required and must be a string");
+        meta_error(
+            walk,
+            "/Meta/EventType",
+            "Meta.EventType is required and must be a string",
+        );
     }
     let exchange = &mut walk.report.exchange;
     exchange.message_type = model.as_ref().map(|m| m.to_string());
     exchange.event = event.as_ref().map(|e| e.to_string());
-    exchange.message_id = meta.get("Message").and_then(|m| m.get("ID")).and_then(|id| match id {
-        Value::Number(n) => Some((*n).to_owned()),
-        Value::String(s) => Some(s.value().into_owned()),
-        _ => None,
-    });
+    exchange.message_id = meta
+        .get("Message")
+        .and_then(|m| m.get("ID"))
+        .and_then(|id| match id {
+            Value::Number(n) => Some((*n).to_owned()),
+            Value::String(s) => Some(s.value().into_owned()),
+            _ => None,
+        });
 
     let events = model.as_deref().and_then(|m| catalogue().get(m));
     let pattern = match (&model, events) {
@@ -223,7 +231,11 @@ fn meta(root: &Value<'_>, walk: &mut Walk<'_, '_>) -> Option<String> {
     match meta.get("EventDateTime") {
         None | Some(Value::Null) => {}
         Some(Value::String(s)) => walk.datetime("/Meta/EventDateTime", s, Syntax::Iso8601),
-        Some(_) => meta_error(walk, "/Meta/EventDateTime", "Meta.EventDateTime must be a datetime string"),
+        Some(_) => meta_error(
+            walk,
+            "/Meta/EventDateTime",
+            "Meta.EventDateTime must be a datetime string",
+        ),
     }
     match meta.get("Test") {
         None | Some(Value::Null) => {}
@@ -241,7 +253,11 @@ fn meta(root: &Value<'_>, walk: &mut Walk<'_, '_>) -> Option<String> {
     match meta.get("Source") {
         None | Some(Value::Null) => {}
         Some(source @ Value::Object(_)) => id_name(source, "/Meta/Source", walk),
-        Some(_) => meta_error(walk, "/Meta/Source", "Meta.Source must be an object {ID, Name}"),
+        Some(_) => meta_error(
+            walk,
+            "/Meta/Source",
+            "Meta.Source must be an object {ID, Name}",
+        ),
     }
     destinations(meta.get("Destinations"), pattern, walk);
     match meta.get("Logs") {
@@ -252,19 +268,32 @@ fn meta(root: &Value<'_>, walk: &mut Walk<'_, '_>) -> Option<String> {
                 match log {
                     Value::Object(_) => {
                         for key in ["ID", "AttemptID"] {
-                            if matches!(log.get(key), Some(v) if !matches!(v, Value::String(_) | Value::Null)) {
-                                meta_error(walk, &format!("{path}/{key}"), "Meta.Logs IDs must be strings");
+                            if matches!(log.get(key), Some(v) if !matches!(v, Value::String(_) | Value::Null))
+                            {
+                                meta_error(
+                                    walk,
+                                    &format!("{path}/{key}"),
+                                    "Meta.Logs IDs must be strings",
+                                );
                             }
                         }
                     }
-                    _ => meta_error(walk, &path, "each Meta.Logs entry must be an object {ID, AttemptID}"),
+                    _ => meta_error(
+                        walk,
+                        &path,
+                        "each Meta.Logs entry must be an object {ID, AttemptID}",
+                    ),
                 }
             }
         }
         Some(_) => meta_error(walk, "/Meta/Logs", "Meta.Logs must be an array"),
     }
     if matches!(meta.get("FacilityCode"), Some(v) if !matches!(v, Value::String(_) | Value::Null)) {
-        meta_error(walk, "/Meta/FacilityCode", "Meta.FacilityCode must be a string");
+        meta_error(
+            walk,
+            "/Meta/FacilityCode",
+            "Meta.FacilityCode must be a string",
+        );
     }
     model.map(|m| m.into_owned())
 }
@@ -273,14 +302,22 @@ fn meta(root: &Value<'_>, walk: &mut Walk<'_, '_>) -> Option<String> {
 fn id_name(value: &Value<'_>, path: &str, walk: &mut Walk<'_, '_>) {
     for key in ["ID", "Name"] {
         if matches!(value.get(key), Some(v) if !matches!(v, Value::String(_) | Value::Null)) {
-            meta_error(walk, &format!("{path}/{key}"), "ID and Name must be strings");
+            meta_error(
+                walk,
+                &format!("{path}/{key}"),
+                "ID and Name must be strings",
+            );
         }
     }
 }
 
 /// Destinations: a request must name at least one destination; a synchronous query
 /// goes to exactly one (it expects one answer). Responses need none.
-fn destinations(value: Option<&Value<'_>>, pattern: Option<ExchangePattern>, walk: &mut Walk<'_, '_>) {
+fn destinations(
+    value: Option<&Value<'_>>,
+    pattern: Option<ExchangePattern>,
+    walk: &mut Walk<'_, '_>,
+) {
     let count = match value {
         None | Some(Value::Null) => 0,
         Some(Value::Array(items)) => {
@@ -294,7 +331,11 @@ fn destinations(value: Option<&Value<'_>>, pattern: Option<ExchangePattern>, wal
             items.len()
         }
         Some(_) => {
-            meta_error(walk, "/Meta/Destinations", "Meta.Destinations must be an array");
+            meta_error(
+                walk,
+                "/Meta/Destinations",
+                "Meta.Destinations must be an array",
+            );
             return;
         }
     };
@@ -308,8 +349,11 @@ fn destinations(value: Option<&Value<'_>>, pattern: Option<ExchangePattern>, wal
         _ => None,
     };
     if let Some(problem) = problem {
-        walk.report
-            .add(&codes::REDOX_DESTINATIONS_INVALID, "/Meta/Destinations", problem);
+        walk.report.add(
+            &codes::REDOX_DESTINATIONS_INVALID,
+            "/Meta/Destinations",
+            problem,
+        );
     }
 }
 
@@ -317,7 +361,15 @@ fn destinations(value: Option<&Value<'_>>, pattern: Option<ExchangePattern>, wal
 fn body(root: &Value<'_>, compiled: &Compiled, walk: &mut Walk<'_, '_>) {
     let mut ptr = Pointer::new();
     let instance = to_serde(root, &mut ptr, walk);
-    for error in compiled.validator.iter_errors(&instance).take(MAX_SCHEMA_ERRORS) {
+    // The fast yes/no check first; errors with their paths only for invalid bodies.
+    if compiled.validator.is_valid(&instance) {
+        return;
+    }
+    for error in compiled
+        .validator
+        .iter_errors(&instance)
+        .take(MAX_SCHEMA_ERRORS)
+    {
         let path = error.instance_path().as_str().to_owned();
         walk.report.add(
             &codes::REDOX_SCHEMA_VIOLATION,
@@ -371,7 +423,10 @@ fn to_serde(value: &Value<'_>, ptr: &mut Pointer, walk: &mut Walk<'_, '_>) -> se
 }
 
 /// Resolves a local `$ref` (`#/$defs/Name`), a few levels at most.
-fn resolve<'s>(root: &'s serde_json::Value, mut schema: &'s serde_json::Value) -> &'s serde_json::Value {
+fn resolve<'s>(
+    root: &'s serde_json::Value,
+    mut schema: &'s serde_json::Value,
+) -> &'s serde_json::Value {
     for _ in 0..8 {
         let Some(target) = schema
             .get("$ref")
@@ -457,10 +512,7 @@ fn invented_midnight(raw: &str) -> bool {
     let Some(time) = raw.get(10..).and_then(|t| t.strip_prefix('T')) else {
         return false;
     };
-    let clock: &str = time
-        .split(['Z', '+', '-'])
-        .next()
-        .unwrap_or_default();
+    let clock: &str = time.split(['Z', '+', '-']).next().unwrap_or_default();
     clock.len() >= 2 && clock.bytes().all(|b| matches!(b, b'0' | b':' | b'.'))
 }
 
@@ -471,11 +523,30 @@ mod tests {
     #[test]
     fn catalogue_lists_every_data_model_of_the_issue() {
         let expected = [
-            "PatientAdmin", "Results", "Order", "Scheduling", "Notes", "Media",
-            "ClinicalSummary", "PatientSearch", "Provider", "Referral", "Claim", "Financial",
-            "Flowsheet", "Medications", "Vaccination", "Device", "Inventory", "Organization",
-            "PatientEducation", "Research", "SurgicalScheduling", "ClinicalDecisions",
-            "Enrichment", "SSO",
+            "PatientAdmin",
+            "Results",
+            "Order",
+            "Scheduling",
+            "Notes",
+            "Media",
+            "ClinicalSummary",
+            "PatientSearch",
+            "Provider",
+            "Referral",
+            "Claim",
+            "Financial",
+            "Flowsheet",
+            "Medications",
+            "Vaccination",
+            "Device",
+            "Inventory",
+            "Organization",
+            "PatientEducation",
+            "Research",
+            "SurgicalScheduling",
+            "ClinicalDecisions",
+            "Enrichment",
+            "SSO",
         ];
         for model in expected {
             assert!(catalogue().contains_key(model), "{model}");

@@ -123,6 +123,9 @@ const compactType = (sd) => {
       node.ref = el.contentReference.replace(/^.*#/, "");
     } else {
       node.t = (el.type || []).map(typeCode);
+      // R4 types Resource.id as System.String tagged `string`, but the specification
+      // says a resource id is of type `id` (section 2.24.0.1 "id"); check it as one.
+      if (sd.kind === "resource" && el.path === `${sd.name}.id`) node.t = ["id"];
     }
     if (el.binding && el.binding.strength === "required" && el.binding.valueSet &&
         (node.t || []).includes("code")) {
