@@ -122,7 +122,7 @@ pub(crate) fn parse(text: &str, max_depth: usize) -> Result<Parsed<'_>, ParseErr
         bytes: text.as_bytes(),
         pos: 0,
         max_depth,
-        path: Pointer::new(),
+        path: Vec::new(),
         duplicates: Vec::new(),
         duplicate_count: 0,
     };
@@ -148,12 +148,31 @@ pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, offset - line_start + 1)
 }
 
+#[derive(Clone, Copy)]
+enum Segment<'a> {
+    Key(Str<'a>),
+    Index(usize),
+}
+
+fn render(path: &[Segment<'_>]) -> String {
+    let mut pointer = Pointer::new();
+    for segment in path {
+        match segment {
+            Segment::Key(key) => pointer.push_key_raw(key),
+            Segment::Index(i) => pointer.push_index(*i),
+        }
+    }
+    pointer.as_str().to_owned()
+}
+
 struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
     max_depth: usize,
-    path: Pointer,
+    /// Where the parser is, as segments; rendered as a JSON Pointer only when a
+    /// diagnostic needs it.
+    path: Vec<Segment<'a>>,
     duplicates: Vec<String>,
     duplicate_count: usize,
 }
@@ -201,7 +220,7 @@ impl<'a> Parser<'a> {
     fn check_depth(&self, depth: usize) -> Result<(), ParseError> {
         if depth > self.max_depth {
             return Err(ParseError::TooDeep {
-                path: self.path.as_str().to_owned(),
+                path: render(&self.path),
             });
         }
         Ok(())
@@ -228,7 +247,7 @@ impl<'a> Parser<'a> {
             }
             self.pos += 1;
             self.skip_ws();
-            self.path.push_key_raw(&key);
+            self.path.push(Segment::Key(key));
             let value = self.value(depth)?;
             self.path.pop();
             members.push((key, value));
@@ -269,8 +288,8 @@ impl<'a> Parser<'a> {
             self.duplicate_count += 1;
             if self.duplicates.len() < MAX_DUPLICATES {
                 if let Some((key, _)) = members.get(i) {
-                    self.path.push_key_raw(key);
-                    self.duplicates.push(self.path.as_str().to_owned());
+                    self.path.push(Segment::Key(*key));
+                    self.duplicates.push(render(&self.path));
                     self.path.pop();
                 }
             }
@@ -288,7 +307,7 @@ impl<'a> Parser<'a> {
         }
         loop {
             self.skip_ws();
-            self.path.push_index(items.len());
+            self.path.push(Segment::Index(items.len()));
             let item = self.value(depth)?;
             self.path.pop();
             items.push(item);

@@ -28,6 +28,10 @@ impl Pointer {
     pub fn push_key(&mut self, key: &str) {
         self.marks.push(self.text.len());
         self.text.push('/');
+        if !key.bytes().any(|b| b == b'~' || b == b'/') {
+            self.text.push_str(key);
+            return;
+        }
         for c in key.chars() {
             match c {
                 '~' => self.text.push_str("~0"),

@@ -113,7 +113,69 @@ pub fn data_models() -> Vec<&'static str> {
 /// declared datetimes).
 struct Compiled {
     validator: jsonschema::Validator,
-    schema: serde_json::Value,
+    /// Where the schema declares datetimes and embedded files, pruned to the paths that
+    /// lead to one.
+    declared: Declared,
+}
+
+/// What a schema declares at one place of the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Declaration {
+    DateTime,
+    Date,
+    Base64File,
+}
+
+/// The declarations of a schema as a tree over member names and array items, built once
+/// at compile time, so validation does not walk the schema document itself.
+#[derive(Debug, Default)]
+struct Declared {
+    here: Option<Declaration>,
+    properties: Vec<(String, Declared)>,
+    items: Option<Box<Declared>>,
+}
+
+impl Declared {
+    /// The declarations under `schema`, or `None` when there are none.
+    fn build(root: &serde_json::Value, schema: &serde_json::Value, depth: usize) -> Option<Self> {
+        if depth > 32 {
+            return None;
+        }
+        let schema = resolve(root, schema);
+        let here = match (
+            schema.get("x-datetime").and_then(serde_json::Value::as_str),
+            schema.get("x-embedded").and_then(serde_json::Value::as_str),
+        ) {
+            (Some("datetime"), _) => Some(Declaration::DateTime),
+            (Some("date"), _) => Some(Declaration::Date),
+            (_, Some("base64")) => Some(Declaration::Base64File),
+            _ => None,
+        };
+        let properties: Vec<(String, Declared)> = schema
+            .get("properties")
+            .and_then(serde_json::Value::as_object)
+            .map(|props| {
+                props
+                    .iter()
+                    .filter_map(|(name, sub)| {
+                        Some((name.clone(), Declared::build(root, sub, depth + 1)?))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let items = schema
+            .get("items")
+            .and_then(|sub| Declared::build(root, sub, depth + 1))
+            .map(Box::new);
+        if here.is_none() && properties.is_empty() && items.is_none() {
+            return None;
+        }
+        Some(Declared {
+            here,
+            properties,
+            items,
+        })
+    }
 }
 
 fn compiled(model: &str) -> Option<&'static Compiled> {
@@ -134,7 +196,11 @@ fn compile(text: &str) -> Option<Compiled> {
         .with_pattern_options(jsonschema::PatternOptions::regex())
         .build(&schema)
         .ok()?;
-    Some(Compiled { validator, schema })
+    let declared = Declared::build(&schema, &schema, 0).unwrap_or_default();
+    Some(Compiled {
+        validator,
+        declared,
+    })
 }
 
 /// Validates a Redox Data Model message (a top-level object with `Meta`).
@@ -146,7 +212,7 @@ pub(crate) fn validate(root: &Value<'_>, walk: &mut Walk<'_, '_>) {
         Some(compiled) => {
             body(root, compiled, walk);
             let mut ptr = Pointer::new();
-            declared(&compiled.schema, &compiled.schema, root, &mut ptr, walk, 0);
+            declared(&compiled.declared, root, &mut ptr, walk);
         }
         None => walk.report.add(
             &codes::REDOX_SCHEMA_NOT_AVAILABLE,
@@ -441,63 +507,50 @@ fn resolve<'s>(
     schema
 }
 
-/// Walks the document alongside its schema and canonicalizes every value the schema
+/// Walks the document along the declarations and canonicalizes every value the schema
 /// declares with `x-datetime`; hands `x-embedded: base64` values to the embedded-file
-/// checks.
-fn declared(
-    root: &serde_json::Value,
-    schema: &serde_json::Value,
-    value: &Value<'_>,
-    ptr: &mut Pointer,
-    walk: &mut Walk<'_, '_>,
-    depth: usize,
-) {
-    if depth > super::MAX_DEPTH {
-        return;
-    }
-    let schema = resolve(root, schema);
+/// checks. Depth is bounded by the declaration tree.
+fn declared(decl: &Declared, value: &Value<'_>, ptr: &mut Pointer, walk: &mut Walk<'_, '_>) {
     match value {
-        Value::String(s) => {
-            match schema.get("x-datetime").and_then(serde_json::Value::as_str) {
-                Some("datetime") => walk.datetime(ptr.as_str(), s, Syntax::Iso8601),
-                Some("date") => {
-                    walk.datetime(ptr.as_str(), s, Syntax::Iso8601);
-                    if invented_midnight(s.raw) {
-                        walk.report.add(
-                            &codes::REDOX_DATE_WITH_MIDNIGHT,
-                            ptr.as_str(),
-                            "a date-only field carries a midnight time; converted across zones it names another day",
-                        );
-                    }
+        Value::String(s) => match decl.here {
+            Some(Declaration::DateTime) => walk.datetime(ptr.as_str(), s, Syntax::Iso8601),
+            Some(Declaration::Date) => {
+                walk.datetime(ptr.as_str(), s, Syntax::Iso8601);
+                if invented_midnight(s.raw) {
+                    walk.report.add(
+                        &codes::REDOX_DATE_WITH_MIDNIGHT,
+                        ptr.as_str(),
+                        "a date-only field carries a midnight time; converted across zones it names another day",
+                    );
                 }
-                _ => {}
             }
-            if schema.get("x-embedded").and_then(serde_json::Value::as_str) == Some("base64")
-                && !s.raw.is_empty()
-                && !s.raw.starts_with("http")
-            {
-                walk.embedded_base64(ptr.as_str(), s);
+            Some(Declaration::Base64File) => {
+                if !s.raw.is_empty() && !s.raw.starts_with("http") {
+                    walk.embedded_base64(ptr.as_str(), s);
+                }
             }
-        }
+            None => {}
+        },
         Value::Object(members) => {
-            let Some(properties) = schema.get("properties") else {
+            if decl.properties.is_empty() {
                 return;
-            };
+            }
             for (key, member) in members {
-                if let Some(sub) = properties.get(key.value().as_ref()) {
+                let name = key.value();
+                if let Some((_, sub)) = decl.properties.iter().find(|(n, _)| *n == name) {
                     ptr.push_key_raw(key);
-                    declared(root, sub, member, ptr, walk, depth + 1);
+                    declared(sub, member, ptr, walk);
                     ptr.pop();
                 }
             }
         }
         Value::Array(items) => {
-            let Some(sub) = schema.get("items") else {
+            let Some(sub) = &decl.items else {
                 return;
             };
             for (i, item) in items.iter().enumerate() {
                 ptr.push_index(i);
-                declared(root, sub, item, ptr, walk, depth + 1);
+                declared(sub, item, ptr, walk);
                 ptr.pop();
             }
         }
