@@ -524,12 +524,10 @@ fn declared(decl: &Declared, value: &Value<'_>, ptr: &mut Pointer, walk: &mut Wa
                     );
                 }
             }
-            Some(Declaration::Base64File) => {
-                if !s.raw.is_empty() && !s.raw.starts_with("http") {
-                    walk.embedded_base64(ptr.as_str(), s);
-                }
+            Some(Declaration::Base64File) if !s.raw.is_empty() && !s.raw.starts_with("http") => {
+                walk.embedded_base64(ptr.as_str(), s);
             }
-            None => {}
+            Some(Declaration::Base64File) | None => {}
         },
         Value::Object(members) => {
             if decl.properties.is_empty() {
