@@ -361,7 +361,8 @@ fn meta(root: &Value<'_>, walk: &mut Walk<'_, '_>) -> Option<String> {
             "Meta.FacilityCode must be a string",
         );
     }
-    model.map(|m| m.into_owned())
+    // Only a catalogued data model has (or may get) a body schema.
+    model.filter(|_| events.is_some()).map(|m| m.into_owned())
 }
 
 /// `{ID, Name}`: both strings (or null) when present.
