@@ -53,6 +53,8 @@ fn synthetic_examples_of_each_schema_validate() {
         "clinicalsummary_patientqueryresponse",
         "patientsearch_query",
         "provider_new",
+        "flowsheet_new",
+        "vaccination_new",
     ] {
         let report = check(name);
         assert_eq!(report.format, Format::RedoxDataModel, "{name}");

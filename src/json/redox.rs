@@ -34,7 +34,7 @@ const CATALOGUE: &str = include_str!("../../schemas/redox/catalogue.json");
 const COMMON: &str = include_str!("../../schemas/redox/common.json");
 
 /// The body schemas we have, by data model.
-const SCHEMAS: [(&str, &str); 8] = [
+const SCHEMAS: [(&str, &str); 11] = [
     (
         "PatientAdmin",
         include_str!("../../schemas/redox/PatientAdmin.json"),
@@ -54,6 +54,18 @@ const SCHEMAS: [(&str, &str); 8] = [
     (
         "PatientSearch",
         include_str!("../../schemas/redox/PatientSearch.json"),
+    ),
+    (
+        "Flowsheet",
+        include_str!("../../schemas/redox/Flowsheet.json"),
+    ),
+    (
+        "Vaccination",
+        include_str!("../../schemas/redox/Vaccination.json"),
+    ),
+    (
+        "Provider",
+        include_str!("../../schemas/redox/Provider.json"),
     ),
 ];
 
