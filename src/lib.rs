@@ -30,6 +30,8 @@ pub mod datetime;
 pub mod engine;
 pub mod error;
 pub mod files;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod hl7v2;
 pub mod json;
 pub mod limits;
