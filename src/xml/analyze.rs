@@ -163,6 +163,7 @@ pub struct Analyzer<'a, 'r> {
     pub(super) includes: Vec<FoundInclude>,
     pub(super) root_namespace: String,
     pub(super) root_local: String,
+    unbound_warned: bool,
 }
 
 impl<'a, 'r> Analyzer<'a, 'r> {
@@ -199,6 +200,7 @@ impl<'a, 'r> Analyzer<'a, 'r> {
             includes: Vec::new(),
             root_namespace: String::new(),
             root_local: String::new(),
+            unbound_warned: false,
         }
     }
 
@@ -415,6 +417,24 @@ impl<'a> Visitor<'a> for Analyzer<'a, '_> {
                 c.push_char(ch);
             }
         }
+    }
+
+    fn tolerate_unbound_prefix(&mut self, local: &str, depth: usize) -> bool {
+        // A published CDA snippet uses xsi: and sdtc: prefixes that the document it was
+        // cut from declares; tolerated, with one warning, in fragments only.
+        let fragment = match depth {
+            1 => self.schema.fragment_roots.iter().any(|r| r == local),
+            _ => self.kind == Kind::CdaFragment,
+        };
+        if fragment && !self.unbound_warned {
+            self.unbound_warned = true;
+            self.report.add(
+                &super::codes::CDA_FRAGMENT_PREFIX_UNBOUND,
+                self.path.clone(),
+                "the fragment uses a namespace prefix it does not declare (declared by the document it was cut from); read in no namespace",
+            );
+        }
+        fragment
     }
 
     fn end(&mut self) {

@@ -78,6 +78,7 @@ pub mod codes {
         IHE_VALUE_INVALID: Error, "A transaction's value does not match its required form (OID, UUID, code list, ...).";
         CDA_NAMESPACE_INVALID: Error, "The ClinicalDocument is not in the HL7 v3 namespace urn:hl7-org:v3 (CDA R2 section 1.1).";
         CDA_FRAGMENT: Info, "The XML is a fragment of a CDA document (its root is not ClinicalDocument); header rules were not applied, datetimes were.";
+        CDA_FRAGMENT_PREFIX_UNBOUND: Warning, "A CDA fragment uses a namespace prefix (xsi, sdtc) that only the document it was cut from declares; it was read in no namespace.";
         CDA_ELEMENT_MISSING: Error, "A CDA header element required by CDA R2 or the C-CDA US Realm Header is missing.";
         CDA_ELEMENT_REPEATED: Error, "A CDA header element occurs more times than CDA R2 or C-CDA allows.";
         CDA_ATTRIBUTE_MISSING: Error, "A CDA header attribute required by CDA R2 or C-CDA is missing.";

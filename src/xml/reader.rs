@@ -179,6 +179,13 @@ pub trait Visitor<'a> {
     fn text_char(&mut self, c: char);
     /// The innermost open element ends.
     fn end(&mut self);
+    /// An element (`local`, at `depth`) or one of its attributes uses an unbound prefix:
+    /// return true to go on with the prefix in no namespace (a fragment cut from a
+    /// document that declared it), false to stop with an error. Strict by default.
+    fn tolerate_unbound_prefix(&mut self, local: &str, depth: usize) -> bool {
+        let _ = (local, depth);
+        false
+    }
 }
 
 /// A visitor that ignores everything: the reader alone checks well-formedness.
@@ -340,11 +347,14 @@ impl<'a> Scopes<'a> {
         if prefix == "xml" {
             return Some(XML_NS);
         }
-        self.bindings
+        let found = self
+            .bindings
             .iter()
             .rev()
             .find(|(p, _)| *p == prefix)
-            .map(|(_, uri)| uri.as_ref())
+            .map(|(_, uri)| uri.as_ref());
+        // With no default namespace declared, unprefixed names are in no namespace.
+        found.or(prefix.is_empty().then_some(""))
     }
 }
 
@@ -458,25 +468,28 @@ pub fn read<'a, V: Visitor<'a>>(
                 ))?;
                 scopes.marks.push(scopes.bindings.len());
                 attrs.clear();
-                parse_attributes(
+                let attr_unbound = parse_attributes(
                     content.get(name_len..).unwrap_or_default(),
                     limits,
                     &mut scopes,
                     &mut attrs,
                 )
                 .map_err(|(problem, detail)| Fatal::new(problem, offset, detail))?;
-                let namespace = scopes.lookup(prefix).ok_or(Fatal::new(
-                    Problem::UnboundPrefix,
-                    offset,
-                    "an element prefix is not bound to a namespace",
-                ))?;
-                if !prefix.is_empty() && namespace.is_empty() {
+                let namespace = scopes
+                    .lookup(prefix)
+                    .filter(|ns| prefix.is_empty() || !ns.is_empty());
+                if (namespace.is_none() || attr_unbound) && !visitor.tolerate_unbound_prefix(local, depth) {
                     return Err(Fatal::new(
                         Problem::UnboundPrefix,
                         offset,
-                        "an element prefix is not bound to a namespace",
+                        if attr_unbound {
+                            "an attribute prefix is not bound to a namespace"
+                        } else {
+                            "an element prefix is not bound to a namespace"
+                        },
                     ));
                 }
+                let namespace = namespace.unwrap_or_default();
                 visitor.start(&StartTag {
                     prefix,
                     local,
@@ -636,13 +649,14 @@ fn resolve(r: &BytesRef<'_>) -> Result<char, (Problem, &'static str)> {
 
 /// Parses the attributes of a start tag (XML 1.0 section 3.1, productions 40–41) from the
 /// text after the element name, registers namespace declarations in `scopes`, and
-/// fills `attrs` with the others, namespace resolved.
+/// fills `attrs` with the others, namespace resolved. Returns whether some attribute
+/// prefix is unbound (its namespace is left empty).
 fn parse_attributes<'a>(
     mut rest: &'a str,
     limits: &XmlLimits,
     scopes: &mut Scopes<'a>,
     attrs: &mut Vec<Attr<'a>>,
-) -> Result<(), (Problem, &'static str)> {
+) -> Result<bool, (Problem, &'static str)> {
     let syntax = |d| (Problem::Syntax, d);
     let mut raw_names: Vec<&'a str> = Vec::new();
     let mut count = 0usize;
@@ -723,6 +737,7 @@ fn parse_attributes<'a>(
     }
     // Resolve prefixes now that every declaration of this tag is known.
     let mut prefixed = false;
+    let mut unbound = false;
     for attr in attrs.iter_mut() {
         if attr.prefix.is_empty() {
             continue;
@@ -735,19 +750,18 @@ fn parse_attributes<'a>(
             .find(|(p, _)| *p == attr.prefix)
             .map(|(_, uri)| uri.clone())
             .or_else(|| (attr.prefix == "xml").then_some(Cow::Borrowed(XML_NS)))
-            .filter(|uri| !uri.is_empty())
-            .ok_or((
-                Problem::UnboundPrefix,
-                "an attribute prefix is not bound to a namespace",
-            ))?;
-        attr.namespace = uri;
+            .filter(|uri| !uri.is_empty());
+        match uri {
+            Some(uri) => attr.namespace = uri,
+            None => unbound = true,
+        }
     }
     // Namespaces in XML 1.0 section 6.3: no two attributes with the same expanded name.
     if prefixed
         && has_duplicates(
             attrs
                 .iter()
-                .filter(|a| !a.prefix.is_empty())
+                .filter(|a| !a.prefix.is_empty() && !a.namespace.is_empty())
                 .map(|a| (a.namespace.as_ref(), a.local)),
         )
     {
@@ -756,7 +770,7 @@ fn parse_attributes<'a>(
             "two attributes share an expanded name (Namespaces in XML 1.0 section 6.3)",
         ));
     }
-    Ok(())
+    Ok(unbound)
 }
 
 /// Whether an iterator yields a value twice: a linear scan for the few attributes real
