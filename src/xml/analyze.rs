@@ -104,10 +104,7 @@ impl<'a> Capture<'a> {
     }
 
     fn text(&self) -> &str {
-        self.owned
-            .as_deref()
-            .or(self.borrowed)
-            .unwrap_or_default()
+        self.owned.as_deref().or(self.borrowed).unwrap_or_default()
     }
 }
 
@@ -247,10 +244,13 @@ impl<'a, 'r> Analyzer<'a, 'r> {
     }
 
     fn is_ts_element(&self, parent: Option<&str>, local: &str) -> bool {
-        self.schema.ts_elements.iter().any(|e| match e.split_once('/') {
-            Some((p, l)) => l == local && parent == Some(p),
-            None => e == local,
-        })
+        self.schema
+            .ts_elements
+            .iter()
+            .any(|e| match e.split_once('/') {
+                Some((p, l)) => l == local && parent == Some(p),
+                None => e == local,
+            })
     }
 }
 
@@ -283,12 +283,16 @@ impl<'a> Visitor<'a> for Analyzer<'a, '_> {
             .and_then(|i| self.frames.get(i))
             .is_some_and(|f| f.utc_slot);
         let in_header = parent.is_some_and(|f| f.in_header)
-            || (depth == 2 && tag.local == "Header" && matches!(self.kind, Kind::Soap12 | Kind::Soap11));
+            || (depth == 2
+                && tag.local == "Header"
+                && matches!(self.kind, Kind::Soap12 | Kind::Soap11));
 
         // Structure rules.
-        let wants = self
-            .matcher
-            .start(tag.local, &|name| tag.attr(name).map(str::to_owned), &self.path);
+        let wants = self.matcher.start(
+            tag.local,
+            &|name| tag.attr(name).map(str::to_owned),
+            &self.path,
+        );
         if wants.text {
             self.capture(depth, Purpose::Rule);
         }
@@ -298,7 +302,8 @@ impl<'a> Visitor<'a> for Analyzer<'a, '_> {
         match self.kind {
             Kind::Cda | Kind::CdaFragment | Kind::Soap12 | Kind::Soap11 => {
                 let hl7 = tag.namespace == HL7V3_NS
-                    || (tag.namespace.is_empty() && matches!(self.kind, Kind::Cda | Kind::CdaFragment))
+                    || (tag.namespace.is_empty()
+                        && matches!(self.kind, Kind::Cda | Kind::CdaFragment))
                     || (tag.prefix == "sdtc" && tag.local == "deceasedTime");
                 if hl7 {
                     let is_ts = self.is_ts_element(parent_local, tag.local);
@@ -360,14 +365,20 @@ impl<'a> Visitor<'a> for Analyzer<'a, '_> {
                 if self.body_children == 1 {
                     self.body_first = Some((tag.namespace.to_owned(), tag.local.to_owned()));
                 }
-                if tag.local == "Fault" && (tag.namespace == SOAP12_NS || tag.namespace == SOAP11_NS) {
+                if tag.local == "Fault"
+                    && (tag.namespace == SOAP12_NS || tag.namespace == SOAP11_NS)
+                {
                     self.fault = true;
                 }
             }
             // Documents carried inline: XDR/XCDR request (ITI TF-2 3.41.4.1.2) and
             // ITI-39 response (ITI TF-2 3.43.4.2.2).
             if tag.local == "Document" && tag.namespace == XDSB_NS {
-                let grand = self.frames.len().checked_sub(2).and_then(|i| self.frames.get(i));
+                let grand = self
+                    .frames
+                    .len()
+                    .checked_sub(2)
+                    .and_then(|i| self.frames.get(i));
                 let carrier = match (depth, parent_local, grand.map(|f| f.local)) {
                     (4, Some("ProvideAndRegisterDocumentSetRequest"), _) => true,
                     (5, Some("DocumentResponse"), Some("RetrieveDocumentSetResponse")) => true,
@@ -377,7 +388,8 @@ impl<'a> Visitor<'a> for Analyzer<'a, '_> {
                     self.capture(depth, Purpose::Document);
                 }
             }
-            if tag.local == "Include" && tag.namespace == XOP_NS && parent_local == Some("Document") {
+            if tag.local == "Include" && tag.namespace == XOP_NS && parent_local == Some("Document")
+            {
                 let parent_path = self.path.get(..path_len).unwrap_or_default().to_owned();
                 self.includes.push(FoundInclude {
                     path: parent_path,
@@ -385,7 +397,10 @@ impl<'a> Visitor<'a> for Analyzer<'a, '_> {
                 });
             }
         }
-        if matches!(self.kind, Kind::Cda) && tag.local == "text" && parent_local == Some("nonXMLBody") {
+        if matches!(self.kind, Kind::Cda)
+            && tag.local == "text"
+            && parent_local == Some("nonXMLBody")
+        {
             // CDA R2 4.3.4: an unstructured body may carry the document as base64 ED.
             if tag.attr("representation") == Some("B64") {
                 self.capture(depth, Purpose::Document);
@@ -448,7 +463,8 @@ impl<'a> Visitor<'a> for Analyzer<'a, '_> {
             .as_ref()
             .is_some_and(|c| c.purposes.contains(&Purpose::Rule));
         let path = std::mem::take(&mut self.path);
-        self.matcher.end(&path, if wants_rule_text { text } else { None });
+        self.matcher
+            .end(&path, if wants_rule_text { text } else { None });
         if let Some(c) = &capture {
             let value = c.text();
             for purpose in &c.purposes {

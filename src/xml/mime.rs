@@ -31,11 +31,19 @@ impl MimeError {
     /// What went wrong, in words.
     pub fn describe(self) -> &'static str {
         match self {
-            MimeError::NoBoundary => "the multipart package has no boundary (RFC 2046 section 5.1.1)",
-            MimeError::NotRelated => "the package is not multipart/related (RFC 2387, XOP 1.0 section 4)",
+            MimeError::NoBoundary => {
+                "the multipart package has no boundary (RFC 2046 section 5.1.1)"
+            }
+            MimeError::NotRelated => {
+                "the package is not multipart/related (RFC 2387, XOP 1.0 section 4)"
+            }
             MimeError::NoParts => "the boundary never occurs in the body (RFC 2046 section 5.1.1)",
-            MimeError::PartHeaders => "a MIME part's header block has no terminating empty line (RFC 2045 section 3)",
-            MimeError::Unterminated => "the close delimiter is missing: the package is truncated (RFC 2046 section 5.1.1)",
+            MimeError::PartHeaders => {
+                "a MIME part's header block has no terminating empty line (RFC 2045 section 3)"
+            }
+            MimeError::Unterminated => {
+                "the close delimiter is missing: the package is truncated (RFC 2046 section 5.1.1)"
+            }
             MimeError::TooManyParts => "the package has more parts than the configured limit",
         }
     }
@@ -267,8 +275,8 @@ fn part(bytes: &[u8], from: usize, to: usize) -> Result<Part<'_>, MimeError> {
     if headers_from > to {
         return Err(MimeError::PartHeaders);
     }
-    let (list, body_from) = headers(bytes.get(..to).unwrap_or_default(), headers_from)
-        .ok_or(MimeError::PartHeaders)?;
+    let (list, body_from) =
+        headers(bytes.get(..to).unwrap_or_default(), headers_from).ok_or(MimeError::PartHeaders)?;
     let mut body_to = to;
     if body_to > body_from && bytes.get(body_to - 1) == Some(&b'\n') {
         body_to -= 1;

@@ -108,7 +108,10 @@ const RULE_FILES: &[(&str, &str)] = &[
         "carequality/xdr.rules",
         include_str!("../../schemas/carequality/xdr.rules"),
     ),
-    ("cda/header.rules", include_str!("../../schemas/cda/header.rules")),
+    (
+        "cda/header.rules",
+        include_str!("../../schemas/cda/header.rules"),
+    ),
     (
         "cda/datetimes.rules",
         include_str!("../../schemas/cda/datetimes.rules"),
@@ -123,7 +126,10 @@ pub fn compile_schema() -> Result<Schema, String> {
     }
     for t in &schema.transactions {
         if schema.set_index(&t.ruleset).is_none() {
-            return Err(format!("transaction {} names unknown rule set {}", t.id, t.ruleset));
+            return Err(format!(
+                "transaction {} names unknown rule set {}",
+                t.id, t.ruleset
+            ));
         }
     }
     Ok(schema)
@@ -363,7 +369,10 @@ fn validate_package(payload: &Payload<'_>, report: &mut Report) {
             report.add(
                 &codes::SOAP_MTOM_PART_UNREFERENCED,
                 "",
-                format!("MIME part {} is not referenced by any xop:Include", index + 1),
+                format!(
+                    "MIME part {} is not referenced by any xop:Include",
+                    index + 1
+                ),
             );
         }
     }
@@ -381,7 +390,10 @@ fn referenced_parts(root: &[u8], package: &mime::Package<'_>) -> Vec<usize> {
         let start = from + at;
         let end = root
             .get(start..)
-            .and_then(|rest| rest.iter().position(|b| matches!(b, b'"' | b'\'' | b'<' | b'>')))
+            .and_then(|rest| {
+                rest.iter()
+                    .position(|b| matches!(b, b'"' | b'\'' | b'<' | b'>'))
+            })
             .map_or(root.len(), |p| start + p);
         if let Some(index) = root
             .get(start..end)

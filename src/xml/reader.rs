@@ -291,9 +291,10 @@ fn expand_references(raw: &str) -> Result<Cow<'_, str>, (Problem, &'static str)>
     while let Some(amp) = rest.find('&') {
         out.push_str(rest.get(..amp).unwrap_or_default());
         let after = rest.get(amp + 1..).unwrap_or_default();
-        let semi = after
-            .find(';')
-            .ok_or((Problem::Syntax, "a reference in an attribute value is not closed"))?;
+        let semi = after.find(';').ok_or((
+            Problem::Syntax,
+            "a reference in an attribute value is not closed",
+        ))?;
         out.push(resolve_reference(after.get(..semi).unwrap_or_default())?);
         rest = after.get(semi + 1..).unwrap_or_default();
     }
@@ -313,9 +314,7 @@ fn resolve_reference(name: &str) -> Result<char, (Problem, &'static str)> {
         _ if name.starts_with('#') => {
             let number = name.get(1..).unwrap_or_default();
             let code = match number.strip_prefix('x') {
-                Some(hex) if !hex.is_empty() && hex.len() <= 8 => {
-                    u32::from_str_radix(hex, 16).ok()
-                }
+                Some(hex) if !hex.is_empty() && hex.len() <= 8 => u32::from_str_radix(hex, 16).ok(),
                 None if !number.is_empty() && number.len() <= 10 => number.parse().ok(),
                 _ => None,
             };
@@ -369,8 +368,7 @@ pub fn read<'a, V: Visitor<'a>>(
         Some(rest) => (3u64, rest),
         None => (0, input),
     };
-    if body.starts_with(b"\xFF\xFE") || body.starts_with(b"\xFE\xFF") || body.starts_with(b"\0")
-    {
+    if body.starts_with(b"\xFF\xFE") || body.starts_with(b"\xFE\xFF") || body.starts_with(b"\0") {
         return Err(Fatal::new(
             Problem::Encoding,
             0,
@@ -420,9 +418,11 @@ pub fn read<'a, V: Visitor<'a>>(
                 QError::IllFormed(IllFormedError::UnmatchedEndTag(_)) => {
                     Fatal::new(Problem::Syntax, at, "an end tag has no matching start tag")
                 }
-                QError::IllFormed(IllFormedError::MismatchedEndTag { .. }) => {
-                    Fatal::new(Problem::Syntax, at, "an end tag does not match its start tag")
-                }
+                QError::IllFormed(IllFormedError::MismatchedEndTag { .. }) => Fatal::new(
+                    Problem::Syntax,
+                    at,
+                    "an end tag does not match its start tag",
+                ),
                 _ => Fatal::new(Problem::Syntax, at, "the markup is not well-formed"),
             }
         })?;
@@ -478,7 +478,9 @@ pub fn read<'a, V: Visitor<'a>>(
                 let namespace = scopes
                     .lookup(prefix)
                     .filter(|ns| prefix.is_empty() || !ns.is_empty());
-                if (namespace.is_none() || attr_unbound) && !visitor.tolerate_unbound_prefix(local, depth) {
+                if (namespace.is_none() || attr_unbound)
+                    && !visitor.tolerate_unbound_prefix(local, depth)
+                {
                     return Err(Fatal::new(
                         Problem::UnboundPrefix,
                         offset,
@@ -538,7 +540,11 @@ pub fn read<'a, V: Visitor<'a>>(
                 }
                 text_run = text_run.saturating_add(raw.len());
                 if text_run > limits.max_text_length {
-                    return Err(Fatal::new(Problem::TextLength, offset, "a text run is too long"));
+                    return Err(Fatal::new(
+                        Problem::TextLength,
+                        offset,
+                        "a text run is too long",
+                    ));
                 }
                 visitor.text(raw);
             }
@@ -556,7 +562,11 @@ pub fn read<'a, V: Visitor<'a>>(
                 };
                 text_run = text_run.saturating_add(raw.len());
                 if text_run > limits.max_text_length {
-                    return Err(Fatal::new(Problem::TextLength, offset, "a text run is too long"));
+                    return Err(Fatal::new(
+                        Problem::TextLength,
+                        offset,
+                        "a text run is too long",
+                    ));
                 }
                 visitor.text(raw);
             }
@@ -571,7 +581,11 @@ pub fn read<'a, V: Visitor<'a>>(
                 let c = resolve(&r).map_err(|(p, d)| Fatal::new(p, offset, d))?;
                 text_run = text_run.saturating_add(4);
                 if text_run > limits.max_text_length {
-                    return Err(Fatal::new(Problem::TextLength, offset, "a text run is too long"));
+                    return Err(Fatal::new(
+                        Problem::TextLength,
+                        offset,
+                        "a text run is too long",
+                    ));
                 }
                 visitor.text_char(c);
             }
@@ -634,7 +648,11 @@ pub fn read<'a, V: Visitor<'a>>(
                     ));
                 }
                 if roots == 0 {
-                    return Err(Fatal::new(Problem::NoRoot, offset, "there is no root element"));
+                    return Err(Fatal::new(
+                        Problem::NoRoot,
+                        offset,
+                        "there is no root element",
+                    ));
                 }
                 return Ok(());
             }
@@ -694,7 +712,10 @@ fn parse_attributes<'a>(
         rest = inner.get(close + 1..).unwrap_or_default();
         count += 1;
         if count > limits.max_attributes {
-            return Err((Problem::AttributeCount, "too many attributes on one element"));
+            return Err((
+                Problem::AttributeCount,
+                "too many attributes on one element",
+            ));
         }
         if raw.len() > limits.max_attribute_length {
             return Err((Problem::AttributeLength, "an attribute value is too long"));
@@ -704,7 +725,8 @@ fn parse_attributes<'a>(
                 "`<` in an attribute value (XML 1.0 section 3.1, WFC: No < in Attribute Values)",
             ));
         }
-        let (prefix, local) = split_qname(name).ok_or(syntax("an attribute name is not a valid QName"))?;
+        let (prefix, local) =
+            split_qname(name).ok_or(syntax("an attribute name is not a valid QName"))?;
         raw_names.push(name);
         let value = expand_references(raw)?;
         if prefix.is_empty() && local == "xmlns" {
@@ -716,7 +738,9 @@ fn parse_attributes<'a>(
                 ));
             }
             if local == "xmlns" || (local == "xml" && value != XML_NS) {
-                return Err(syntax("a reserved prefix is declared (Namespaces section 3)"));
+                return Err(syntax(
+                    "a reserved prefix is declared (Namespaces section 3)",
+                ));
             }
             scopes.bindings.push((local, value));
         } else {
@@ -804,8 +828,15 @@ mod tests {
         for i in 1..10 {
             doc.push_str(&format!(
                 "<!ENTITY lol{i} \"{}\">",
-                format!("&lol{};", if i == 1 { String::new() } else { (i - 1).to_string() })
-                    .repeat(10)
+                format!(
+                    "&lol{};",
+                    if i == 1 {
+                        String::new()
+                    } else {
+                        (i - 1).to_string()
+                    }
+                )
+                .repeat(10)
             ));
         }
         doc.push_str("]><lolz>&lol9;</lolz>");
@@ -836,7 +867,10 @@ mod tests {
 
     #[test]
     fn predefined_entities_and_char_refs_are_accepted() {
-        assert_eq!(problem("<r a='&lt;&#x41;&#66;'>&amp;&gt;&apos;&quot;&#233;</r>"), None);
+        assert_eq!(
+            problem("<r a='&lt;&#x41;&#66;'>&amp;&gt;&apos;&quot;&#233;</r>"),
+            None
+        );
     }
 
     #[test]
@@ -871,9 +905,15 @@ mod tests {
     #[test]
     fn attribute_flood_and_long_values_are_rejected() {
         let many: String = (0..300).map(|i| format!(" a{i}='x'")).collect();
-        assert_eq!(problem(&format!("<r{many}/>")), Some(Problem::AttributeCount));
+        assert_eq!(
+            problem(&format!("<r{many}/>")),
+            Some(Problem::AttributeCount)
+        );
         let long = "x".repeat(70_000);
-        assert_eq!(problem(&format!("<r a='{long}'/>")), Some(Problem::AttributeLength));
+        assert_eq!(
+            problem(&format!("<r a='{long}'/>")),
+            Some(Problem::AttributeLength)
+        );
     }
 
     #[test]
@@ -933,7 +973,10 @@ mod tests {
 
     #[test]
     fn duplicate_attributes_are_rejected() {
-        assert_eq!(problem("<a x='1' x='2'/>"), Some(Problem::DuplicateAttribute));
+        assert_eq!(
+            problem("<a x='1' x='2'/>"),
+            Some(Problem::DuplicateAttribute)
+        );
         assert_eq!(
             problem("<a xmlns:p='urn:x' xmlns:q='urn:x' p:x='1' q:x='2'/>"),
             Some(Problem::DuplicateAttribute)

@@ -117,7 +117,10 @@ pub fn is_oid(value: &str) -> bool {
     let mut arcs = 0;
     for (i, arc) in value.split('.').enumerate() {
         let digits = !arc.is_empty() && arc.bytes().all(|b| b.is_ascii_digit());
-        if !digits || (arc.len() > 1 && arc.starts_with('0')) || (i == 0 && !matches!(arc, "0" | "1" | "2")) {
+        if !digits
+            || (arc.len() > 1 && arc.starts_with('0'))
+            || (i == 0 && !matches!(arc, "0" | "1" | "2"))
+        {
             return false;
         }
         arcs += 1;
@@ -149,7 +152,9 @@ pub fn is_ts(value: &str) -> bool {
     let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     all_digits(digits)
         && matches!(digits.len(), 4 | 6 | 8 | 10 | 12 | 14)
-        && fraction.map_or(true, |f| !f.is_empty() && f.len() <= 9 && all_digits(f) && digits.len() == 14)
+        && fraction.map_or(true, |f| {
+            !f.is_empty() && f.len() <= 9 && all_digits(f) && digits.len() == 14
+        })
         && zone.map_or(true, |z| z.len() == 4 && all_digits(z))
 }
 
@@ -203,8 +208,9 @@ struct AttrRule {
 struct Node {
     step: Option<Step>,
     children: Vec<usize>,
-    /// (min, max, condition) of this node's occurrences per parent instance.
-    count: Option<(u32, Option<u32>, Option<usize>)>,
+    /// (min, max, condition) of this node's occurrences per parent instance; one entry
+    /// per rule, since conditional blocks may constrain the same element differently.
+    count: Vec<(u32, Option<u32>, Option<usize>)>,
     attrs: Vec<AttrRule>,
     text: Option<(Pattern, Option<usize>)>,
     /// Conditions decided by this node's attribute values: (condition, attribute).
@@ -302,15 +308,12 @@ impl RuleSet {
     fn node(&mut self, path: &[Step]) -> usize {
         let mut at = 0;
         for step in path {
-            let found = self
-                .nodes
-                .get(at)
-                .and_then(|n| {
-                    n.children
-                        .iter()
-                        .copied()
-                        .find(|&c| self.nodes.get(c).and_then(|n| n.step.as_ref()) == Some(step))
-                });
+            let found = self.nodes.get(at).and_then(|n| {
+                n.children
+                    .iter()
+                    .copied()
+                    .find(|&c| self.nodes.get(c).and_then(|n| n.step.as_ref()) == Some(step))
+            });
             at = match found {
                 Some(c) => c,
                 None => {
@@ -348,7 +351,10 @@ impl Schema {
                     .copied()
                     .ok_or_else(|| err(format!("missing field {i}")))
             };
-            fn set<'c>(current: &'c mut Option<RuleSet>, line: usize) -> Result<&'c mut RuleSet, String> {
+            fn set<'c>(
+                current: &'c mut Option<RuleSet>,
+                line: usize,
+            ) -> Result<&'c mut RuleSet, String> {
                 current
                     .as_mut()
                     .ok_or_else(|| format!("line {line}: rule outside a ruleset"))
@@ -379,7 +385,7 @@ impl Schema {
                     let set = set(&mut current, number + 1)?;
                     let node = set.node(&path);
                     if let Some(n) = set.nodes.get_mut(node) {
-                        n.count = Some((min, max, condition));
+                        n.count.push((min, max, condition));
                     }
                 }
                 "attribute" => {
@@ -387,7 +393,9 @@ impl Schema {
                     let required = match word(2)? {
                         "required" => true,
                         "optional" => false,
-                        other => return Err(err(format!("expected required|optional, got `{other}`"))),
+                        other => {
+                            return Err(err(format!("expected required|optional, got `{other}`")))
+                        }
                     };
                     let pattern = match words.get(3) {
                         Some(p) => Some(Pattern::parse(p).map_err(err)?),
@@ -434,7 +442,9 @@ impl Schema {
                     response: match word(2)? {
                         "request" => false,
                         "response" => true,
-                        other => return Err(err(format!("expected request|response, got `{other}`"))),
+                        other => {
+                            return Err(err(format!("expected request|response, got `{other}`")))
+                        }
                     },
                     pattern: word(3)?.to_owned(),
                     action: word(4)?.to_owned(),
@@ -596,7 +606,12 @@ impl<'s> Matcher<'s> {
     }
 
     /// An element starts at `path` (its concrete location path).
-    pub fn start(&mut self, local: &str, attr: &dyn Fn(&str) -> Option<String>, path: &str) -> Wants {
+    pub fn start(
+        &mut self,
+        local: &str,
+        attr: &dyn Fn(&str) -> Option<String>,
+        path: &str,
+    ) -> Wants {
         let parent_from = self.frames.last().copied().unwrap_or(0);
         let parent_to = self.active.len();
         self.frames.push(parent_to);
@@ -632,7 +647,8 @@ impl<'s> Matcher<'s> {
                     *c = c.saturating_add(1);
                 }
                 let counts = self.counts.len() as u32;
-                self.counts.resize(self.counts.len() + node.children.len(), 0);
+                self.counts
+                    .resize(self.counts.len() + node.children.len(), 0);
                 self.active.push(Active {
                     set: parent.set,
                     node: child as u32,
@@ -693,7 +709,9 @@ impl<'s> Matcher<'s> {
 
     /// The innermost element ends at `path`, with its text if it asked for it.
     pub fn end(&mut self, path: &str, text: Option<&str>) {
-        let Some(from) = self.frames.pop() else { return };
+        let Some(from) = self.frames.pop() else {
+            return;
+        };
         if self.text_depths.last() == Some(&(self.frames.len() + 1)) {
             self.text_depths.pop();
         }
@@ -717,35 +735,42 @@ impl<'s> Matcher<'s> {
                 let Some(child_node) = set.nodes.get(child) else {
                     continue;
                 };
-                let (Some((min, max, condition)), Some(step)) = (child_node.count, &child_node.step)
-                else {
+                let Some(step) = &child_node.step else {
                     continue;
                 };
-                let seen = self.counts.get(active.counts as usize + k).copied().unwrap_or(0);
+                let seen = self
+                    .counts
+                    .get(active.counts as usize + k)
+                    .copied()
+                    .unwrap_or(0);
                 let name = step.label();
                 let what = match &step.predicate {
                     Some((attr, _)) => format!("{name} (by its {attr})"),
                     None => name.to_owned(),
                 };
-                if seen < min {
-                    self.violate(Violation {
-                        set: active.set as usize,
-                        condition,
-                        broken: Broken::Missing,
-                        path: format!("{path}/{name}"),
-                        message: format!("{what} is required at least {min} time(s) here; found {seen}"),
-                    });
-                } else if max.is_some_and(|max| seen > max) {
-                    self.violate(Violation {
-                        set: active.set as usize,
-                        condition,
-                        broken: Broken::Repeated,
-                        path: format!("{path}/{name}"),
-                        message: format!(
-                            "{what} is allowed at most {} time(s) here; found {seen}",
-                            max.unwrap_or(0)
-                        ),
-                    });
+                for &(min, max, condition) in &child_node.count {
+                    if seen < min {
+                        self.violate(Violation {
+                            set: active.set as usize,
+                            condition,
+                            broken: Broken::Missing,
+                            path: format!("{path}/{name}"),
+                            message: format!(
+                                "{what} is required at least {min} time(s) here; found {seen}"
+                            ),
+                        });
+                    } else if max.is_some_and(|max| seen > max) {
+                        self.violate(Violation {
+                            set: active.set as usize,
+                            condition,
+                            broken: Broken::Repeated,
+                            path: format!("{path}/{name}"),
+                            message: format!(
+                                "{what} is allowed at most {} time(s) here; found {seen}",
+                                max.unwrap_or(0)
+                            ),
+                        });
+                    }
                 }
             }
             if let (Some((pattern, condition)), Some(text)) = (&node.text, text) {
@@ -846,7 +871,16 @@ mod tests {
         );
         let v = run(
             &s,
-            &[("r", None), ("a", Some("1.2.3")), ("b", None), ("", None), ("", None), ("a", Some("x")), ("", None), ("", None)],
+            &[
+                ("r", None),
+                ("a", Some("1.2.3")),
+                ("b", None),
+                ("", None),
+                ("", None),
+                ("a", Some("x")),
+                ("", None),
+                ("", None),
+            ],
         );
         assert_eq!(
             v,
@@ -861,9 +895,7 @@ mod tests {
 
     #[test]
     fn conditional_rules_apply_only_when_their_value_was_seen() {
-        let s = schema(
-            "ruleset t IHE\nwhen /r/@id = 1.2\nelement /r/a 1..1\nalways\n",
-        );
+        let s = schema("ruleset t IHE\nwhen /r/@id = 1.2\nelement /r/a 1..1\nalways\n");
         assert_eq!(
             run(&s, &[("r", Some("1.2")), ("", None)]),
             vec![(Broken::Missing, "/r/a".to_owned())]
@@ -875,7 +907,17 @@ mod tests {
     fn maximum_occurrences_are_enforced() {
         let s = schema("ruleset t CDA\nelement /r/a 0..1\n");
         assert_eq!(
-            run(&s, &[("r", None), ("a", None), ("", None), ("a", None), ("", None), ("", None)]),
+            run(
+                &s,
+                &[
+                    ("r", None),
+                    ("a", None),
+                    ("", None),
+                    ("a", None),
+                    ("", None),
+                    ("", None)
+                ]
+            ),
             vec![(Broken::Repeated, "/r/a".to_owned())]
         );
     }
