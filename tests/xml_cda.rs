@@ -13,7 +13,10 @@ fn uploaded(bytes: &[u8]) -> Report {
 }
 
 fn has(report: &Report, code: &str, path: &str) -> bool {
-    report.diagnostics.iter().any(|d| d.code == code && d.path == path)
+    report
+        .diagnostics
+        .iter()
+        .any(|d| d.code == code && d.path == path)
 }
 
 fn non_datetime_errors(report: &Report) -> Vec<String> {
@@ -42,15 +45,36 @@ fn hl7v3_ts_values_are_recorded_at_their_location_paths() {
         .collect();
     let act = "/ClinicalDocument/component/structuredBody/component/section/entry/act";
     let expected = [
-        ("/ClinicalDocument/effectiveTime/@value", "20240310143000-0500"),
-        ("/ClinicalDocument/recordTarget/patientRole/patient/birthTime/@value", "19800102"),
-        ("/ClinicalDocument/author/time/@value", "20240310143000-0500"),
-        (&format!("{act}/effectiveTime/low/@value") as &str, "20230101"),
-        (&format!("{act}/effectiveTime/high/@value"), "202301151230+0100"),
-        (&format!("{act}/entryRelationship/observation/effectiveTime/low/@value"), "2023"),
+        (
+            "/ClinicalDocument/effectiveTime/@value",
+            "20240310143000-0500",
+        ),
+        (
+            "/ClinicalDocument/recordTarget/patientRole/patient/birthTime/@value",
+            "19800102",
+        ),
+        (
+            "/ClinicalDocument/author/time/@value",
+            "20240310143000-0500",
+        ),
+        (
+            &format!("{act}/effectiveTime/low/@value") as &str,
+            "20230101",
+        ),
+        (
+            &format!("{act}/effectiveTime/high/@value"),
+            "202301151230+0100",
+        ),
+        (
+            &format!("{act}/entryRelationship/observation/effectiveTime/low/@value"),
+            "2023",
+        ),
     ];
     for (path, value) in expected {
-        assert!(found.contains(&(path, value)), "{path} = {value} not in {found:#?}");
+        assert!(
+            found.contains(&(path, value)),
+            "{path} = {value} not in {found:#?}"
+        );
     }
     // low/high of a physical quantity interval are not datetimes, and a nullFlavor TS
     // has no value to record.
@@ -60,11 +84,31 @@ fn hl7v3_ts_values_are_recorded_at_their_location_paths() {
 #[test]
 fn missing_repeated_and_malformed_header_items_are_cda_diagnostics() {
     let report = uploaded(&fixture("ccda_header_broken.xml"));
-    assert!(has(&report, "CDA_ELEMENT_MISSING", "/ClinicalDocument/custodian"), "{:#?}", report.diagnostics);
-    assert!(has(&report, "CDA_ATTRIBUTE_MISSING", "/ClinicalDocument/effectiveTime/@value"));
+    assert!(
+        has(
+            &report,
+            "CDA_ELEMENT_MISSING",
+            "/ClinicalDocument/custodian"
+        ),
+        "{:#?}",
+        report.diagnostics
+    );
+    assert!(has(
+        &report,
+        "CDA_ATTRIBUTE_MISSING",
+        "/ClinicalDocument/effectiveTime/@value"
+    ));
     assert!(has(&report, "CDA_ELEMENT_REPEATED", "/ClinicalDocument/id"));
-    assert!(has(&report, "CDA_VALUE_INVALID", "/ClinicalDocument/typeId/@root"));
-    assert!(has(&report, "CDA_VALUE_INVALID", "/ClinicalDocument/id[2]/@root"));
+    assert!(has(
+        &report,
+        "CDA_VALUE_INVALID",
+        "/ClinicalDocument/typeId/@root"
+    ));
+    assert!(has(
+        &report,
+        "CDA_VALUE_INVALID",
+        "/ClinicalDocument/id[2]/@root"
+    ));
     assert!(!report.valid());
 }
 
@@ -73,14 +117,21 @@ fn diagnostics_never_quote_payload_values() {
     let report = uploaded(&fixture("ccda_header_broken.xml"));
     for d in &report.diagnostics {
         assert!(!d.message.contains("not.an.oid"), "{}", d.message);
-        assert!(!d.message.contains("2.16.840.1.113883.1.33"), "{}", d.message);
+        assert!(
+            !d.message.contains("2.16.840.1.113883.1.33"),
+            "{}",
+            d.message
+        );
     }
 }
 
 #[test]
 fn clinical_document_outside_the_hl7_namespace_is_a_diagnostic() {
     let text = String::from_utf8(fixture("ccda_minimal.xml")).unwrap();
-    let report = uploaded(text.replace("xmlns=\"urn:hl7-org:v3\"", "xmlns=\"urn:example\"").as_bytes());
+    let report = uploaded(
+        text.replace("xmlns=\"urn:hl7-org:v3\"", "xmlns=\"urn:example\"")
+            .as_bytes(),
+    );
     assert!(has(&report, "CDA_NAMESPACE_INVALID", "/ClinicalDocument"));
 }
 
@@ -90,22 +141,35 @@ fn a_cda_snippet_is_a_fragment_with_datetimes_and_tolerated_prefixes() {
     let report = uploaded(snippet);
     assert_eq!(report.format, Format::Xml);
     assert!(has(&report, "CDA_FRAGMENT", ""));
-    assert!(report.diagnostics.iter().any(|d| d.code == "CDA_FRAGMENT_PREFIX_UNBOUND" && d.severity == Severity::Warning));
+    assert!(report
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "CDA_FRAGMENT_PREFIX_UNBOUND" && d.severity == Severity::Warning));
     assert_eq!(non_datetime_errors(&report), Vec::<String>::new());
     assert_eq!(report.datetimes.len(), 1);
-    assert_eq!(report.datetimes[0].path, "/section/entry/observation/effectiveTime/low/@value");
+    assert_eq!(
+        report.datetimes[0].path,
+        "/section/entry/observation/effectiveTime/low/@value"
+    );
 }
 
 #[test]
 fn unbound_prefixes_in_other_xml_are_errors() {
     let report = uploaded(br#"<note><p:body/></note>"#);
-    assert!(has(&report, "XML_UNBOUND_PREFIX", "/note"), "{:#?}", report.diagnostics);
+    assert!(
+        has(&report, "XML_UNBOUND_PREFIX", "/note"),
+        "{:#?}",
+        report.diagnostics
+    );
     assert!(!report.valid());
 }
 
 #[test]
 fn base64_nonxmlbody_is_validated_as_an_embedded_file() {
-    let pdf = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, b"%PDF-1.4\n%%EOF\n");
+    let pdf = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        b"%PDF-1.4\n%%EOF\n",
+    );
     let text = String::from_utf8(fixture("ccda_minimal.xml")).unwrap();
     let start = text.find("<component>\n    <structuredBody>").unwrap();
     let end = text.find("</ClinicalDocument>").unwrap();
@@ -116,6 +180,9 @@ fn base64_nonxmlbody_is_validated_as_an_embedded_file() {
     );
     let report = uploaded(doc.as_bytes());
     assert_eq!(report.embedded.len(), 1, "{:#?}", report.diagnostics);
-    assert_eq!(report.embedded[0].source, "/ClinicalDocument/component/nonXMLBody/text");
+    assert_eq!(
+        report.embedded[0].source,
+        "/ClinicalDocument/component/nonXMLBody/text"
+    );
     assert_eq!(report.embedded[0].format, Format::Pdf);
 }

@@ -21,7 +21,9 @@ const CORPUS: &[&str] = &[
 ];
 
 fn xml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -67,7 +69,10 @@ fn datetime_engine_is_real() -> bool {
         br#"<ClinicalDocument xmlns="urn:hl7-org:v3"><effectiveTime value="20240101120000+0000"/></ClinicalDocument>"#,
         &Context::new().with_hint(TrafficType::UploadedFile),
     );
-    report.datetimes.first().is_some_and(|d| d.canonical.is_some())
+    report
+        .datetimes
+        .first()
+        .is_some_and(|d| d.canonical.is_some())
 }
 
 #[test]
@@ -77,7 +82,10 @@ fn every_corpus_file_gets_a_report_without_panicking() {
     for (name, report) in &reports {
         // Each is judged as what it is: a whole CDA document or a fragment of one.
         assert!(
-            matches!(report.format, payload_triage::Format::Cda | payload_triage::Format::Xml),
+            matches!(
+                report.format,
+                payload_triage::Format::Cda | payload_triage::Format::Xml
+            ),
             "{name}: {:?}",
             report.format
         );
@@ -95,7 +103,11 @@ fn the_not_well_formed_example_is_caught() {
     let Some(reports) = corpus() else { return };
     let broken: Vec<&str> = reports
         .iter()
-        .filter(|(_, r)| r.diagnostics.iter().any(|d| d.code == "XML_NOT_WELL_FORMED"))
+        .filter(|(_, r)| {
+            r.diagnostics
+                .iter()
+                .any(|d| d.code == "XML_NOT_WELL_FORMED")
+        })
         .map(|(n, _)| n.as_str())
         .collect();
     assert_eq!(

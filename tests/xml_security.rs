@@ -18,7 +18,10 @@ const SOAP_OPEN: &str = r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-e
 fn billion_laughs_is_rejected_as_a_doctype() {
     let mut entities = String::from("<!ENTITY lol0 \"lol\">");
     for i in 1..=9 {
-        entities.push_str(&format!("<!ENTITY lol{i} \"{}\">", format!("&lol{};", i - 1).repeat(10)));
+        entities.push_str(&format!(
+            "<!ENTITY lol{i} \"{}\">",
+            format!("&lol{};", i - 1).repeat(10)
+        ));
     }
     let doc = format!("<?xml version=\"1.0\"?><!DOCTYPE lolz [{entities}]><lolz>&lol9;</lolz>");
     let report = carequality(doc.as_bytes());
@@ -49,12 +52,19 @@ fn quadratic_blowup_is_rejected_as_a_doctype() {
 #[test]
 fn an_undeclared_entity_reference_is_rejected() {
     let doc = format!("{SOAP_OPEN}<x>&xxe;</x></s:Body></s:Envelope>");
-    assert_eq!(codes(&carequality(doc.as_bytes())), vec!["XML_ENTITY_REJECTED"]);
+    assert_eq!(
+        codes(&carequality(doc.as_bytes())),
+        vec!["XML_ENTITY_REJECTED"]
+    );
 }
 
 #[test]
 fn deep_nesting_is_rejected_at_the_default_depth_limit() {
-    let doc = format!("{SOAP_OPEN}{}{}</s:Body></s:Envelope>", "<a>".repeat(50_000), "</a>".repeat(50_000));
+    let doc = format!(
+        "{SOAP_OPEN}{}{}</s:Body></s:Envelope>",
+        "<a>".repeat(50_000),
+        "</a>".repeat(50_000)
+    );
     let report = carequality(doc.as_bytes());
     assert_eq!(codes(&report), vec!["XML_DEPTH_EXCEEDED"]);
     // The path names where it happened, bounded by the limit itself.
@@ -69,7 +79,8 @@ fn the_depth_limit_is_configurable() {
     let doc = b"<a><b><c><d><e/></d></c></b></a>";
     let report = engine.validate(doc, &Context::new().with_hint(TrafficType::UploadedFile));
     assert!(codes(&report).contains(&"XML_DEPTH_EXCEEDED"));
-    let report = Engine::default().validate(doc, &Context::new().with_hint(TrafficType::UploadedFile));
+    let report =
+        Engine::default().validate(doc, &Context::new().with_hint(TrafficType::UploadedFile));
     assert!(!codes(&report).contains(&"XML_DEPTH_EXCEEDED"));
 }
 
@@ -79,7 +90,10 @@ fn element_flood_is_rejected_at_the_configured_count() {
     config.bounds.xml.max_elements = 10_000;
     let engine = Engine::new(config).unwrap();
     let doc = format!("<r>{}</r>", "<a/>".repeat(20_000));
-    let report = engine.validate(doc.as_bytes(), &Context::new().with_hint(TrafficType::UploadedFile));
+    let report = engine.validate(
+        doc.as_bytes(),
+        &Context::new().with_hint(TrafficType::UploadedFile),
+    );
     assert_eq!(codes(&report), vec!["XML_ELEMENT_COUNT_EXCEEDED"]);
 }
 
@@ -91,29 +105,61 @@ fn attribute_and_text_floods_are_rejected_at_their_limits() {
     let engine = Engine::new(config).unwrap();
     let ctx = Context::new().with_hint(TrafficType::UploadedFile);
     let long_attr = format!("<r a=\"{}\"/>", "x".repeat(101));
-    assert_eq!(codes(&engine.validate(long_attr.as_bytes(), &ctx)), vec!["XML_ATTRIBUTE_TOO_LONG"]);
+    assert_eq!(
+        codes(&engine.validate(long_attr.as_bytes(), &ctx)),
+        vec!["XML_ATTRIBUTE_TOO_LONG"]
+    );
     let long_text = format!("<r>{}</r>", "x".repeat(1001));
-    assert_eq!(codes(&engine.validate(long_text.as_bytes(), &ctx)), vec!["XML_TEXT_TOO_LONG"]);
-    let many = format!("<r{}/>", (0..1000).map(|i| format!(" a{i}=\"1\"")).collect::<String>());
-    assert_eq!(codes(&engine.validate(many.as_bytes(), &ctx)), vec!["XML_ATTRIBUTE_COUNT_EXCEEDED"]);
+    assert_eq!(
+        codes(&engine.validate(long_text.as_bytes(), &ctx)),
+        vec!["XML_TEXT_TOO_LONG"]
+    );
+    let many = format!(
+        "<r{}/>",
+        (0..1000)
+            .map(|i| format!(" a{i}=\"1\""))
+            .collect::<String>()
+    );
+    assert_eq!(
+        codes(&engine.validate(many.as_bytes(), &ctx)),
+        vec!["XML_ATTRIBUTE_COUNT_EXCEEDED"]
+    );
 }
 
 #[test]
 fn duplicate_attributes_and_invalid_characters_are_rejected() {
     let ctx = Context::new().with_hint(TrafficType::UploadedFile);
     let engine = Engine::default();
-    assert_eq!(codes(&engine.validate(b"<r a='1' a='2'/>", &ctx)), vec!["XML_DUPLICATE_ATTRIBUTE"]);
-    assert_eq!(codes(&engine.validate(b"<r>\x07</r>", &ctx)), vec!["XML_INVALID_CHARACTER"]);
-    assert_eq!(codes(&engine.validate(b"<r>&#x1B;</r>", &ctx)), vec!["XML_INVALID_CHARACTER"]);
+    assert_eq!(
+        codes(&engine.validate(b"<r a='1' a='2'/>", &ctx)),
+        vec!["XML_DUPLICATE_ATTRIBUTE"]
+    );
+    assert_eq!(
+        codes(&engine.validate(b"<r>\x07</r>", &ctx)),
+        vec!["XML_INVALID_CHARACTER"]
+    );
+    assert_eq!(
+        codes(&engine.validate(b"<r>&#x1B;</r>", &ctx)),
+        vec!["XML_INVALID_CHARACTER"]
+    );
 }
 
 #[test]
 fn root_rules_and_unclosed_elements_are_diagnostics() {
     let ctx = Context::new().with_hint(TrafficType::UploadedFile);
     let engine = Engine::default();
-    assert_eq!(codes(&engine.validate(b"<a/><b/>", &ctx)), vec!["XML_ROOT_MULTIPLE"]);
-    assert_eq!(codes(&engine.validate(b"<a><b>", &ctx)), vec!["XML_UNCLOSED_ELEMENT"]);
-    assert_eq!(codes(&engine.validate(b"<a/>trailing", &ctx)), vec!["XML_CONTENT_OUTSIDE_ROOT"]);
+    assert_eq!(
+        codes(&engine.validate(b"<a/><b/>", &ctx)),
+        vec!["XML_ROOT_MULTIPLE"]
+    );
+    assert_eq!(
+        codes(&engine.validate(b"<a><b>", &ctx)),
+        vec!["XML_UNCLOSED_ELEMENT"]
+    );
+    assert_eq!(
+        codes(&engine.validate(b"<a/>trailing", &ctx)),
+        vec!["XML_CONTENT_OUTSIDE_ROOT"]
+    );
 }
 
 #[test]
@@ -122,7 +168,13 @@ fn the_byte_cap_applies_before_parsing() {
     config.limits.carequality = 100;
     let engine = Engine::new(config).unwrap();
     // Over the cap, even a DOCTYPE attack is never looked at.
-    let doc = format!("<!DOCTYPE x [<!ENTITY a 'b'>]>{SOAP_OPEN}{}</s:Body></s:Envelope>", " ".repeat(100));
-    let report = engine.validate(doc.as_bytes(), &Context::new().with_hint(TrafficType::Carequality));
+    let doc = format!(
+        "<!DOCTYPE x [<!ENTITY a 'b'>]>{SOAP_OPEN}{}</s:Body></s:Envelope>",
+        " ".repeat(100)
+    );
+    let report = engine.validate(
+        doc.as_bytes(),
+        &Context::new().with_hint(TrafficType::Carequality),
+    );
     assert_eq!(codes(&report), vec!["SIZE_LIMIT_EXCEEDED"]);
 }

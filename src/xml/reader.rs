@@ -226,7 +226,7 @@ pub fn is_xml_char(c: char) -> bool {
 /// occur in valid UTF-8. Scans in blocks so the common case stays a tight loop.
 fn first_invalid_char(text: &[u8]) -> Option<usize> {
     const BLOCK: usize = 64;
-    let bad = |b: u8| b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r';
+    let bad = |b: u8| (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r');
     let mut base = 0;
     for block in text.chunks(BLOCK) {
         if block.iter().fold(false, |acc, &b| acc | bad(b)) {
@@ -262,17 +262,23 @@ fn reborrow<'a>(whole: &'a str, part: &str) -> Option<&'a str> {
 
 /// Splits a QName into prefix and local part (Namespaces in XML 1.0 section 4).
 fn split_qname(name: &str) -> Option<(&str, &str)> {
-    let (prefix, local) = match name.split_once(':') {
-        Some((p, l)) => (p, l),
+    let (prefix, local) = match memchr::memchr(b':', name.as_bytes()) {
+        Some(at) => (name.get(..at)?, name.get(at + 1..)?),
         None => ("", name),
     };
-    if local.is_empty() || local.contains(':') || (name.contains(':') && prefix.is_empty()) {
+    if local.is_empty()
+        || memchr::memchr(b':', local.as_bytes()).is_some()
+        || (prefix.is_empty() && local.len() != name.len())
+    {
         return None;
     }
-    let starts_well = |s: &str| {
-        s.chars()
-            .next()
-            .is_some_and(|c| c == '_' || c.is_alphabetic() || !c.is_ascii())
+    // NameStartChar (XML 1.0 section 2.3, production 4), ASCII fast path.
+    let starts_well = |s: &str| match s.as_bytes().first() {
+        Some(b) if b.is_ascii_alphabetic() || *b == b'_' => true,
+        Some(b) if b.is_ascii() => false,
+        // XML 1.0 fifth edition admits most non-ASCII characters as NameStartChar.
+        Some(_) => true,
+        None => false,
     };
     if !starts_well(local) || (!prefix.is_empty() && !starts_well(prefix)) {
         return None;
@@ -283,7 +289,7 @@ fn split_qname(name: &str) -> Option<(&str, &str)> {
 /// Expands the references of an attribute value (XML 1.0 section 3.3.3 step 3 for
 /// references; other normalisation is not needed by any rule here).
 fn expand_references(raw: &str) -> Result<Cow<'_, str>, (Problem, &'static str)> {
-    if !raw.contains('&') {
+    if memchr::memchr(b'&', raw.as_bytes()).is_none() {
         return Ok(Cow::Borrowed(raw));
     }
     let mut out = String::with_capacity(raw.len());
@@ -343,18 +349,25 @@ struct Scopes<'a> {
 
 impl<'a> Scopes<'a> {
     fn lookup(&self, prefix: &str) -> Option<&str> {
-        if prefix == "xml" {
+        if same(prefix, "xml") {
             return Some(XML_NS);
         }
         let found = self
             .bindings
             .iter()
             .rev()
-            .find(|(p, _)| *p == prefix)
+            .find(|(p, _)| same(p, prefix))
             .map(|(_, uri)| uri.as_ref());
         // With no default namespace declared, unprefixed names are in no namespace.
         found.or(prefix.is_empty().then_some(""))
     }
+}
+
+/// String equality for the short names of tags and prefixes, without a `memcmp` call
+/// per comparison (they dominate a profile otherwise).
+#[inline]
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
 /// Reads `input` with every check above, calling `visitor` as it goes.
@@ -531,7 +544,7 @@ pub fn read<'a, V: Visitor<'a>>(
                     }
                     continue;
                 }
-                if raw.contains("]]>") {
+                if memchr::memchr(b'>', raw.as_bytes()).is_some() && raw.contains("]]>") {
                     return Err(Fatal::new(
                         Problem::Syntax,
                         offset,
@@ -676,37 +689,40 @@ fn parse_attributes<'a>(
     attrs: &mut Vec<Attr<'a>>,
 ) -> Result<bool, (Problem, &'static str)> {
     let syntax = |d| (Problem::Syntax, d);
-    let mut raw_names: Vec<&'a str> = Vec::new();
+    // Names as written, including namespace declarations; kept in `attrs`' spare
+    // capacity is not possible for those, so a small inline array covers real tags.
+    let mut raw_names = NameSet::default();
     let mut count = 0usize;
     loop {
-        let trimmed = rest.trim_start_matches([' ', '\t', '\r', '\n']);
-        if trimmed.is_empty() {
+        // Byte-level scanning: every delimiter here is ASCII, so slicing at their
+        // positions stays on character boundaries.
+        let bytes = rest.as_bytes();
+        let skipped = bytes.iter().take_while(|b| is_space(**b)).count();
+        if skipped == bytes.len() {
             break;
         }
-        if trimmed.len() == rest.len() {
+        if skipped == 0 {
             return Err(syntax("attributes must be separated by white space"));
         }
-        rest = trimmed;
-        let name_end = rest
-            .find(|c: char| c == '=' || matches!(c, ' ' | '\t' | '\r' | '\n'))
+        let after_space = rest.get(skipped..).unwrap_or_default();
+        let name_end = after_space
+            .bytes()
+            .position(|b| b == b'=' || is_space(b))
             .ok_or(syntax("an attribute has no value"))?;
-        let name = rest.get(..name_end).unwrap_or_default();
-        rest = rest
-            .get(name_end..)
-            .unwrap_or_default()
-            .trim_start_matches([' ', '\t', '\r', '\n']);
-        rest = rest
-            .strip_prefix('=')
-            .ok_or(syntax("an attribute name must be followed by `=`"))?
-            .trim_start_matches([' ', '\t', '\r', '\n']);
-        let quote = rest
-            .chars()
-            .next()
-            .filter(|c| *c == '"' || *c == '\'')
-            .ok_or(syntax("an attribute value must be quoted"))?;
-        let inner = rest.get(1..).unwrap_or_default();
-        let close = inner
-            .find(quote)
+        let name = after_space.get(..name_end).unwrap_or_default();
+        let after_name = after_space.get(name_end..).unwrap_or_default();
+        let eq = after_name.bytes().take_while(|b| is_space(*b)).count();
+        if after_name.as_bytes().get(eq) != Some(&b'=') {
+            return Err(syntax("an attribute name must be followed by `=`"));
+        }
+        let after_eq = after_name.get(eq + 1..).unwrap_or_default();
+        let q = after_eq.bytes().take_while(|b| is_space(*b)).count();
+        let quote = match after_eq.as_bytes().get(q) {
+            Some(&b) if b == b'"' || b == b'\'' => b,
+            _ => return Err(syntax("an attribute value must be quoted")),
+        };
+        let inner = after_eq.get(q + 1..).unwrap_or_default();
+        let close = memchr::memchr(quote, inner.as_bytes())
             .ok_or(syntax("an attribute value is not closed"))?;
         let raw = inner.get(..close).unwrap_or_default();
         rest = inner.get(close + 1..).unwrap_or_default();
@@ -720,7 +736,7 @@ fn parse_attributes<'a>(
         if raw.len() > limits.max_attribute_length {
             return Err((Problem::AttributeLength, "an attribute value is too long"));
         }
-        if raw.contains('<') {
+        if memchr::memchr(b'<', raw.as_bytes()).is_some() {
             return Err(syntax(
                 "`<` in an attribute value (XML 1.0 section 3.1, WFC: No < in Attribute Values)",
             ));
@@ -729,9 +745,9 @@ fn parse_attributes<'a>(
             split_qname(name).ok_or(syntax("an attribute name is not a valid QName"))?;
         raw_names.push(name);
         let value = expand_references(raw)?;
-        if prefix.is_empty() && local == "xmlns" {
+        if prefix.is_empty() && same(local, "xmlns") {
             scopes.bindings.push(("", value));
-        } else if prefix == "xmlns" {
+        } else if same(prefix, "xmlns") {
             if value.is_empty() {
                 return Err(syntax(
                     "a prefix may not be undeclared in XML 1.0 namespaces (section 5)",
@@ -753,7 +769,7 @@ fn parse_attributes<'a>(
         }
     }
     // WFC: Unique Att Spec, on the names as written.
-    if has_duplicates(raw_names.iter().copied()) {
+    if has_duplicates(raw_names) {
         return Err((
             Problem::DuplicateAttribute,
             "an attribute appears twice on one element (XML 1.0 section 3.1, WFC: Unique Att Spec)",
@@ -771,7 +787,7 @@ fn parse_attributes<'a>(
             .bindings
             .iter()
             .rev()
-            .find(|(p, _)| *p == attr.prefix)
+            .find(|(p, _)| same(p, attr.prefix))
             .map(|(_, uri)| uri.clone())
             .or_else(|| (attr.prefix == "xml").then_some(Cow::Borrowed(XML_NS)))
             .filter(|uri| !uri.is_empty());
@@ -781,35 +797,71 @@ fn parse_attributes<'a>(
         }
     }
     // Namespaces in XML 1.0 section 6.3: no two attributes with the same expanded name.
-    if prefixed
-        && has_duplicates(
+    if prefixed {
+        let named = || {
             attrs
                 .iter()
                 .filter(|a| !a.prefix.is_empty() && !a.namespace.is_empty())
-                .map(|a| (a.namespace.as_ref(), a.local)),
-        )
-    {
-        return Err((
-            Problem::DuplicateAttribute,
-            "two attributes share an expanded name (Namespaces in XML 1.0 section 6.3)",
-        ));
+                .map(|a| (a.namespace.as_ref(), a.local))
+        };
+        let duplicate = if named().count() <= 16 {
+            named().enumerate().any(|(i, (ns, l))| {
+                named()
+                    .skip(i + 1)
+                    .any(|(ns2, l2)| same(l, l2) && same(ns, ns2))
+            })
+        } else {
+            let mut seen = HashSet::new();
+            !named().all(|p| seen.insert(p))
+        };
+        if duplicate {
+            return Err((
+                Problem::DuplicateAttribute,
+                "two attributes share an expanded name (Namespaces in XML 1.0 section 6.3)",
+            ));
+        }
     }
     Ok(unbound)
 }
 
-/// Whether an iterator yields a value twice: a linear scan for the few attributes real
-/// tags carry, a hash set above that so the check stays linear.
-fn has_duplicates<T: Eq + std::hash::Hash + Copy>(items: impl Iterator<Item = T>) -> bool {
-    let items: Vec<T> = items.collect();
-    if items.len() <= 16 {
-        items
+/// The attribute names of one tag: inline for the few real tags carry, spilled to a
+/// vector beyond that.
+#[derive(Default)]
+struct NameSet<'a> {
+    inline: [&'a str; 16],
+    len: usize,
+    spill: Vec<&'a str>,
+}
+
+impl<'a> NameSet<'a> {
+    fn push(&mut self, name: &'a str) {
+        match self.inline.get_mut(self.len) {
+            Some(slot) if self.spill.is_empty() => {
+                *slot = name;
+                self.len += 1;
+            }
+            _ => {
+                if self.spill.is_empty() {
+                    self.spill.extend_from_slice(&self.inline[..]);
+                }
+                self.spill.push(name);
+            }
+        }
+    }
+}
+
+/// Whether a name occurs twice: a linear scan for the few attributes real tags carry,
+/// a hash set above that so the check stays linear.
+fn has_duplicates(names: NameSet<'_>) -> bool {
+    if names.spill.is_empty() {
+        let list = names.inline.get(..names.len).unwrap_or_default();
+        return list
             .iter()
             .enumerate()
-            .any(|(i, a)| items.iter().skip(i + 1).any(|b| a == b))
-    } else {
-        let mut seen = HashSet::with_capacity(items.len());
-        !items.iter().all(|item| seen.insert(*item))
+            .any(|(i, a)| list.iter().skip(i + 1).any(|b| same(a, b)));
     }
+    let mut seen = HashSet::with_capacity(names.spill.len());
+    !names.spill.iter().all(|n| seen.insert(*n))
 }
 
 #[cfg(test)]
