@@ -22,4 +22,40 @@ pub fn engine(data: &[u8]) {
 }
 
 /// Every fuzz target by name, for the replay test.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[("engine", engine)];
+pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+    ("engine", engine),
+    ("xml_reader", xml_reader),
+    ("xml_mime", xml_mime),
+];
+
+/// The secure XML reader alone (tight limits so the fuzzer reaches them), then the
+/// whole XML pipeline under the carequality and uploaded-file hints.
+pub fn xml_reader(data: &[u8]) {
+    let limits = crate::xml::XmlLimits {
+        max_depth: 32,
+        max_elements: 10_000,
+        max_attributes: 16,
+        max_attribute_length: 1024,
+        max_text_length: 4096,
+    };
+    let _ = crate::xml::reader::check(data, &limits);
+    static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+    let engine = ENGINE.get_or_init(Engine::default);
+    for hint in [TrafficType::Carequality, TrafficType::UploadedFile] {
+        let _ = engine.validate(data, &Context::new().with_hint(hint)).to_json_line();
+    }
+}
+
+/// The MTOM/XOP MIME splitter: whatever it returns must be consistent (parts inside
+/// the input, the root one of the parts, every Content-ID found again by `cid:`).
+pub fn xml_mime(data: &[u8]) {
+    if let Ok(package) = crate::xml::mime::split(data, 64) {
+        assert!(package.parts.len() <= 64);
+        if let Some(root) = package.root() {
+            assert!(root < package.parts.len());
+        }
+        for part in &package.parts {
+            assert!(part.body.len() <= data.len());
+        }
+    }
+}

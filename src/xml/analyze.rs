@@ -74,7 +74,8 @@ enum Purpose {
 
 struct Capture<'a> {
     depth: usize,
-    purposes: Vec<Purpose>,
+    /// Why the text is kept; an element rarely has more than two reasons.
+    purposes: [Option<Purpose>; 4],
     borrowed: Option<&'a str>,
     owned: Option<String>,
 }
@@ -146,6 +147,9 @@ pub struct Analyzer<'a, 'r> {
     frames: Vec<Frame<'a>>,
     root_siblings: Siblings<'a>,
     captures: Vec<Capture<'a>>,
+    /// Emptied sibling counters of closed elements, reused to spare an allocation per
+    /// element.
+    pool: Vec<Siblings<'a>>,
     pub(super) kind: Kind,
     /// The wsa:Action, MessageID and RelatesTo texts.
     pub(super) action: Option<String>,
@@ -185,6 +189,7 @@ impl<'a, 'r> Analyzer<'a, 'r> {
             frames: Vec::with_capacity(64),
             root_siblings: Siblings::default(),
             captures: Vec::new(),
+            pool: Vec::new(),
             kind: Kind::Unknown,
             action: None,
             message_id: None,
@@ -204,13 +209,15 @@ impl<'a, 'r> Analyzer<'a, 'r> {
     fn capture(&mut self, depth: usize, purpose: Purpose) {
         match self.captures.last_mut() {
             Some(c) if c.depth == depth => {
-                if !c.purposes.contains(&purpose) {
-                    c.purposes.push(purpose);
+                if !c.purposes.contains(&Some(purpose)) {
+                    if let Some(slot) = c.purposes.iter_mut().find(|p| p.is_none()) {
+                        *slot = Some(purpose);
+                    }
                 }
             }
             _ => self.captures.push(Capture {
                 depth,
-                purposes: vec![purpose],
+                purposes: [Some(purpose), None, None, None],
                 borrowed: None,
                 owned: None,
             }),
@@ -406,10 +413,11 @@ impl<'a> Visitor<'a> for Analyzer<'a, '_> {
                 self.capture(depth, Purpose::Document);
             }
         }
+        let siblings = self.pool.pop().unwrap_or_default();
         self.frames.push(Frame {
             path_len,
             local: tag.local,
-            siblings: Siblings::default(),
+            siblings,
             ts,
             utc_slot,
             in_header,
@@ -461,13 +469,13 @@ impl<'a> Visitor<'a> for Analyzer<'a, '_> {
         let text = capture.as_ref().map(|c| c.text());
         let wants_rule_text = capture
             .as_ref()
-            .is_some_and(|c| c.purposes.contains(&Purpose::Rule));
+            .is_some_and(|c| c.purposes.contains(&Some(Purpose::Rule)));
         let path = std::mem::take(&mut self.path);
         self.matcher
             .end(&path, if wants_rule_text { text } else { None });
         if let Some(c) = &capture {
             let value = c.text();
-            for purpose in &c.purposes {
+            for purpose in c.purposes.iter().flatten() {
                 match *purpose {
                     Purpose::Rule => {}
                     Purpose::Datetime(syntax, utc) => self.record(&path, value, syntax, utc),
@@ -490,8 +498,12 @@ impl<'a> Visitor<'a> for Analyzer<'a, '_> {
             }
         }
         self.path = path;
-        if let Some(frame) = self.frames.pop() {
+        if let Some(mut frame) = self.frames.pop() {
             self.path.truncate(frame.path_len);
+            if frame.siblings.many.is_none() && self.pool.len() < 512 {
+                frame.siblings.few.clear();
+                self.pool.push(frame.siblings);
+            }
         }
     }
 }
