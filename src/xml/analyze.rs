@@ -386,11 +386,11 @@ impl<'a> Visitor<'a> for Analyzer<'a, '_> {
                     .len()
                     .checked_sub(2)
                     .and_then(|i| self.frames.get(i));
-                let carrier = match (depth, parent_local, grand.map(|f| f.local)) {
-                    (4, Some("ProvideAndRegisterDocumentSetRequest"), _) => true,
-                    (5, Some("DocumentResponse"), Some("RetrieveDocumentSetResponse")) => true,
-                    _ => false,
-                };
+                let carrier = matches!(
+                    (depth, parent_local, grand.map(|f| f.local)),
+                    (4, Some("ProvideAndRegisterDocumentSetRequest"), _)
+                        | (5, Some("DocumentResponse"), Some("RetrieveDocumentSetResponse"))
+                );
                 if carrier {
                     self.capture(depth, Purpose::Document);
                 }

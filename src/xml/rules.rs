@@ -351,10 +351,7 @@ impl Schema {
                     .copied()
                     .ok_or_else(|| err(format!("missing field {i}")))
             };
-            fn set<'c>(
-                current: &'c mut Option<RuleSet>,
-                line: usize,
-            ) -> Result<&'c mut RuleSet, String> {
+            fn set(current: &mut Option<RuleSet>, line: usize) -> Result<&mut RuleSet, String> {
                 current
                     .as_mut()
                     .ok_or_else(|| format!("line {line}: rule outside a ruleset"))
