@@ -47,6 +47,11 @@ pub use limits::SizePolicy;
 pub use report::{DatetimeEntry, Diagnostic, Exchange, ExchangePattern, Format, Report, Severity};
 pub use traffic::{Environment, TrafficType};
 
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 #[cfg(test)]
 mod send_sync {
     fn assert_send_sync<T: Send + Sync>() {}

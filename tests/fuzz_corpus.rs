@@ -2,6 +2,13 @@
 //! fuzzer kept) and `fuzz/artifacts/<target>/*` where a crash was saved. A target without
 //! a replay function fails the test, so a new target cannot go unreplayed.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a panic is a failing test
+
 use std::fs;
 use std::path::Path;
 
@@ -10,7 +17,9 @@ fn every_saved_fuzz_input_runs_without_panicking() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
     let mut replayed = 0usize;
     for kind in ["corpus", "artifacts"] {
-        let Ok(targets) = fs::read_dir(root.join(kind)) else { continue };
+        let Ok(targets) = fs::read_dir(root.join(kind)) else {
+            continue;
+        };
         for target in targets {
             let target = target.unwrap().path();
             let name = target.file_name().unwrap().to_string_lossy().into_owned();
@@ -19,7 +28,10 @@ fn every_saved_fuzz_input_runs_without_panicking() {
                 .find(|(n, _)| *n == name)
                 .map(|(_, f)| *f)
                 .unwrap_or_else(|| panic!("fuzz/{kind}/{name} has no replay function"));
-            let mut inputs: Vec<_> = fs::read_dir(&target).unwrap().map(|e| e.unwrap().path()).collect();
+            let mut inputs: Vec<_> = fs::read_dir(&target)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
             inputs.sort();
             for input in inputs {
                 run(&fs::read(&input).unwrap());
@@ -27,5 +39,9 @@ fn every_saved_fuzz_input_runs_without_panicking() {
             }
         }
     }
-    assert!(replayed > 0, "no saved fuzz inputs were found under {}", root.display());
+    assert!(
+        replayed > 0,
+        "no saved fuzz inputs were found under {}",
+        root.display()
+    );
 }
