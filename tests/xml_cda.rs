@@ -79,6 +79,26 @@ fn hl7v3_ts_values_are_recorded_at_their_location_paths() {
     // low/high of a physical quantity interval are not datetimes, and a nullFlavor TS
     // has no value to record.
     assert_eq!(found.len(), expected.len(), "{found:#?}");
+    let effective = &report.datetimes[0];
+    assert_eq!(effective.canonical.as_deref(), Some("2024-03-10T19:30:00Z"));
+}
+
+#[test]
+fn a_local_ts_without_offset_needs_the_sender_zone() {
+    let doc = br#"<ClinicalDocument xmlns="urn:hl7-org:v3"><effectiveTime value="202403101430"/></ClinicalDocument>"#;
+    let report = uploaded(doc);
+    assert_eq!(report.datetimes[0].canonical, None);
+    assert!(has(&report, "DATETIME_NO_ZONE", "/ClinicalDocument/effectiveTime/@value"));
+    let source = payload_triage::SourceProfile::default()
+        .with_zone("America/New_York")
+        .unwrap();
+    let report = Engine::default().validate(
+        doc,
+        &Context::new()
+            .with_hint(TrafficType::UploadedFile)
+            .with_source(source),
+    );
+    assert_eq!(report.datetimes[0].canonical.as_deref(), Some("2024-03-10T18:30Z"));
 }
 
 #[test]

@@ -75,6 +75,13 @@ fn xcpd_hl7v3_and_ws_security_datetimes_are_recorded_with_location_paths() {
         .find(|d| d.path == "/Envelope/Header/Security/Timestamp/Created")
         .unwrap();
     assert_eq!(created.original, "2024-03-10T14:05:00Z");
+    assert_eq!(created.canonical.as_deref(), Some("2024-03-10T14:05:00Z"));
+    let authn = report
+        .datetimes
+        .iter()
+        .find(|d| d.path.ends_with("AuthnStatement/@AuthnInstant"))
+        .unwrap();
+    assert_eq!(authn.canonical.as_deref(), Some("2024-03-10T19:00:00Z"));
 }
 
 #[test]
@@ -135,6 +142,11 @@ fn xca_query_response_relates_to_its_request_and_xds_slots_are_utc_datetimes() {
         .find(|d| d.path == format!("{slot}/ValueList/Value"))
         .expect("creationTime slot recorded");
     assert_eq!(creation.original, "20240301101500");
+    // XDS slot instants are UTC by definition (ITI TF-3 4.2.3.1.7): no zone needed.
+    assert_eq!(creation.canonical.as_deref(), Some("2024-03-01T10:15:00Z"));
+    // serviceStopTime 20240230 is not a date.
+    assert!(report.diagnostics.iter().any(|d| d.code == "DATETIME_INVALID_DATE"
+        && d.path == format!("{slot}[3]/ValueList/Value")));
     let paths: Vec<&str> = report.datetimes.iter().map(|d| d.path.as_str()).collect();
     assert!(paths.contains(&format!("{slot}[2]/ValueList/Value").as_str()));
     assert!(paths.contains(&format!("{slot}[3]/ValueList/Value").as_str()));
