@@ -388,6 +388,15 @@ pub fn read<'a, V: Visitor<'a>>(
             "UTF-16 and other non-UTF-8 encodings are not accepted",
         ));
     }
+    // A DOCTYPE in the prologue is refused before the linear checks below touch the
+    // rest of the input, so an entity attack costs microseconds whatever its size.
+    if let Some(at) = doctype_in_prologue(body) {
+        return Err(Fatal::new(
+            Problem::Doctype,
+            bom + at,
+            "a DOCTYPE declaration is refused: no DTD, no entity declarations",
+        ));
+    }
     let text = std::str::from_utf8(body).map_err(|e| {
         Fatal::new(
             Problem::Encoding,
@@ -673,6 +682,24 @@ pub fn read<'a, V: Visitor<'a>>(
     }
 }
 
+/// The offset of a DOCTYPE among the first 64 KiB, if it comes before the root element.
+fn doctype_in_prologue(body: &[u8]) -> Option<u64> {
+    let window = body.get(..65_536).unwrap_or(body);
+    let text = match std::str::from_utf8(window) {
+        Ok(t) => t,
+        Err(e) => std::str::from_utf8(window.get(..e.valid_up_to())?).ok()?,
+    };
+    let mut reader = quick_xml::Reader::from_str(text);
+    loop {
+        let at = reader.buffer_position();
+        match reader.read_event() {
+            Ok(Event::DocType(_)) => return Some(at),
+            Ok(Event::Start(_) | Event::Empty(_) | Event::Eof) | Err(_) => return None,
+            Ok(_) => {}
+        }
+    }
+}
+
 fn resolve(r: &BytesRef<'_>) -> Result<char, (Problem, &'static str)> {
     let name: &str = r;
     resolve_reference(name)
@@ -893,6 +920,17 @@ mod tests {
         }
         doc.push_str("]><lolz>&lol9;</lolz>");
         assert_eq!(problem(&doc), Some(Problem::Doctype));
+    }
+
+    #[test]
+    fn a_doctype_before_a_huge_body_is_rejected_before_the_body_is_scanned() {
+        // The body is not even UTF-8: the DOCTYPE is found first.
+        let mut doc = b"<!DOCTYPE a [<!ENTITY x 'y'>]><a>".to_vec();
+        doc.extend(std::iter::repeat_n(0xFFu8, 1_000_000));
+        assert_eq!(
+            check(&doc, &XmlLimits::default()).map_err(|e| e.problem),
+            Err(Problem::Doctype)
+        );
     }
 
     #[test]
