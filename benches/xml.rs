@@ -12,6 +12,13 @@
 //! datetimes, and for the retrieve response the decoding and validation of every
 //! embedded CDA).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a panic is a failing test
+
 use std::hint::black_box;
 
 use base64::Engine as _;

@@ -48,7 +48,9 @@ pub fn xml_reader(data: &[u8]) {
     static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
     let engine = ENGINE.get_or_init(Engine::default);
     for hint in [TrafficType::Carequality, TrafficType::UploadedFile] {
-        let _ = engine.validate(data, &Context::new().with_hint(hint)).to_json_line();
+        let _ = engine
+            .validate(data, &Context::new().with_hint(hint))
+            .to_json_line();
     }
 }
 

@@ -1,6 +1,13 @@
 //! CDA documents: the header rules (CDA R2, C-CDA US Realm Header), HL7 v3 TS datetimes
 //! with location paths, and how snippets and foreign XML are treated.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a panic is a failing test
+
 use payload_triage::{Context, Engine, Format, Report, Severity, TrafficType};
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -88,7 +95,11 @@ fn a_local_ts_without_offset_needs_the_sender_zone() {
     let doc = br#"<ClinicalDocument xmlns="urn:hl7-org:v3"><effectiveTime value="202403101430"/></ClinicalDocument>"#;
     let report = uploaded(doc);
     assert_eq!(report.datetimes[0].canonical, None);
-    assert!(has(&report, "DATETIME_NO_ZONE", "/ClinicalDocument/effectiveTime/@value"));
+    assert!(has(
+        &report,
+        "DATETIME_NO_ZONE",
+        "/ClinicalDocument/effectiveTime/@value"
+    ));
     let source = payload_triage::SourceProfile::default()
         .with_zone("America/New_York")
         .unwrap();
@@ -98,7 +109,10 @@ fn a_local_ts_without_offset_needs_the_sender_zone() {
             .with_hint(TrafficType::UploadedFile)
             .with_source(source),
     );
-    assert_eq!(report.datetimes[0].canonical.as_deref(), Some("2024-03-10T18:30Z"));
+    assert_eq!(
+        report.datetimes[0].canonical.as_deref(),
+        Some("2024-03-10T18:30Z")
+    );
 }
 
 #[test]

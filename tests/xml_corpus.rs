@@ -8,6 +8,13 @@
 //! the document they were cut from declares them. The one file that is not well-formed
 //! and the malformed TS values the examples contain are caught by name.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a panic is a failing test
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 

@@ -2,6 +2,13 @@
 //! diagnostic before it can cost anything (no timing assertions: the rejection itself is
 //! what is checked, and every one happens at the first offending event).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a panic is a failing test
+
 use payload_triage::{Config, Context, Engine, Report, TrafficType};
 
 fn carequality(bytes: &[u8]) -> Report {

@@ -1,6 +1,13 @@
 //! IHE transactions over SOAP 1.2: recognition by (wsa:Action, first Body child), the
 //! rule set of each transaction, exchange metadata, embedded documents and MTOM/XOP.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a panic is a failing test
+
 use base64::Engine as _;
 use payload_triage::{Context, Engine, ExchangePattern, Format, Report, TrafficType};
 
@@ -145,8 +152,9 @@ fn xca_query_response_relates_to_its_request_and_xds_slots_are_utc_datetimes() {
     // XDS slot instants are UTC by definition (ITI TF-3 4.2.3.1.7): no zone needed.
     assert_eq!(creation.canonical.as_deref(), Some("2024-03-01T10:15:00Z"));
     // serviceStopTime 20240230 is not a date.
-    assert!(report.diagnostics.iter().any(|d| d.code == "DATETIME_INVALID_DATE"
-        && d.path == format!("{slot}[3]/ValueList/Value")));
+    assert!(report.diagnostics.iter().any(
+        |d| d.code == "DATETIME_INVALID_DATE" && d.path == format!("{slot}[3]/ValueList/Value")
+    ));
     let paths: Vec<&str> = report.datetimes.iter().map(|d| d.path.as_str()).collect();
     assert!(paths.contains(&format!("{slot}[2]/ValueList/Value").as_str()));
     assert!(paths.contains(&format!("{slot}[3]/ValueList/Value").as_str()));

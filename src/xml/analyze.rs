@@ -389,7 +389,11 @@ impl<'a> Visitor<'a> for Analyzer<'a, '_> {
                 let carrier = matches!(
                     (depth, parent_local, grand.map(|f| f.local)),
                     (4, Some("ProvideAndRegisterDocumentSetRequest"), _)
-                        | (5, Some("DocumentResponse"), Some("RetrieveDocumentSetResponse"))
+                        | (
+                            5,
+                            Some("DocumentResponse"),
+                            Some("RetrieveDocumentSetResponse")
+                        )
                 );
                 if carrier {
                     self.capture(depth, Purpose::Document);
