@@ -453,3 +453,30 @@ fn truncated_mtom_package_is_malformed() {
     let report = carequality(cut);
     assert!(codes(&report).contains(&"SOAP_MTOM_MALFORMED"));
 }
+
+#[test]
+fn xcpd_response_is_iti55_query_response_relating_to_its_request() {
+    let report = carequality(&fixture("iti55_response.xml"));
+    assert_eq!(report.exchange.transaction.as_deref(), Some("ITI-55"));
+    assert_eq!(report.exchange.pattern, Some(ExchangePattern::QueryResponse));
+    assert_eq!(
+        report.exchange.relates_to.as_deref(),
+        Some("urn:uuid:0a7c3f2e-1111-4d6b-9c1e-7b4f0d2a9e01")
+    );
+    assert_eq!(structural_errors(&report), Vec::<String>::new());
+    // A response without RelatesTo and queryAck breaks the response rules.
+    let text = String::from_utf8(fixture("iti55_response.xml")).unwrap();
+    let start = text.find("<queryAck>").unwrap();
+    let end = text.find("</queryAck>").unwrap() + "</queryAck>".len();
+    let broken = format!("{}{}", &text[..start], &text[end..]).replace(
+        "<wsa:RelatesTo>urn:uuid:0a7c3f2e-1111-4d6b-9c1e-7b4f0d2a9e01</wsa:RelatesTo>",
+        "",
+    );
+    let report = carequality(broken.as_bytes());
+    assert!(has(&report, "IHE_ELEMENT_MISSING", "/Envelope/Header/RelatesTo"));
+    assert!(has(
+        &report,
+        "IHE_ELEMENT_MISSING",
+        "/Envelope/Body/PRPA_IN201306UV02/controlActProcess/queryAck"
+    ));
+}
