@@ -251,13 +251,12 @@ impl<'a, 'r> Analyzer<'a, 'r> {
     }
 
     fn is_ts_element(&self, parent: Option<&str>, local: &str) -> bool {
-        self.schema
-            .ts_elements
-            .iter()
-            .any(|e| match e.split_once('/') {
-                Some((p, l)) => l == local && parent == Some(p),
-                None => e == local,
-            })
+        self.schema.ts_elements.iter().any(|e| e == local)
+            || self
+                .schema
+                .ts_scoped
+                .iter()
+                .any(|(p, l)| l == local && parent == Some(p.as_str()))
     }
 }
 

@@ -268,8 +268,10 @@ pub struct Schema {
     pub sets: Vec<RuleSet>,
     /// IHE transactions.
     pub transactions: Vec<Transaction>,
-    /// HL7 v3 elements whose `@value` is a TS.
+    /// HL7 v3 elements whose `@value` is a TS, by local name.
     pub ts_elements: Vec<String>,
+    /// The same, where only a given parent makes it a TS: (parent, local).
+    pub ts_scoped: Vec<(String, String)>,
     /// ebRIM slot names whose values are UTC datetimes.
     pub slots: Vec<String>,
     /// (parent, local, syntax) of text datetimes.
@@ -450,7 +452,12 @@ impl Schema {
                     ruleset: word(7)?.to_owned(),
                 }),
                 "datetime" => match word(1)? {
-                    "ts-element" => self.ts_elements.push(word(2)?.to_owned()),
+                    "ts-element" => match word(2)?.split_once('/') {
+                        Some((parent, local)) => {
+                            self.ts_scoped.push((parent.to_owned(), local.to_owned()))
+                        }
+                        None => self.ts_elements.push(word(2)?.to_owned()),
+                    },
                     "slot" => self.slots.push(word(2)?.to_owned()),
                     kind @ ("text" | "attribute") => {
                         let syntax = match word(3)? {
