@@ -8,9 +8,10 @@
 //!   scaled up, as base64 `Document` elements.
 //!
 //! For each: `quick_xml_bare` (read_event until Eof, nothing else), `secure_reader`
-//! (our reader's checks only), and `engine` (the whole pipeline: reader, rules, paths,
+//! (our reader's checks only), `engine` (the whole pipeline: reader, rules, paths,
 //! datetimes, and for the retrieve response the decoding and validation of every
-//! embedded CDA).
+//! embedded CDA), and `engine_without_embedded` (the same with embedded files not
+//! examined: the message's own pass).
 
 #![allow(
     clippy::unwrap_used,
@@ -114,6 +115,16 @@ fn bench_input(
     group.bench_with_input(BenchmarkId::new("engine", bytes.len()), bytes, |b, i| {
         b.iter(|| engine.validate(black_box(i), &ctx).diagnostics.len())
     });
+    // The message alone: embedded documents are found but not decoded or validated
+    // (embedded depth 0), so this is the envelope's own single pass.
+    let mut config = payload_triage::Config::default();
+    config.bounds.embedded_depth = 0;
+    let shallow = Engine::new(config).unwrap();
+    group.bench_with_input(
+        BenchmarkId::new("engine_without_embedded", bytes.len()),
+        bytes,
+        |b, i| b.iter(|| shallow.validate(black_box(i), &ctx).diagnostics.len()),
+    );
     group.finish();
 }
 
