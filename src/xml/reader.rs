@@ -225,27 +225,16 @@ pub fn is_xml_char(c: char) -> bool {
 /// than tab, LF and CR, and U+FFFE / U+FFFF (`EF BF BE`, `EF BF BF`). Surrogates cannot
 /// occur in valid UTF-8. Scans in blocks so the common case stays a tight loop.
 fn first_invalid_char(text: &[u8]) -> Option<usize> {
+    // A branch-free fold over 64-byte blocks: the compiler vectorises it (measured
+    // faster than a word-at-a-time bit trick); only a block with a hit is searched.
+    const BLOCK: usize = 64;
     let bad = |b: u8| (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r');
-    // Eight bytes at a time: a byte is below 0x20 exactly when its high bit is clear
-    // and adding 0x60 to its low seven bits leaves the high bit clear (no carries cross
-    // bytes, since 0x7F + 0x60 < 0x100). Only words with such a byte (tab, LF, CR
-    // included) are looked at byte by byte.
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-    const ADD: u64 = 0x6060_6060_6060_6060;
-    let words = text.chunks_exact(8);
-    let tail = words.remainder();
-    for (index, word) in words.enumerate() {
-        let x = u64::from_le_bytes(word.try_into().unwrap_or([0x41; 8]));
-        let below_space = !((x & LOW7) + ADD) & !x & HIGH;
-        if below_space != 0 {
-            if let Some(p) = word.iter().position(|&b| bad(b)) {
-                return Some(index * 8 + p);
-            }
+    let mut base = 0;
+    for block in text.chunks(BLOCK) {
+        if block.iter().fold(false, |acc, &b| acc | bad(b)) {
+            return block.iter().position(|&b| bad(b)).map(|p| base + p);
         }
-    }
-    if let Some(p) = tail.iter().position(|&b| bad(b)) {
-        return Some(text.len() - tail.len() + p);
+        base += block.len();
     }
     let mut from = 0;
     while let Some(pos) = text
@@ -1052,7 +1041,7 @@ mod tests {
     }
 
     #[test]
-    fn the_word_at_a_time_char_scan_agrees_with_the_byte_rule() {
+    fn the_block_char_scan_agrees_with_the_byte_rule() {
         for byte in 0..=255u8 {
             for at in 0..19 {
                 let mut buf = vec![b'a'; 19];
