@@ -220,3 +220,17 @@ fn base64_nonxmlbody_is_validated_as_an_embedded_file() {
     );
     assert_eq!(report.embedded[0].format, Format::Pdf);
 }
+
+#[test]
+fn nested_timing_components_carry_ts_values_but_periods_do_not() {
+    let doc = br#"<section xmlns="urn:hl7-org:v3" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><entry><substanceAdministration classCode="SBADM" moodCode="INT"><effectiveTime xsi:type="PIVL_TS" institutionSpecified="true"><phase><low value="20240101080000+0000"/></phase><period value="8" unit="h"/></effectiveTime><effectiveTime xsi:type="SXPR_TS"><comp xsi:type="IVL_TS"><low value="20240102"/></comp></effectiveTime></substanceAdministration></entry></section>"#;
+    let report = uploaded(doc);
+    let paths: Vec<&str> = report.datetimes.iter().map(|d| d.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        vec![
+            "/section/entry/substanceAdministration/effectiveTime/phase/low/@value",
+            "/section/entry/substanceAdministration/effectiveTime[2]/comp/low/@value",
+        ]
+    );
+}

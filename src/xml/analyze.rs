@@ -312,7 +312,11 @@ impl<'a> Visitor<'a> for Analyzer<'a, '_> {
                         && matches!(self.kind, Kind::Cda | Kind::CdaFragment))
                     || (tag.prefix == "sdtc" && tag.local == "deceasedTime");
                 if hl7 {
-                    let is_ts = self.is_ts_element(parent_local, tag.local);
+                    // The TS element itself, or a nested timing component of one: the phase
+                    // of a PIVL_TS and the comp of an SXPR_TS are IVL_TS/PIVL_TS again
+                    // (HL7 V3 Data Types R1 sections 2.27, 2.28, 2.30).
+                    let is_ts = self.is_ts_element(parent_local, tag.local)
+                        || (parent_ts && matches!(tag.local, "phase" | "comp"));
                     let is_bound = parent_ts && matches!(tag.local, "low" | "high" | "center");
                     if is_ts || is_bound {
                         ts = is_ts;
