@@ -43,6 +43,9 @@ pub fn xml_reader(data: &[u8]) {
         max_attributes: 16,
         max_attribute_length: 1024,
         max_text_length: 4096,
+        max_name_length: 64,
+        max_datetimes: 64,
+        max_datetime_bytes: 4096,
     };
     let _ = crate::xml::reader::check(data, &limits);
     static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();

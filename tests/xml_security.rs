@@ -185,3 +185,39 @@ fn the_byte_cap_applies_before_parsing() {
     );
     assert_eq!(codes(&report), vec!["SIZE_LIMIT_EXCEEDED"]);
 }
+
+#[test]
+fn long_names_are_rejected_so_paths_stay_bounded() {
+    let name = "n".repeat(2000);
+    let doc = format!("<{name}/>");
+    let report = Engine::default().validate(
+        doc.as_bytes(),
+        &Context::new().with_hint(TrafficType::UploadedFile),
+    );
+    assert_eq!(codes(&report), vec!["XML_NAME_TOO_LONG"]);
+}
+
+#[test]
+fn datetime_flood_is_cut_at_the_configured_count() {
+    let mut config = Config::default();
+    config.bounds.xml.max_datetimes = 100;
+    let engine = Engine::new(config).unwrap();
+    let doc = format!(
+        "<ClinicalDocument xmlns=\"urn:hl7-org:v3\">{}</ClinicalDocument>",
+        "<effectiveTime value=\"20240101\"/>".repeat(1000)
+    );
+    let report = engine.validate(
+        doc.as_bytes(),
+        &Context::new().with_hint(TrafficType::UploadedFile),
+    );
+    assert_eq!(report.datetimes.len(), 100);
+    assert_eq!(
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "XML_DATETIME_LIMIT_EXCEEDED")
+            .count(),
+        1
+    );
+    assert!(!report.valid());
+}

@@ -458,7 +458,10 @@ fn truncated_mtom_package_is_malformed() {
 fn xcpd_response_is_iti55_query_response_relating_to_its_request() {
     let report = carequality(&fixture("iti55_response.xml"));
     assert_eq!(report.exchange.transaction.as_deref(), Some("ITI-55"));
-    assert_eq!(report.exchange.pattern, Some(ExchangePattern::QueryResponse));
+    assert_eq!(
+        report.exchange.pattern,
+        Some(ExchangePattern::QueryResponse)
+    );
     assert_eq!(
         report.exchange.relates_to.as_deref(),
         Some("urn:uuid:0a7c3f2e-1111-4d6b-9c1e-7b4f0d2a9e01")
@@ -473,7 +476,11 @@ fn xcpd_response_is_iti55_query_response_relating_to_its_request() {
         "",
     );
     let report = carequality(broken.as_bytes());
-    assert!(has(&report, "IHE_ELEMENT_MISSING", "/Envelope/Header/RelatesTo"));
+    assert!(has(
+        &report,
+        "IHE_ELEMENT_MISSING",
+        "/Envelope/Header/RelatesTo"
+    ));
     assert!(has(
         &report,
         "IHE_ELEMENT_MISSING",

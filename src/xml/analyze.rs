@@ -150,6 +150,10 @@ pub struct Analyzer<'a, 'r> {
     /// Emptied sibling counters of closed elements, reused to spare an allocation per
     /// element.
     pool: Vec<Siblings<'a>>,
+    /// What the document may still record (bounds input-controlled report growth).
+    datetimes_left: usize,
+    datetime_bytes_left: usize,
+    datetimes_stopped: bool,
     pub(super) kind: Kind,
     /// The wsa:Action, MessageID and RelatesTo texts.
     pub(super) action: Option<String>,
@@ -174,6 +178,7 @@ impl<'a, 'r> Analyzer<'a, 'r> {
         schema: &'static Schema,
         matcher: Matcher<'static>,
         zone: ZoneRules,
+        limits: &super::reader::XmlLimits,
     ) -> Self {
         let utc = ZoneRules {
             assume_utc: true,
@@ -190,6 +195,9 @@ impl<'a, 'r> Analyzer<'a, 'r> {
             root_siblings: Siblings::default(),
             captures: Vec::new(),
             pool: Vec::new(),
+            datetimes_left: limits.max_datetimes,
+            datetime_bytes_left: limits.max_datetime_bytes,
+            datetimes_stopped: false,
             kind: Kind::Unknown,
             action: None,
             message_id: None,
@@ -225,6 +233,22 @@ impl<'a, 'r> Analyzer<'a, 'r> {
     }
 
     fn record(&mut self, path: &str, value: &str, syntax: DtSyntax, utc: bool) {
+        let bytes = path.len() + value.len();
+        if self.datetimes_stopped {
+            return;
+        }
+        if self.datetimes_left == 0 || self.datetime_bytes_left < bytes {
+            // Said once; nothing more is recorded.
+            self.datetimes_stopped = true;
+            self.report.add(
+                &super::codes::XML_DATETIME_LIMIT_EXCEEDED,
+                path,
+                "the document holds more datetimes than the configured limit; from here on they were not canonicalized",
+            );
+            return;
+        }
+        self.datetimes_left -= 1;
+        self.datetime_bytes_left -= bytes;
         let rules = if utc { &self.utc } else { &self.zone };
         let syntax = match syntax {
             DtSyntax::Ts => Syntax::Hl7v3Ts,

@@ -55,6 +55,8 @@ pub mod codes {
         XML_ATTRIBUTE_COUNT_EXCEEDED: Error, "An element has more attributes than the configured limit.";
         XML_ATTRIBUTE_TOO_LONG: Error, "An attribute value is longer than the configured limit.";
         XML_TEXT_TOO_LONG: Error, "A run of text is longer than the configured limit.";
+        XML_NAME_TOO_LONG: Error, "An element or attribute name is longer than the configured limit.";
+        XML_DATETIME_LIMIT_EXCEEDED: Error, "The document holds more datetimes (or datetime path and value bytes) than the configured limit; the rest were not canonicalized.";
         XML_ROOT_MISSING: Error, "The document has no root element.";
         XML_ROOT_MULTIPLE: Error, "The document has more than one root element (XML 1.0 section 2.1).";
         XML_CONTENT_OUTSIDE_ROOT: Error, "Text or CDATA appears outside the root element; only white space, comments and processing instructions may.";
@@ -171,6 +173,7 @@ fn fatal_code(problem: Problem) -> &'static crate::codes::Code {
         Problem::AttributeCount => &codes::XML_ATTRIBUTE_COUNT_EXCEEDED,
         Problem::AttributeLength => &codes::XML_ATTRIBUTE_TOO_LONG,
         Problem::TextLength => &codes::XML_TEXT_TOO_LONG,
+        Problem::NameLength => &codes::XML_NAME_TOO_LONG,
         Problem::NoRoot => &codes::XML_ROOT_MISSING,
         Problem::SecondRoot => &codes::XML_ROOT_MULTIPLE,
         Problem::ContentOutsideRoot => &codes::XML_CONTENT_OUTSIDE_ROOT,
@@ -199,7 +202,7 @@ fn validate_document<'a>(
     let limits = payload.config().bounds.xml;
     let all_sets: Vec<usize> = (0..schema.sets.len()).collect();
     let matcher = Matcher::new(schema, all_sets);
-    let mut analyzer = Analyzer::new(report, schema, matcher, payload.zone_rules());
+    let mut analyzer = Analyzer::new(report, schema, matcher, payload.zone_rules(), &limits);
     let result = reader::read(bytes, &limits, &mut analyzer);
     let failed_at = analyzer.path.clone();
     let Analyzer {

@@ -48,6 +48,13 @@ pub struct XmlLimits {
     /// The longest run of text between two tags, in bytes. Large enough for the base64
     /// text of the largest embedded file (10 MB decoded is about 13.4 MB of base64).
     pub max_text_length: usize,
+    /// The longest element or attribute name, in bytes (location paths are made of
+    /// names, so this bounds them with the depth).
+    pub max_name_length: usize,
+    /// How many datetimes one document may record.
+    pub max_datetimes: usize,
+    /// How many bytes of paths and values the recorded datetimes may hold in total.
+    pub max_datetime_bytes: usize,
 }
 
 impl Default for XmlLimits {
@@ -58,6 +65,9 @@ impl Default for XmlLimits {
             max_attributes: 256,
             max_attribute_length: 64 * 1024,
             max_text_length: 16 * 1024 * 1024,
+            max_name_length: 1024,
+            max_datetimes: 500_000,
+            max_datetime_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -87,6 +97,8 @@ pub enum Problem {
     AttributeLength,
     /// A text run longer than the limit.
     TextLength,
+    /// An element or attribute name longer than the limit.
+    NameLength,
     /// No root element.
     NoRoot,
     /// A second root element.
@@ -484,6 +496,13 @@ pub fn read<'a, V: Visitor<'a>>(
                     "a start tag could not be located",
                 ))?;
                 let name_len = tag.name().as_ref().len();
+                if name_len > limits.max_name_length {
+                    return Err(Fatal::new(
+                        Problem::NameLength,
+                        offset,
+                        "an element name is too long",
+                    ));
+                }
                 let name = content.get(..name_len).unwrap_or_default();
                 let (prefix, local) = split_qname(name).ok_or(Fatal::new(
                     Problem::Syntax,
@@ -738,6 +757,9 @@ fn parse_attributes<'a>(
             .bytes()
             .position(|b| b == b'=' || is_space(b))
             .ok_or(syntax("an attribute has no value"))?;
+        if name_end > limits.max_name_length {
+            return Err((Problem::NameLength, "an attribute name is too long"));
+        }
         let name = after_space.get(..name_end).unwrap_or_default();
         let after_name = after_space.get(name_end..).unwrap_or_default();
         let eq = after_name.bytes().take_while(|b| is_space(*b)).count();
