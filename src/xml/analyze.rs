@@ -334,7 +334,8 @@ impl<'a> Visitor<'a> for Analyzer<'a, '_> {
                 let hl7 = tag.namespace == HL7V3_NS
                     || (tag.namespace.is_empty()
                         && matches!(self.kind, Kind::Cda | Kind::CdaFragment))
-                    || (tag.prefix == "sdtc" && tag.local == "deceasedTime");
+                    // The SDTC extension namespace (C-CDA R2.1 Vol 1 section 4.5).
+                    || tag.namespace == "urn:hl7-org:sdtc";
                 if hl7 {
                     // The TS element itself, or a nested timing component of one: the phase
                     // of a PIVL_TS and the comp of an SXPR_TS are IVL_TS/PIVL_TS again
