@@ -240,5 +240,8 @@ fn sdtc_deceased_time_is_a_ts() {
     let doc = br#"<patient xmlns="urn:hl7-org:v3" xmlns:sdtc="urn:hl7-org:sdtc"><birthTime value="19500101"/><sdtc:deceasedTime value="20200101"/></patient>"#;
     let report = uploaded(doc);
     let paths: Vec<&str> = report.datetimes.iter().map(|d| d.path.as_str()).collect();
-    assert_eq!(paths, vec!["/patient/birthTime/@value", "/patient/deceasedTime/@value"]);
+    assert_eq!(
+        paths,
+        vec!["/patient/birthTime/@value", "/patient/deceasedTime/@value"]
+    );
 }
