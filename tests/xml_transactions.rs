@@ -487,3 +487,17 @@ fn xcpd_response_is_iti55_query_response_relating_to_its_request() {
         "/Envelope/Body/PRPA_IN201306UV02/controlActProcess/queryAck"
     ));
 }
+
+#[test]
+fn an_mtom_package_with_a_soap11_root_is_split_and_its_root_judged() {
+    let root = String::from_utf8(fixture("soap11.xml")).unwrap();
+    let package = mtom(&root, &[], true);
+    let report = carequality(&package);
+    assert_eq!(report.format, Format::Mtom);
+    assert!(
+        codes(&report).contains(&"SOAP_VERSION_UNSUPPORTED"),
+        "{:#?}",
+        report.diagnostics
+    );
+    assert!(!codes(&report).contains(&"XML_NOT_WELL_FORMED"));
+}

@@ -150,6 +150,17 @@ pub(crate) fn validate(payload: &Payload<'_>, out: &mut Vec<Report>) {
         f @ (Format::Soap | Format::Mtom | Format::Cda) => f,
         _ => Format::Xml,
     };
+    // On the carequality channel a MIME package is split even when its root is not a
+    // SOAP 1.2 envelope (classification only calls that MTOM), so the root's real fault
+    // is reported rather than MIME headers read as XML.
+    let format = if format != Format::Mtom
+        && payload.traffic == TrafficType::Carequality
+        && looks_like_mime(payload.bytes)
+    {
+        Format::Mtom
+    } else {
+        format
+    };
     let mut report = payload.new_report(format, payload.bytes.len() as u64);
     if format == Format::Mtom {
         validate_package(payload, &mut report);
@@ -157,6 +168,14 @@ pub(crate) fn validate(payload: &Payload<'_>, out: &mut Vec<Report>) {
         validate_document(payload, payload.bytes, &mut report, None);
     }
     out.push(report);
+}
+
+/// A MIME entity: a boundary line or MIME headers first.
+fn looks_like_mime(bytes: &[u8]) -> bool {
+    let head: Vec<u8> = bytes.iter().take(32).map(u8::to_ascii_lowercase).collect();
+    bytes.starts_with(b"--")
+        || head.starts_with(b"content-type:")
+        || head.starts_with(b"mime-version:")
 }
 
 /// The code a fatal reading error is reported with.
