@@ -12,7 +12,7 @@
 //! when <path>/@<name> = <value>                 the following rules apply only if seen
 //! always                                        end of a `when` block
 //! transaction <ITI-n> <request|response> <pattern> <wsa:Action> <body-ns> <body-local> <ruleset>
-//! datetime ts-element <local>                   HL7 v3 TS: @value, and low/high/center
+//! datetime ts-element <local>|<parent>/<local>  HL7 v3 TS: @value, and low/high/center
 //! datetime slot <name>                          ebRIM Slot value, UTC by definition
 //! datetime text <parent>/<local> iso8601        element text is xs:dateTime
 //! datetime attribute <element>/@<name> iso8601  attribute is xs:dateTime
