@@ -501,3 +501,29 @@ fn an_mtom_package_with_a_soap11_root_is_split_and_its_root_judged() {
     );
     assert!(!codes(&report).contains(&"XML_NOT_WELL_FORMED"));
 }
+
+#[test]
+fn a_soap_fault_is_a_warning_without_transaction_rules() {
+    let body = r#"<s:Fault><s:Code><s:Value>s:Receiver</s:Value></s:Code><s:Reason><s:Text xml:lang="en">unavailable</s:Text></s:Reason></s:Fault>"#;
+    let report =
+        carequality(envelope("urn:ihe:iti:2007:CrossGatewayQueryResponse", "", body).as_bytes());
+    assert!(has(&report, "SOAP_FAULT", "/Envelope/Body/Fault"));
+    assert!(report.valid(), "{:#?}", report.diagnostics);
+}
+
+#[test]
+fn a_base64_mime_part_is_decoded_before_validation() {
+    let cda = base64::engine::general_purpose::STANDARD.encode(fixture("ccda_minimal.xml"));
+    let mut package = mtom(&retrieve_response(INCLUDE), &[], true);
+    let close = package.len() - b"\r\n--MIMEBoundary_test--\r\n".len();
+    let part = format!("\r\n--MIMEBoundary_test\r\nContent-Type: text/xml\r\nContent-Transfer-Encoding: base64\r\nContent-ID: <doc1@example.org>\r\n\r\n{cda}");
+    package.splice(close..close, part.bytes());
+    let report = carequality(&package);
+    assert_eq!(report.embedded.len(), 1, "{:#?}", report.diagnostics);
+    assert_eq!(report.embedded[0].format, Format::Cda);
+    assert!(
+        report.embedded[0].valid(),
+        "{:#?}",
+        report.embedded[0].diagnostics
+    );
+}
