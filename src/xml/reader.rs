@@ -562,6 +562,7 @@ pub fn read<'a, V: Visitor<'a>>(
             Event::Text(t) => {
                 let raw = match t.into_inner() {
                     Cow::Borrowed(s) => s,
+                    // A reader over `&str` only ever borrows text; nothing to read otherwise.
                     Cow::Owned(_) => "",
                 };
                 if depth == 0 {
@@ -601,6 +602,7 @@ pub fn read<'a, V: Visitor<'a>>(
                 }
                 let raw = match t.into_inner() {
                     Cow::Borrowed(s) => s,
+                    // A reader over `&str` only ever borrows text; nothing to read otherwise.
                     Cow::Owned(_) => "",
                 };
                 text_run = text_run.saturating_add(raw.len());
