@@ -245,3 +245,17 @@ fn sdtc_deceased_time_is_a_ts() {
         vec!["/patient/birthTime/@value", "/patient/deceasedTime/@value"]
     );
 }
+
+#[test]
+fn values_typed_ts_by_xsi_type_are_datetimes_and_quantities_are_not() {
+    let doc = br#"<observation xmlns="urn:hl7-org:v3" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><value xsi:type="TS" value="20200919"/><entryRelationship><observation><value xsi:type="IVL_TS"><low value="2021"/></value><value xsi:type="PQ" value="5" unit="mg"/></observation></entryRelationship></observation>"#;
+    let report = uploaded(doc);
+    let paths: Vec<&str> = report.datetimes.iter().map(|d| d.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        vec![
+            "/observation/value/@value",
+            "/observation/entryRelationship/observation/value/low/@value"
+        ]
+    );
+}

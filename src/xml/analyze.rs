@@ -15,6 +15,9 @@ use super::rules::{DtSyntax, Matcher, Schema};
 use super::soap::{SOAP11_NS, SOAP12_NS, WSA_NS, XDSB_NS, XOP_NS};
 use crate::classify::HL7V3_NS;
 
+/// The XML Schema instance namespace (`xsi:type`).
+const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
+
 /// What the document turned out to be, decided at its root element.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -274,6 +277,23 @@ impl<'a, 'r> Analyzer<'a, 'r> {
         };
     }
 
+    /// An element whose `xsi:type` names a TS type (XML Schema Part 1 section 2.6.1;
+    /// HL7 V3 ITS uses it for `value` and other ANY-typed elements).
+    fn has_ts_type(&self, tag: &StartTag<'a, '_>) -> bool {
+        let xsi_type = tag
+            .attrs
+            .iter()
+            .find(|a| {
+                a.local == "type"
+                    && (a.namespace == XSI_NS || (a.namespace.is_empty() && a.prefix == "xsi"))
+            })
+            .map(|a| a.value.as_ref());
+        xsi_type.is_some_and(|t| {
+            let local = t.rsplit(':').next().unwrap_or(t).trim();
+            self.schema.ts_types.iter().any(|x| x == local)
+        })
+    }
+
     fn is_ts_element(&self, parent: Option<&str>, local: &str) -> bool {
         self.schema.ts_elements.iter().any(|e| e == local)
             || self
@@ -341,7 +361,8 @@ impl<'a> Visitor<'a> for Analyzer<'a, '_> {
                     // of a PIVL_TS and the comp of an SXPR_TS are IVL_TS/PIVL_TS again
                     // (HL7 V3 Data Types R1 sections 2.27, 2.28, 2.30).
                     let is_ts = self.is_ts_element(parent_local, tag.local)
-                        || (parent_ts && matches!(tag.local, "phase" | "comp"));
+                        || (parent_ts && matches!(tag.local, "phase" | "comp"))
+                        || self.has_ts_type(tag);
                     let is_bound = parent_ts && matches!(tag.local, "low" | "high" | "center");
                     if is_ts || is_bound {
                         ts = is_ts;

@@ -13,6 +13,7 @@
 //! always                                        end of a `when` block
 //! transaction <ITI-n> <request|response> <pattern> <wsa:Action> <body-ns> <body-local> <ruleset>
 //! datetime ts-element <local>|<parent>/<local>  HL7 v3 TS: @value, and low/high/center
+//! datetime ts-type <xsi:type>                   any element of that xsi:type is a TS
 //! datetime slot <name>                          ebRIM Slot value, UTC by definition
 //! datetime text <parent>/<local> iso8601        element text is xs:dateTime
 //! datetime attribute <element>/@<name> iso8601  attribute is xs:dateTime
@@ -272,6 +273,8 @@ pub struct Schema {
     pub ts_elements: Vec<String>,
     /// The same, where only a given parent makes it a TS: (parent, local).
     pub ts_scoped: Vec<(String, String)>,
+    /// `xsi:type` values (local part) that make any element a TS (`value xsi:type="TS"`).
+    pub ts_types: Vec<String>,
     /// ebRIM slot names whose values are UTC datetimes.
     pub slots: Vec<String>,
     /// (parent, local, syntax) of text datetimes.
@@ -459,6 +462,7 @@ impl Schema {
                         None => self.ts_elements.push(word(2)?.to_owned()),
                     },
                     "slot" => self.slots.push(word(2)?.to_owned()),
+                    "ts-type" => self.ts_types.push(word(2)?.to_owned()),
                     kind @ ("text" | "attribute") => {
                         let syntax = match word(3)? {
                             "iso8601" => DtSyntax::Iso8601,
