@@ -4,9 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use payload_triage::config::lookup_zone;
-use payload_triage::datetime::{
-    canonicalize, offset_of, record, DstPolicy, Syntax, ZoneRules,
-};
+use payload_triage::datetime::{canonicalize, offset_of, record, DstPolicy, Syntax, ZoneRules};
 use payload_triage::report::{Format, Report};
 use payload_triage::traffic::TrafficType;
 
