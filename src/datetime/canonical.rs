@@ -330,26 +330,39 @@ fn render_date(out: &mut Text, value: PartialDateTime) {
 
 fn render_instant(out: &mut Text, utc: OffsetDateTime, precision: Precision, fraction_digits: u8) {
     let (year, month, day) = utc.date().to_calendar_date();
-    out.year(year);
-    out.push(b'-');
-    out.two(u8::from(month));
-    out.push(b'-');
-    out.two(day);
-    out.push(b'T');
-    out.two(utc.hour());
-    out.push(b':');
-    out.two(utc.minute());
+    let (hour, minute, second, nanos) = utc.time().as_hms_nano();
+    // Fixed positions up to the seconds: constant indices into a fixed array.
+    let b = &mut out.bytes;
+    *b = *b"0000-00-00T00:00:00.000000000Z";
+    // Years are 0001..=9999 (the parser and the conversion check it).
+    let y = year.clamp(0, 9999) as u16;
+    b[0] = b'0' + (y / 1000) as u8;
+    b[1] = b'0' + (y / 100 % 10) as u8;
+    b[2] = b'0' + (y / 10 % 10) as u8;
+    b[3] = b'0' + (y % 10) as u8;
+    let month = u8::from(month);
+    b[5] = b'0' + month / 10;
+    b[6] = b'0' + month % 10;
+    b[8] = b'0' + day / 10;
+    b[9] = b'0' + day % 10;
+    b[11] = b'0' + hour / 10;
+    b[12] = b'0' + hour % 10;
+    b[14] = b'0' + minute / 10;
+    b[15] = b'0' + minute % 10;
+    out.len = 16;
     if precision >= Precision::Second {
-        out.push(b':');
-        out.two(utc.second());
+        b[17] = b'0' + second / 10;
+        b[18] = b'0' + second % 10;
+        out.len = 19;
     }
     if precision == Precision::Fraction && fraction_digits > 0 {
-        out.push(b'.');
-        let digits = u32::from(fraction_digits.min(9));
-        let value = utc.nanosecond() / 10u32.pow(9 - digits);
-        for k in (0..digits).rev() {
-            out.push(b'0' + ((value / 10u32.pow(k)) % 10) as u8);
+        // All nine places are written; the length keeps as many as were sent.
+        let mut value = nanos;
+        for slot in b.iter_mut().skip(20).take(9).rev() {
+            *slot = b'0' + (value % 10) as u8;
+            value /= 10;
         }
+        out.len = 20 + usize::from(fraction_digits.min(9));
     }
     out.push(b'Z');
 }

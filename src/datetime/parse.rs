@@ -255,14 +255,13 @@ fn fraction(frac: &[u8], max: u8) -> Result<(u32, u8), Kind> {
     if frac.len() > usize::from(max) {
         return Err(Kind::FractionTooLong);
     }
+    // Always nine places (missing ones are zeros): a fixed loop, no power of ten.
     let mut nanos = 0u32;
-    for &b in frac {
-        nanos = nanos * 10 + u32::from(b - b'0');
+    for k in 0..usize::from(MAX_FRACTION_DIGITS) {
+        nanos = nanos * 10 + frac.get(k).map_or(0, |b| u32::from(b - b'0'));
     }
-    // len <= 9 here, so the exponent fits.
-    let digits = frac.len() as u8;
-    nanos *= 10u32.pow(u32::from(MAX_FRACTION_DIGITS - digits));
-    Ok((nanos, digits))
+    // len <= 9 here.
+    Ok((nanos, frac.len() as u8))
 }
 
 /// Checks an offset's parts: minutes 00-59, total within ±14:00.
