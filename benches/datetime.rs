@@ -7,6 +7,13 @@
 //!
 //! Run with `cargo bench --bench datetime`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // bench code: a panic is a failed setup
+
 use std::hint::black_box;
 use std::time::Duration;
 
