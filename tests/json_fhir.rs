@@ -240,3 +240,20 @@ fn decimals_keep_their_precision_in_the_canonical_document() {
         text
     );
 }
+
+/// What the user sees for a broken FHIR Bundle: codes, severities, JSON Pointers and
+/// messages (no values), plus the datetimes. A snapshot, reviewed when it changes.
+#[test]
+fn report_of_a_broken_bundle_snapshot() {
+    let mut b = fixture("bundle_message");
+    b["entry"][3]["resource"]["gender"] = json!("femme");
+    b["entry"][3]["resource"]["birthDate"] = json!("1980-02-30");
+    b["entry"][2]["resource"]["effectiveDateTime"] = json!("2024-03-09T10:00:00");
+    b["entry"][1]["resource"]["colour"] = json!("blue");
+    let report = check(&b);
+    let value: Value = serde_json::from_str(&report.to_json_line()).unwrap();
+    insta::assert_json_snapshot!(
+        "fhir_broken_bundle",
+        json!({"valid": value["valid"], "diagnostics": value["diagnostics"], "exchange": value["exchange"]})
+    );
+}
