@@ -424,6 +424,6 @@ mod tests {
         let mut late = b"{\"a\":\"".to_vec();
         late.extend(std::iter::repeat_n(b'x', SNIFF_WINDOW));
         late.extend_from_slice(b"\",\"resourceType\":\"Patient\"}");
-        assert_eq!(sniffed(&late).traffic, TrafficType::Other);
+        assert_eq!(sniffed(&late).0, TrafficType::Other);
     }
 }

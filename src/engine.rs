@@ -405,10 +405,12 @@ impl Engine {
     }
 }
 
-/// Uploaded and embedded files are the same kind of content; only the channel differs.
+/// Whether content agrees with the hint. Only content that positively looks like a
+/// traffic type can disagree (empty or unrecognisable bytes say nothing), and uploaded
+/// and embedded files are the same kind of content arriving on different channels.
 fn same_family(hint: TrafficType, content: TrafficType) -> bool {
-    use TrafficType::{EmbeddedFile, UploadedFile};
-    hint == content || matches!((hint, content), (EmbeddedFile, UploadedFile))
+    use TrafficType::{EmbeddedFile, Other, UploadedFile};
+    hint == content || content == Other || matches!((hint, content), (EmbeddedFile, UploadedFile))
 }
 
 /// Sends the payload to its format module. Typed traffic is validated as its type (an
@@ -513,4 +515,137 @@ fn bound_diagnostics(report: &mut Report, max: usize) {
         )
         .with_severity(worst),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::sniff;
+
+    fn carrier_payload<'a>(engine: &'a Engine, ctx: &'a Context, depth: u8) -> Payload<'a> {
+        Payload {
+            bytes: b"{}",
+            traffic: TrafficType::RedoxApi,
+            sniffed: sniff(b"{}"),
+            limit: 40,
+            ctx,
+            engine,
+            depth,
+            split: false,
+        }
+    }
+
+    fn b64(bytes: &[u8]) -> String {
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    }
+
+    #[test]
+    fn an_embedded_file_gets_a_nested_report_of_its_own_kind() {
+        let engine = Engine::default();
+        let ctx = Context::new();
+        let payload = carrier_payload(&engine, &ctx, 0);
+        let mut carrier = payload.new_report(Format::Json, 2);
+        let pdf = b"%PDF-1.4\n%%EOF\n";
+        payload.embed_base64(&mut carrier, "/content/data", b64(pdf).as_bytes());
+        assert!(carrier.valid());
+        let nested = &carrier.embedded[0];
+        assert_eq!(nested.traffic_type, TrafficType::EmbeddedFile);
+        assert_eq!(nested.format, Format::Pdf);
+        assert_eq!(nested.size_bytes, pdf.len() as u64);
+        assert_eq!(nested.encoded_bytes, Some(b64(pdf).len() as u64));
+        assert_eq!(nested.source, "/content/data");
+    }
+
+    #[test]
+    fn an_invalid_embedded_file_makes_its_carrier_invalid() {
+        let engine = Engine::default();
+        let ctx = Context::new();
+        let payload = carrier_payload(&engine, &ctx, 0);
+        let mut carrier = payload.new_report(Format::Json, 2);
+        payload.embed_base64(&mut carrier, "/a", b64(b"%PDF-1.4 cut").as_bytes());
+        payload.embed_base64(&mut carrier, "/b", b"not base64 at all!!");
+        let codes: Vec<_> = carrier
+            .diagnostics
+            .iter()
+            .map(|d| (d.code, d.path.as_str()))
+            .collect();
+        assert_eq!(
+            codes,
+            vec![
+                ("EMBEDDED_FILE_INVALID", "/a"),
+                ("EMBEDDED_FILE_INVALID", "/b")
+            ]
+        );
+        assert_eq!(
+            carrier.embedded[1].diagnostics[0].code,
+            "EMBEDDED_BASE64_INVALID"
+        );
+    }
+
+    #[test]
+    fn the_embedded_limit_is_checked_from_the_base64_length_before_decoding() {
+        let config = Config {
+            limits: crate::SizePolicy {
+                embedded_file: 6,
+                ..Default::default()
+            },
+            ..Config::default()
+        };
+        let engine = Engine::new(config).unwrap();
+        let ctx = Context::new();
+        let payload = carrier_payload(&engine, &ctx, 0);
+        let mut carrier = payload.new_report(Format::Json, 2);
+        // 8 characters of which two are '!' (not base64): the size verdict comes first,
+        // so nothing was decoded.
+        payload.embed_base64(&mut carrier, "/x", b"AAAA!!AAAA");
+        let nested = &carrier.embedded[0];
+        assert_eq!(nested.size_bytes, 7);
+        assert_eq!(nested.diagnostics[0].code, "SIZE_LIMIT_EXCEEDED");
+        // Exactly the limit passes the gate.
+        let mut carrier = payload.new_report(Format::Json, 2);
+        payload.embed_base64(&mut carrier, "/y", b64(b"abcdef").as_bytes());
+        assert!(carrier.embedded[0]
+            .diagnostics
+            .iter()
+            .all(|d| d.code != "SIZE_LIMIT_EXCEEDED"));
+    }
+
+    #[test]
+    fn embedding_stops_at_the_depth_and_count_bounds() {
+        let engine = Engine::default();
+        let ctx = Context::new();
+        let deep = carrier_payload(&engine, &ctx, engine.config().bounds.embedded_depth);
+        let mut carrier = deep.new_report(Format::Json, 2);
+        deep.embed_base64(&mut carrier, "/x", b64(b"%PDF-1.4\n%%EOF").as_bytes());
+        assert!(carrier.embedded.is_empty());
+        assert_eq!(carrier.diagnostics[0].code, "EMBEDDED_DEPTH_EXCEEDED");
+
+        let payload = carrier_payload(&engine, &ctx, 0);
+        let mut carrier = payload.new_report(Format::Json, 2);
+        let count = engine.config().bounds.embedded_count;
+        for i in 0..count + 3 {
+            payload.embed_bytes(&mut carrier, &format!("/{i}"), b"plain");
+        }
+        assert_eq!(carrier.embedded.len(), count);
+        let over: Vec<_> = carrier
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "EMBEDDED_COUNT_EXCEEDED")
+            .collect();
+        assert_eq!(over.len(), 1);
+    }
+
+    #[test]
+    fn diagnostics_past_the_bound_are_summarised_without_changing_validity() {
+        let mut report = Report::new(TrafficType::Other, Format::Text, 1, 10);
+        for _ in 0..5 {
+            report.add(&codes::CONTENT_UNRECOGNISED, "", "x");
+        }
+        report.add(&codes::EMPTY_PAYLOAD, "", "an error at the end");
+        bound_diagnostics(&mut report, 3);
+        assert_eq!(report.diagnostics.len(), 3);
+        assert_eq!(report.diagnostics[2].code, "DIAGNOSTICS_TRUNCATED");
+        assert_eq!(report.diagnostics[2].severity, Severity::Error);
+        assert!(!report.valid());
+    }
 }

@@ -25,6 +25,16 @@ pub(crate) fn validate(payload: &Payload<'_>, out: &mut Vec<Report>) {
     out.push(report);
 }
 
+/// The 32-bit word at `at`, little or big endian; `None` past the end.
+fn word(bytes: &[u8], at: usize, little: bool) -> Option<u32> {
+    let a = *bytes.get(at..)?.first_chunk::<4>()?;
+    Some(if little {
+        u32::from_le_bytes(a)
+    } else {
+        u32::from_be_bytes(a)
+    })
+}
+
 fn tail(bytes: &[u8], n: usize) -> &[u8] {
     bytes.get(bytes.len().saturating_sub(n)..).unwrap_or(bytes)
 }
@@ -56,8 +66,8 @@ fn check_png(bytes: &[u8], report: &mut Report) {
             );
             return;
         };
-        let len = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
-        let kind = &header[4..8];
+        let len = word(header, 0, false).unwrap_or(0) as usize;
+        let kind = header.get(4..8).unwrap_or_default();
         if first && kind != b"IHDR" {
             report.add(
                 &codes::FILE_STRUCTURE_INVALID,
@@ -107,27 +117,7 @@ fn check_jpeg(bytes: &[u8], report: &mut Report) {
 /// file, and an IFD whose entries fit in the file.
 fn check_tiff(bytes: &[u8], report: &mut Report) {
     let little = bytes.starts_with(b"II");
-    let read_u32 = |at: usize| {
-        bytes.get(at..at + 4).map(|b| {
-            let a = [b[0], b[1], b[2], b[3]];
-            if little {
-                u32::from_le_bytes(a)
-            } else {
-                u32::from_be_bytes(a)
-            }
-        })
-    };
-    let read_u16 = |at: usize| {
-        bytes.get(at..at + 2).map(|b| {
-            let a = [b[0], b[1]];
-            if little {
-                u16::from_le_bytes(a)
-            } else {
-                u16::from_be_bytes(a)
-            }
-        })
-    };
-    let Some(ifd) = read_u32(4).map(|o| o as usize) else {
+    let Some(ifd) = word(bytes, 4, little).map(|o| o as usize) else {
         report.add(
             &codes::FILE_TRUNCATED,
             "",
@@ -135,7 +125,17 @@ fn check_tiff(bytes: &[u8], report: &mut Report) {
         );
         return;
     };
-    let Some(entries) = read_u16(ifd) else {
+    let entries = bytes
+        .get(ifd..)
+        .and_then(|b| b.first_chunk::<2>())
+        .map(|a| {
+            if little {
+                u16::from_le_bytes(*a)
+            } else {
+                u16::from_be_bytes(*a)
+            }
+        });
+    let Some(entries) = entries else {
         report.add(
             &codes::FILE_STRUCTURE_INVALID,
             "",
@@ -143,7 +143,7 @@ fn check_tiff(bytes: &[u8], report: &mut Report) {
         );
         return;
     };
-    let ifd_end = ifd + 2 + usize::from(entries) * 12 + 4;
+    let ifd_end = ifd.saturating_add(2 + usize::from(entries) * 12 + 4);
     if ifd_end > bytes.len() {
         report.add(
             &codes::FILE_TRUNCATED,
