@@ -40,7 +40,7 @@ pub mod codes {
         HL7_VERSION_UNKNOWN: Error, "MSH-12 does not name an HL7 v2 version from 2.1 to 2.8.2, so the message could not be checked against a definition.";
         HL7_DEFINITIONS_NEAREST: Info, "The bundled definitions lack this exact version (2.7.1); those of the nearest earlier release of the same minor version were used.";
         HL7_UNKNOWN_MESSAGE_TYPE: Error, "The message type, trigger event or structure in MSH-9 is not defined in the message's version.";
-        HL7_STRUCTURE_MISMATCH: Error, "MSH-9.3 names a different message structure from the one the version assigns to the message type and event.";
+        HL7_STRUCTURE_MISMATCH: Warning, "MSH-9.3 is not a structure of the version (table 0354) or differs from the one the version assigns to the message type and event.";
         HL7_VERSION_MISMATCH: Error, "The message structure is defined in other HL7 v2 versions but not in the one MSH-12 names.";
         HL7_SEGMENT_MISSING: Error, "A segment the message structure requires is missing.";
         HL7_GROUP_MISSING: Error, "A segment group the message structure requires is missing.";
@@ -49,6 +49,7 @@ pub mod codes {
         HL7_SEGMENT_UNEXPECTED: Error, "A segment that is not part of the message structure (and not a Z-segment) appears in the message.";
         HL7_Z_SEGMENT: Info, "A locally defined Z-segment was found; it is allowed and not checked.";
         HL7_REQUIRED_FIELD_EMPTY: Error, "A field whose usage is required (R) is empty.";
+        HL7_FIELD_WITHDRAWN: Warning, "A field that the message's version has withdrawn (data type WD) is valued.";
         HL7_FIELD_REPETITION: Error, "A field repeats more often than its definition allows.";
         HL7_DATA_TYPE_FORMAT: Error, "A value does not match the lexical form of its data type (NM, SI, ...).";
         HL7_TABLE_VALUE: Warning, "A coded value is not in the HL7 table its field or component refers to.";

@@ -66,6 +66,7 @@ struct RawVersion {
     version: String,
     messages: HashMap<String, Vec<Child>>,
     groups: HashMap<String, Vec<Child>>,
+    choices: Vec<String>,
     segments: HashMap<String, Vec<FieldDef>>,
     datatypes: HashMap<String, Vec<ComponentDef>>,
     tables: HashMap<String, Vec<String>>,
@@ -79,6 +80,7 @@ pub struct Version {
     pub name: String,
     messages: HashMap<String, Vec<Child>>,
     groups: HashMap<String, Vec<Child>>,
+    choices: Vec<String>,
     segments: HashMap<String, Vec<FieldDef>>,
     datatypes: HashMap<String, Vec<ComponentDef>>,
     tables: HashMap<String, Vec<String>>,
@@ -93,6 +95,7 @@ impl Version {
             name: raw.version,
             messages: raw.messages,
             groups: raw.groups,
+            choices: raw.choices,
             segments: raw.segments,
             datatypes: raw.datatypes,
             tables: raw.tables,
@@ -121,13 +124,14 @@ impl Version {
         let Some(children) = self.groups.get(group) else {
             return;
         };
+        let choice = self.is_choice(group);
         for child in children {
             if child.is_group() {
                 self.collect_first(child.name(), out, depth + 1);
             } else if !out.iter().any(|s| s == child.name()) {
                 out.push(child.0.clone());
             }
-            if child.min() > 0 {
+            if child.min() > 0 && !choice {
                 break;
             }
         }
@@ -136,6 +140,11 @@ impl Version {
     /// A message structure (`ADT_A01`).
     pub fn structure(&self, name: &str) -> Option<&[Child]> {
         self.messages.get(name).map(Vec::as_slice)
+    }
+
+    /// True for a `<A | B>` choice group: exactly one child occurs.
+    pub fn is_choice(&self, group: &str) -> bool {
+        self.choices.iter().any(|c| c == group)
     }
 
     /// A group's children.
@@ -167,11 +176,16 @@ impl Version {
         if values.is_empty() {
             return None;
         }
-        Some(
-            values
-                .binary_search_by(|v| v.as_bytes().cmp(value))
-                .is_ok(),
-        )
+        let has = |v: &[u8]| values.binary_search_by(|x| x.as_bytes().cmp(v)).is_ok();
+        // hl7apy lost the leading zeros of numeric codes (table 0062 has `1`, the
+        // standard `01`): a numeric value also matches without them.
+        let trimmed = if value.iter().all(u8::is_ascii_digit) {
+            let zeros = value.iter().take_while(|&&b| b == b'0').count();
+            value.get(zeros.min(value.len().saturating_sub(1))..)
+        } else {
+            None
+        };
+        Some(has(value) || trimmed.is_some_and(has))
     }
 
     /// The structure a message type and trigger event use in this version (HL7 v2.5

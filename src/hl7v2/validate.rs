@@ -309,6 +309,14 @@ impl Checker<'_, '_> {
                 }
                 continue;
             }
+            if def.data_type() == "WD" || def.max() == Some(0) {
+                self.sink.add(
+                    &HL7_FIELD_WITHDRAWN,
+                    place,
+                    format!("the field is withdrawn in version {} and should not be valued", self.v.name),
+                );
+                continue;
+            }
             if escapes {
                 if let Err(e) = escape::check(raw, &self.d) {
                     self.sink.add(&HL7_ESCAPE_INVALID, place, e.describe());
@@ -365,7 +373,11 @@ impl<'v> Matcher<'v, '_> {
                     }
                     let before = self.pos;
                     if let Some(inner) = self.v.group(child.name()) {
-                        self.sequence(inner, depth + 1);
+                        if self.v.is_choice(child.name()) {
+                            self.choice(inner, depth + 1);
+                        } else {
+                            self.sequence(inner, depth + 1);
+                        }
                     }
                     if self.pos == before {
                         break;
@@ -379,6 +391,26 @@ impl<'v> Matcher<'v, '_> {
             }
             if count < u64::from(child.min()) {
                 self.missing.push((child.name(), child.is_group()));
+            }
+        }
+    }
+}
+
+impl<'v> Matcher<'v, '_> {
+    /// `<A | B | C>`: the first alternative that can start here.
+    fn choice(&mut self, children: &'v [Child], depth: u32) {
+        let Some(&id) = self.ids.get(self.pos) else {
+            return;
+        };
+        for child in children {
+            let fits = if child.is_group() {
+                self.v.may_start(child.name(), id)
+            } else {
+                id == child.name().as_bytes()
+            };
+            if fits {
+                self.sequence(std::slice::from_ref(child), depth);
+                return;
             }
         }
     }
@@ -645,53 +677,70 @@ fn check_message(bytes: &[u8], sink: &mut Sink<'_>, options: &Options<'_>) {
         rules.message_offset = datetime::offset_of(&msh7, Syntax::Hl7v2DateTime);
     }
 
-    // Structure: MSH-9.3 where given, else the version's event map.
+    // Structure: MSH-9.3 where given and defined, else the version's event map
+    // (HL7 v2.5 section 2.14.9.9; MSH-9.3 takes its values from table 0354).
     let mapped = v.structure_for(&message_type, &event);
-    let structure_name = if declared_structure.is_empty() {
-        mapped.map(str::to_owned)
-    } else {
-        Some(declared_structure.clone())
+    let declared = (!declared_structure.is_empty()).then_some(declared_structure.as_str());
+    let declared_def = declared.and_then(|name| v.structure(name).map(|c| (name, c)));
+    let mapped_def = mapped.and_then(|name| v.structure(name).map(|c| (name, c)));
+    let chosen = match (declared, declared_def, mapped_def) {
+        (_, Some(def), mapped) => {
+            if mapped.is_some_and(|(m, _)| Some(m) != declared) {
+                sink.add(
+                    &HL7_STRUCTURE_MISMATCH,
+                    "MSH-9.3",
+                    format!("MSH-9.3 names another structure than version {} assigns to this event", v.name),
+                );
+            }
+            Some(def)
+        }
+        (Some(_), None, Some(def)) => {
+            sink.add(
+                &HL7_STRUCTURE_MISMATCH,
+                "MSH-9.3",
+                format!("MSH-9.3 is not a structure of version {} (table 0354); the event's structure was used", v.name),
+            );
+            Some(def)
+        }
+        (None, None, Some(def)) => Some(def),
+        (_, None, None) if message_type.is_empty() => None, // reported as a required field
+        (Some(name), None, None) => {
+            if schema::all().any(|o| o.structure(name).is_some()) {
+                sink.add(
+                    &HL7_VERSION_MISMATCH,
+                    "MSH-12",
+                    format!("the message structure is not defined in version {}, only in other versions", v.name),
+                );
+            } else {
+                sink.add(
+                    &HL7_UNKNOWN_MESSAGE_TYPE,
+                    "MSH-9.3",
+                    "no HL7 v2 version defines this message structure",
+                );
+            }
+            None
+        }
+        (None, None, None) => {
+            let own = format!("{message_type}_{event}");
+            if schema::all().any(|o| o.structure_for(&message_type, &event).is_some() || o.structure(&own).is_some()) {
+                sink.add(
+                    &HL7_VERSION_MISMATCH,
+                    "MSH-12",
+                    format!("version {} defines no structure for this message type and event; other versions do", v.name),
+                );
+            } else {
+                sink.add(
+                    &HL7_UNKNOWN_MESSAGE_TYPE,
+                    "MSH-9",
+                    format!("version {} defines no message structure for this message type and event", v.name),
+                );
+            }
+            None
+        }
     };
-    let mut structure = None;
-    match structure_name.as_deref() {
-        None if message_type.is_empty() => {} // reported as a required field below
-        None => sink.add(
-            &HL7_UNKNOWN_MESSAGE_TYPE,
-            "MSH-9",
-            format!("version {} defines no message structure for this message type and event", v.name),
-        ),
-        Some(name) => match v.structure(name) {
-            Some(children) => {
-                structure = Some(children);
-                if let Some(m) = mapped {
-                    if !declared_structure.is_empty() && m != name {
-                        sink.add(
-                            &HL7_STRUCTURE_MISMATCH,
-                            "MSH-9.3",
-                            format!("MSH-9.3 names another structure than version {} assigns to this event", v.name),
-                        );
-                    }
-                }
-            }
-            None => {
-                let elsewhere = schema::all().any(|o| o.structure(name).is_some());
-                if elsewhere {
-                    sink.add(
-                        &HL7_VERSION_MISMATCH,
-                        "MSH-12",
-                        format!("the message structure is not defined in version {}, only in other versions", v.name),
-                    );
-                } else {
-                    sink.add(
-                        &HL7_UNKNOWN_MESSAGE_TYPE,
-                        if declared_structure.is_empty() { "MSH-9" } else { "MSH-9.3" },
-                        "no HL7 v2 version defines this message structure",
-                    );
-                }
-            }
-        },
-    }
-    sink.report.exchange.structure = structure_name.filter(|_| structure.is_some());
+    let structure = chosen.map(|(_, children)| children);
+    let structure_name = chosen.map(|(name, _)| name.to_owned());
+    sink.report.exchange.structure = structure_name;
     if let Some(children) = structure {
         check_structure(v, children, &segments, sink);
     }

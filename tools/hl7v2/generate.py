@@ -11,7 +11,9 @@ from what this script writes.
 
 One JSON file per version, `v2_5_1.json`:
   messages / groups: name -> [[child, min, max, is_group], ...]   (max -1 = unbounded)
-  segments: name -> [[data_type, min, max, table], ...]           (field n at index n-1)
+  choices: names of the groups where exactly one child occurs (`<A | B>`)
+  segments: name -> [[data_type, min, max, table], ...]           (field n at index n-1;
+            data_type "" where hl7apy has no definition; WD / max 0 = withdrawn)
   datatypes: composite name -> [[data_type, table], ...]          (component n at n-1)
   tables: "0001" -> [values]   (only tables that some field or component refers to)
   events: "ADT^A04" -> "ADT_A01"
@@ -69,6 +71,12 @@ def table_id(name):
     return name[3:] if name.startswith("HL7") else name
 
 
+def position(name, count):
+    """The 1-based number in an element name (`PID_7` -> 7), else the next one."""
+    suffix = name.rsplit("_", 1)[-1]
+    return int(suffix) if suffix.isdigit() and int(suffix) > count else count + 1
+
+
 def children(items, groups):
     out = []
     for item in items:
@@ -82,6 +90,8 @@ def generate(version):
     lib = importlib.import_module(base)
     messages = {k: children(v[1], lib.GROUPS) for k, v in lib.MESSAGES.items()}
     groups = {k: children(v[1], lib.GROUPS) for k, v in lib.GROUPS.items()}
+    # `<A | B | C>` choices (ORM_O01_CHOICE): exactly one child occurs.
+    choices = sorted(k for k, v in lib.GROUPS.items() if v[0] == "choice")
     segments = {}
     used_tables = set()
     for seg, value in lib.SEGMENTS.items():
@@ -90,6 +100,11 @@ def generate(version):
         fields = value[1]
         row = []
         for name, ref, (lo, hi), _k in fields:
+            # hl7apy leaves some withdrawn fields out (v2.8 SCH-9): place each field by
+            # the number in its name, with an unchecked placeholder in any gap.
+            number = position(name, len(row))
+            while len(row) < number - 1:
+                row.append(["", 0, -1, ""])
             if ref is None:  # a field hl7apy declares without a definition
                 row.append(["", lo, hi, ""])
                 continue
@@ -102,6 +117,9 @@ def generate(version):
     for dt, comps in lib.DATATYPES_STRUCTS.items():
         row = []
         for name, ref, _card, _k in comps:
+            number = position(name, len(row))
+            while len(row) < number - 1:
+                row.append(["", ""])
             if ref is None:
                 row.append(["", ""])
                 continue
@@ -132,6 +150,7 @@ def generate(version):
         "source": PACKAGE + " " + installed_version(),
         "messages": messages,
         "groups": groups,
+        "choices": choices,
         "segments": segments,
         "datatypes": datatypes,
         "tables": tables,
