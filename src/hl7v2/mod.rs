@@ -230,6 +230,27 @@ impl Collector<'_, '_> {
         }
     }
 
+    /// Counts one more message; false (and the file's last report says so) once the
+    /// configured bound is passed.
+    fn count_message(&mut self) -> bool {
+        let max_messages = self.payload.config().bounds.messages_per_file;
+        if self.messages < max_messages {
+            self.messages += 1;
+            return true;
+        }
+        self.stopped = true;
+        let diagnostic = Diagnostic::new(
+            &MESSAGE_COUNT_EXCEEDED,
+            "",
+            format!("the file holds more than {max_messages} messages; the rest were not examined"),
+        );
+        match (self.whole.as_mut(), self.out.last_mut()) {
+            (Some(report), _) | (None, Some(report)) => report.push(diagnostic),
+            (None, None) => self.with_report(0, |r| r.push(diagnostic)),
+        }
+        false
+    }
+
     /// Validates the messages of one unit; `extra` diagnostics (framing, envelope) go to
     /// the unit's first report.
     fn unit(&mut self, body: &[u8], wire_len: u64, mut extra: Vec<Diagnostic>) {
@@ -240,13 +261,16 @@ impl Collector<'_, '_> {
         check_envelope(&unit, &mut extra);
         extra.append(&mut self.pending);
         if unit.messages.is_empty() {
+            // An empty frame counts as a message: a flood of them stays bounded.
+            if !self.count_message() {
+                return;
+            }
             self.with_report(wire_len, |report| {
                 report.diagnostics.append(&mut extra);
                 report.add(&HL7_MSH_MISSING, "MSH", "the frame or file holds no message");
             });
             return;
         }
-        let max_messages = self.payload.config().bounds.messages_per_file;
         let single = unit.messages.len() == 1;
         let rules = self.payload.zone_rules();
         let options = validate::Options {
@@ -255,20 +279,9 @@ impl Collector<'_, '_> {
             max_diagnostics: self.payload.config().bounds.diagnostics_per_report,
         };
         for message in unit.messages {
-            if self.messages >= max_messages {
-                self.stopped = true;
-                let diagnostic = Diagnostic::new(
-                    &MESSAGE_COUNT_EXCEEDED,
-                    "",
-                    format!("the file holds more than {max_messages} messages; the rest were not examined"),
-                );
-                match (self.whole.as_mut(), self.out.last_mut()) {
-                    (Some(report), _) | (None, Some(report)) => report.push(diagnostic),
-                    (None, None) => self.with_report(0, |r| r.push(diagnostic)),
-                }
+            if !self.count_message() {
                 return;
             }
-            self.messages += 1;
             let size = if single { wire_len } else { message.len() as u64 };
             let first_message = self.whole.as_ref().is_some_and(|w| w.exchange.is_empty());
             let saved = self.whole.as_ref().map(|w| w.exchange.clone());
@@ -300,6 +313,9 @@ pub(crate) fn validate(payload: &Payload<'_>, out: &mut Vec<Report>) {
     let framed = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&mllp::START_BLOCK);
     if framed {
         for piece in mllp::pieces(bytes) {
+            if c.stopped {
+                break;
+            }
             match piece {
                 mllp::Piece::Stray { .. } => c.pending.push(Diagnostic::new(
                     &HL7_MLLP_BYTES_BETWEEN_FRAMES,
