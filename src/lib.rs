@@ -30,6 +30,8 @@ pub mod datetime;
 pub mod engine;
 pub mod error;
 pub mod files;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod hl7v2;
 pub mod json;
 pub mod limits;
@@ -44,6 +46,11 @@ pub use error::Error;
 pub use limits::SizePolicy;
 pub use report::{DatetimeEntry, Diagnostic, Exchange, ExchangePattern, Format, Report, Severity};
 pub use traffic::{Environment, TrafficType};
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 
 #[cfg(test)]
 mod send_sync {

@@ -2,6 +2,13 @@
 //! summary, directory walks in sorted order, standard input, and every I/O failure the
 //! issue lists (missing path, unreadable entry, symlink loop, a 2 GB sparse file).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a panic is a failing test
+
 use std::fs;
 use std::io::Write;
 use std::path::Path;

@@ -2,21 +2,69 @@
 //! and canonicalize it to UTC W3C-DTF at the precision the input had, without inventing
 //! times (DESIGN.md, "Datetime canonicalization").
 //!
-//! INTERFACE STUB — the datetime issue (#3) implements this module. Formats call only
-//! [`record`] (or [`canonicalize`] where they need the value itself); nothing else in the
-//! crate parses datetimes.
+//! Formats call only [`record`] (or [`canonicalize`] where they need the value itself);
+//! nothing else in the crate parses datetimes. The pieces:
+//!
+//! - [`parse`](PartialDateTime::parse): one pass over the bytes into a
+//!   [`PartialDateTime`] that knows its [`Precision`] — fields beyond it are not data;
+//! - [`canonicalize`]: date-only values stay dates (an offset on them is dropped); a time
+//!   is converted with its own offset, else UTC where the field is UTC by definition,
+//!   else the message offset, else the sender's IANA zone (DST by [`DstPolicy`]), else
+//!   not at all ([`DatetimeErrorKind::NoZone`]) — never assumed UTC;
+//! - [`record`]: the same, written into a [`Report`] as a [`DatetimeEntry`] plus
+//!   diagnostics with one code per rule ([`codes`]).
+//!
+//! Values use the `time` crate; jiff is used only to resolve IANA zones (its bundled
+//! database, so results do not depend on the host's tzdata).
+//!
+//! ```
+//! use payload_triage::datetime::{record, Syntax, ZoneRules};
+//! use payload_triage::report::{Format, Report};
+//! use payload_triage::traffic::TrafficType;
+//!
+//! let mut report = Report::new(TrafficType::Hl7v2Mllp, Format::Hl7v2, 0, 0);
+//! record(&mut report, "MSH-7", "20231105143000-0500", Syntax::Hl7v2DateTime, &ZoneRules::default());
+//! let entry = &report.datetimes[0];
+//! assert_eq!(entry.canonical.as_deref(), Some("2023-11-05T19:30:00Z"));
+//! assert!(report.diagnostics.is_empty());
+//! ```
+
+mod canonical;
+mod error;
+mod parse;
+mod zone;
+
+pub use canonical::{canonicalize, Canonical, ZoneSource};
+pub use error::{DatetimeError, DatetimeErrorKind};
+pub use parse::PartialDateTime;
+pub use zone::{DstResolution, Transition};
 
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::{DatetimeEntry, Report};
+use crate::report::{DatetimeEntry, Diagnostic, Report, Severity};
 
 pub mod codes {
     //! Diagnostic codes of the datetime engine.
     crate::codes::define_codes! {
-        DATETIME_INVALID: Error, "A datetime field does not match its data type's syntax.";
+        DATETIME_INVALID_SYNTAX: Error, "A datetime field does not match its data type's lexical form.";
+        DATETIME_DIGIT_COUNT: Error, "An HL7 datetime has a digit count its data type does not allow (4, 6, 8, 10, 12 or 14 before any fraction; at most 8 for DT).";
+        DATETIME_FRACTION_TOO_LONG: Error, "A datetime has more fraction-of-second digits than its syntax allows (HL7 v2: 4; others: 9).";
+        DATETIME_INVALID_DATE: Error, "A datetime names a calendar date that does not exist (month 13, 30 February, year 0000).";
+        DATETIME_INVALID_TIME: Error, "A datetime names a time of day that does not exist (hour 24, minute 60, second 61).";
+        DATETIME_LEAP_SECOND: Warning, "A datetime has second 60 (a leap second); it was not converted rather than shifted to another instant.";
+        DATETIME_INVALID_OFFSET: Error, "A UTC offset has minutes outside 00-59.";
+        DATETIME_OFFSET_OUT_OF_RANGE: Error, "A UTC offset lies beyond -14:00..+14:00.";
         DATETIME_NO_ZONE: Warning, "A local time carries no offset and no sender zone is configured; it was not converted (never assumed UTC).";
+        DATETIME_NONEXISTENT_LOCAL: Error, "A local time falls in a DST gap of the sender's zone; an error by default, a warning when a policy resolved it.";
+        DATETIME_AMBIGUOUS_LOCAL: Warning, "A local time falls in a DST fold of the sender's zone; resolved by policy (default: the earlier instant), an error under policy reject.";
+        DATETIME_FHIR_ZONE_REQUIRED: Error, "A FHIR dateTime or instant gives a time without a time zone (FHIR R4 section 2.24.0.1).";
+        DATETIME_FHIR_INSTANT_INCOMPLETE: Error, "A FHIR instant lacks a full date and a time to the second (FHIR R4 section 2.24.0.1).";
+        DATETIME_INVALID_PRECISION_COMPONENT: Error, "An HL7 v2 TS degree-of-precision component (TS.2) is not one of Y, L, D, H, M, S (v2.5 section 2.A.81).";
+        DATETIME_PRECISION_LIMITED: Info, "An HL7 v2 TS degree-of-precision component (TS.2) limited the value to less precision than its digits carry.";
+        DATETIME_DATE_OFFSET_DROPPED: Info, "A date-only value carried a UTC offset; a date has no zone, so the offset was dropped, not applied.";
+        DATETIME_OUT_OF_RANGE: Error, "A datetime converted to UTC falls outside years 0001-9999.";
     }
 }
 
@@ -78,6 +126,64 @@ pub enum Syntax {
     FhirDateTime,
     /// FHIR `instant`: full time to the second, with a zone.
     FhirInstant,
+    /// XML Schema `dateTime` (SOAP and SAML headers, WS-Security timestamps):
+    /// `YYYY-MM-DDThh:mm:ss[.s...][TZD]`, seconds required, zone optional.
+    XsDateTime,
+}
+
+impl Syntax {
+    /// Every syntax, for tests and fuzzing.
+    pub const ALL: [Syntax; 8] = [
+        Syntax::Hl7v2Date,
+        Syntax::Hl7v2DateTime,
+        Syntax::Hl7v3Ts,
+        Syntax::Iso8601,
+        Syntax::FhirDate,
+        Syntax::FhirDateTime,
+        Syntax::FhirInstant,
+        Syntax::XsDateTime,
+    ];
+
+    /// The data type's name, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Syntax::Hl7v2Date => "HL7 v2 DT",
+            Syntax::Hl7v2DateTime => "HL7 v2 DTM/TS",
+            Syntax::Hl7v3Ts => "HL7 v3 TS",
+            Syntax::Iso8601 => "ISO 8601",
+            Syntax::FhirDate => "FHIR date",
+            Syntax::FhirDateTime => "FHIR dateTime",
+            Syntax::FhirInstant => "FHIR instant",
+            Syntax::XsDateTime => "xs:dateTime",
+        }
+    }
+
+    /// The lexical pattern and the section that defines it, for messages.
+    pub fn pattern(self) -> &'static str {
+        match self {
+            Syntax::Hl7v2Date => "YYYY[MM[DD]] (v2.5 section 2.A.21)",
+            Syntax::Hl7v2DateTime => {
+                "YYYY[MM[DD[HH[MM[SS[.S[S[S[S]]]]]]]]][+/-ZZZZ] (v2.5 sections 2.A.22, 2.A.81)"
+            }
+            Syntax::Hl7v3Ts => "YYYY[MM[DD[HH[MM[SS[.S...]]]]]][+/-ZZZZ] (V3 Data Types R1, TS)",
+            Syntax::Iso8601 => {
+                "YYYY[-MM[-DD[Thh:mm[:ss[.s...]]]]][Z|+hh:mm|+hhmm] (W3C-DTF, RFC 3339)"
+            }
+            Syntax::FhirDate => "YYYY[-MM[-DD]] (FHIR R4 date)",
+            Syntax::FhirDateTime => "YYYY[-MM[-DD[Thh:mm:ss[.s...](Z|+hh:mm)]]] (FHIR R4 dateTime)",
+            Syntax::FhirInstant => "YYYY-MM-DDThh:mm:ss[.s...](Z|+hh:mm) (FHIR R4 instant)",
+            Syntax::XsDateTime => "YYYY-MM-DDThh:mm:ss[.s...][Z|+hh:mm] (XML Schema dateTime)",
+        }
+    }
+
+    /// Most fraction-of-second digits the syntax allows: 4 in HL7 v2 (section 2.A.22),
+    /// 9 (nanoseconds, this engine's bound) elsewhere.
+    pub fn max_fraction_digits(self) -> u8 {
+        match self {
+            Syntax::Hl7v2Date | Syntax::Hl7v2DateTime => 4,
+            _ => parse::MAX_FRACTION_DIGITS,
+        }
+    }
 }
 
 /// What to do with a local time that falls in a DST gap or fold.
@@ -95,6 +201,19 @@ pub enum DstPolicy {
     Later,
     /// RFC 5545 / Temporal "compatible": gap → later, fold → earlier (warning).
     Compatible,
+}
+
+impl DstPolicy {
+    /// The configuration name (`default`, `reject`, `earlier`, `later`, `compatible`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DstPolicy::Default => "default",
+            DstPolicy::Reject => "reject",
+            DstPolicy::Earlier => "earlier",
+            DstPolicy::Later => "later",
+            DstPolicy::Compatible => "compatible",
+        }
+    }
 }
 
 impl FromStr for DstPolicy {
@@ -128,30 +247,125 @@ pub struct ZoneRules {
     pub dst: DstPolicy,
 }
 
-/// The UTC offset a value carries, in seconds east of UTC, if it carries one and parses
-/// (HL7 v2 uses MSH-7's offset for other fields where the source profile opts in).
+/// The UTC offset a value with a time carries, in seconds east of UTC, if it carries
+/// one and parses (HL7 v2 uses MSH-7's offset for other fields where the source profile
+/// opts in). A date-only value's offset is not an offset of anything: `None`.
+///
+/// ```
+/// use payload_triage::datetime::{offset_of, Syntax};
+///
+/// assert_eq!(offset_of("20231105143000-0500", Syntax::Hl7v2DateTime), Some(-18_000));
+/// assert_eq!(offset_of("20231105143000", Syntax::Hl7v2DateTime), None);
+/// assert_eq!(offset_of("20231105-0500", Syntax::Hl7v2DateTime), None);
+/// ```
 pub fn offset_of(value: &str, syntax: Syntax) -> Option<i32> {
-    let _ = (value, syntax);
-    None
+    let ts1 = match syntax {
+        Syntax::Hl7v2DateTime => value.split_once('^').map_or(value, |(ts1, _)| ts1),
+        _ => value,
+    };
+    let parsed = PartialDateTime::parse(ts1, syntax).ok()?;
+    if parsed.precision().is_date_only() {
+        return None;
+    }
+    parsed.offset().map(|o| o.whole_seconds())
 }
 
 /// Canonicalizes one value and records it in `report`: a [`DatetimeEntry`] at `path`,
 /// plus any diagnostics (which name `path` and the rule, never the value).
 ///
 /// HL7 v2 TS with the legacy degree-of-precision component (TS.2, v2.5 section 2.A.81)
-/// is passed as `TS.1^TS.2` with [`Syntax::Hl7v2DateTime`]; `""` is HL7's explicit null.
+/// is passed as `TS.1^TS.2` with [`Syntax::Hl7v2DateTime`]; `""` is HL7's explicit null
+/// (an entry with no canonical value and no diagnostic).
 /// The canonical value is `report.datetimes.last()` after the call.
+///
+/// ```
+/// use payload_triage::datetime::{record, Syntax, ZoneRules};
+/// use payload_triage::report::{Format, Report};
+/// use payload_triage::traffic::TrafficType;
+///
+/// let mut report = Report::new(TrafficType::RedoxApi, Format::FhirR4, 0, 0);
+/// let rules = ZoneRules::default();
+/// record(&mut report, "/birthDate", "1980-02-29", Syntax::FhirDate, &rules);
+/// record(&mut report, "/effectiveDateTime", "2023-11-05T14:30:00", Syntax::FhirDateTime, &rules);
+/// assert_eq!(report.datetimes[0].canonical.as_deref(), Some("1980-02-29"));
+/// assert_eq!(report.datetimes[1].canonical, None);
+/// assert_eq!(report.diagnostics[0].code, "DATETIME_FHIR_ZONE_REQUIRED");
+/// assert!(!report.valid());
+/// ```
 pub fn record(report: &mut Report, path: &str, value: &str, syntax: Syntax, rules: &ZoneRules) {
-    let _ = (syntax, rules);
-    report.datetimes.push(DatetimeEntry {
-        path: path.to_owned(),
-        original: value.to_owned(),
-        canonical: None,
-        precision: None,
-    });
-    report.add(
-        &crate::codes::VALIDATION_NOT_AVAILABLE,
-        path,
-        "datetime canonicalization is not implemented yet",
-    );
+    match canonicalize(value, syntax, rules) {
+        Ok(canonical) => {
+            report.datetimes.push(DatetimeEntry {
+                path: path.to_owned(),
+                original: value.to_owned(),
+                canonical: canonical.text(),
+                precision: canonical.precision(),
+            });
+            note(report, path, syntax, &canonical);
+        }
+        Err(error) => {
+            report.datetimes.push(DatetimeEntry {
+                path: path.to_owned(),
+                original: value.to_owned(),
+                canonical: None,
+                precision: error.precision(),
+            });
+            report.push(
+                Diagnostic::new(error.kind().code(), path, error.to_string())
+                    .with_severity(error.severity()),
+            );
+        }
+    }
 }
+
+/// The diagnostics a successful canonicalization still owes the reader.
+fn note(report: &mut Report, path: &str, syntax: Syntax, canonical: &Canonical) {
+    if canonical.dropped_offset().is_some() {
+        report.add(
+            &codes::DATETIME_DATE_OFFSET_DROPPED,
+            path,
+            format!(
+                "{} value is date-only; its UTC offset was dropped, not applied (a date has no zone)",
+                syntax.name()
+            ),
+        );
+    }
+    if let Some(from) = canonical.limited_from() {
+        report.add(
+            &codes::DATETIME_PRECISION_LIMITED,
+            path,
+            format!(
+                "TS.2 degree of precision limited the value from {} to {} precision (v2.5 section 2.A.81)",
+                from.as_str(),
+                canonical.precision().map_or("no", Precision::as_str)
+            ),
+        );
+    }
+    if let Some(dst) = canonical.dst_resolution() {
+        let which = if dst.took_earlier { "earlier" } else { "later" };
+        let (code, what) = match dst.transition {
+            Transition::Gap => (
+                &codes::DATETIME_NONEXISTENT_LOCAL,
+                "does not exist in the sender's time zone (DST gap)",
+            ),
+            Transition::Fold => (
+                &codes::DATETIME_AMBIGUOUS_LOCAL,
+                "occurs twice in the sender's time zone (DST fold)",
+            ),
+        };
+        report.push(
+            Diagnostic::new(
+                code,
+                path,
+                format!(
+                    "local time {what}; DST policy `{}` took the {which} instant",
+                    dst.policy.as_str()
+                ),
+            )
+            .with_severity(Severity::Warning),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests;

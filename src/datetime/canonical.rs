@@ -1,0 +1,323 @@
+//! Canonicalization: a parsed value placed on the UTC timeline (or left a date) and
+//! written as W3C-DTF at the precision the input had (DESIGN.md table).
+
+use std::fmt;
+
+use time::{Date, OffsetDateTime, UtcOffset};
+
+use super::error::{DatetimeError, DatetimeErrorKind as Kind};
+use super::parse::PartialDateTime;
+use super::zone::{offset_in_zone, DstResolution};
+use super::{Precision, Syntax, ZoneRules};
+
+/// Largest offset any rule accepts: ±14:00 (FHIR R4 regex, RFC 3339 practice).
+const MAX_OFFSET_SECONDS: i32 = 14 * 3600;
+
+/// Where the offset used to convert a time came from (DESIGN.md resolution order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ZoneSource {
+    /// The value's own offset.
+    OwnOffset,
+    /// The field is UTC by definition ([`ZoneRules::assume_utc`], e.g. XDS slots).
+    DefinedUtc,
+    /// The message's offset ([`ZoneRules::message_offset`], HL7 v2 MSH-7).
+    MessageOffset,
+    /// The sender's configured IANA zone ([`ZoneRules::sender_zone`]).
+    SenderZone,
+}
+
+/// The result of canonicalizing one value: the value as sent, its UTC instant when it
+/// has a time, and how that instant was reached.
+///
+/// ```
+/// use payload_triage::datetime::{canonicalize, Precision, Syntax, ZoneRules, ZoneSource};
+///
+/// let c = canonicalize("20231105143000-0500", Syntax::Hl7v2DateTime, &ZoneRules::default())?;
+/// assert_eq!(c.text().as_deref(), Some("2023-11-05T19:30:00Z"));
+/// assert_eq!(c.precision(), Some(Precision::Second));
+/// assert_eq!(c.zone_source(), Some(ZoneSource::OwnOffset));
+/// # Ok::<(), payload_triage::datetime::DatetimeError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Canonical {
+    parsed: Option<PartialDateTime>,
+    utc: Option<OffsetDateTime>,
+    zone_source: Option<ZoneSource>,
+    dst: Option<DstResolution>,
+    dropped_offset: Option<UtcOffset>,
+    limited_from: Option<Precision>,
+}
+
+impl Canonical {
+    const NULL: Canonical = Canonical {
+        parsed: None,
+        utc: None,
+        zone_source: None,
+        dst: None,
+        dropped_offset: None,
+        limited_from: None,
+    };
+
+    /// True for HL7's explicit null `""`: no value, and no error.
+    pub fn is_null(&self) -> bool {
+        self.parsed.is_none()
+    }
+
+    /// The precision of the value (after any HL7 TS.2 limit); `None` for a null.
+    pub fn precision(&self) -> Option<Precision> {
+        self.parsed.map(|p| p.precision())
+    }
+
+    /// The value as sent (its own offset included), after any HL7 TS.2 limit.
+    pub fn parsed(&self) -> Option<&PartialDateTime> {
+        self.parsed.as_ref()
+    }
+
+    /// The instant in UTC, for values with a time; `None` for dates and nulls.
+    pub fn utc(&self) -> Option<OffsetDateTime> {
+        self.utc
+    }
+
+    /// Where the offset that converted the time came from.
+    pub fn zone_source(&self) -> Option<ZoneSource> {
+        self.zone_source
+    }
+
+    /// How a DST gap or fold was resolved, if the time fell in one.
+    pub fn dst_resolution(&self) -> Option<DstResolution> {
+        self.dst
+    }
+
+    /// The offset a date-only value carried and that was dropped (a date has no zone).
+    pub fn dropped_offset(&self) -> Option<UtcOffset> {
+        self.dropped_offset
+    }
+
+    /// The precision of TS.1's digits when the HL7 v2 TS degree-of-precision
+    /// component (TS.2) limited it to less.
+    pub fn limited_from(&self) -> Option<Precision> {
+        self.limited_from
+    }
+
+    /// The canonical W3C-DTF text; `None` for a null.
+    ///
+    /// ```
+    /// use payload_triage::datetime::{canonicalize, Syntax, ZoneRules};
+    ///
+    /// let rules = ZoneRules::default();
+    /// let date = canonicalize("19800229+0100", Syntax::Hl7v2Date, &rules)?;
+    /// assert_eq!(date.text().as_deref(), Some("1980-02-29")); // never shifted a day
+    /// let frac = canonicalize("2023-11-05T14:30:00.120+05:30", Syntax::Iso8601, &rules)?;
+    /// assert_eq!(frac.text().as_deref(), Some("2023-11-05T09:00:00.120Z"));
+    /// # Ok::<(), payload_triage::datetime::DatetimeError>(())
+    /// ```
+    pub fn text(&self) -> Option<String> {
+        self.parsed?;
+        let mut out = String::with_capacity(32);
+        // Writing to a String cannot fail.
+        let _ = self.write_w3c(&mut out);
+        Some(out)
+    }
+
+    /// Writes the canonical W3C-DTF text (nothing for a null).
+    pub fn write_w3c<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
+        let Some(parsed) = self.parsed else {
+            return Ok(());
+        };
+        match self.utc {
+            Some(utc) => write_instant(out, utc, parsed.precision(), parsed.fraction_digits()),
+            None => write_date(out, parsed),
+        }
+    }
+}
+
+impl fmt::Display for Canonical {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_w3c(f)
+    }
+}
+
+/// Canonicalizes one value to UTC W3C-DTF at the precision it had.
+///
+/// - A date-only value is never converted and never given a time; an offset on it is
+///   dropped ([`Canonical::dropped_offset`]).
+/// - A time is converted with, in order: its own offset; UTC if the field is UTC by
+///   definition; the message offset; the sender's zone (DST gaps and folds resolved by
+///   [`ZoneRules::dst`]). With none of these it is an error of kind
+///   [`NoZone`](super::DatetimeErrorKind::NoZone) — never assumed UTC.
+/// - For [`Syntax::Hl7v2DateTime`], `TS.1^TS.2` applies the legacy degree of precision
+///   (v2.5 section 2.A.81), and `""` (HL7's explicit null) gives a null [`Canonical`].
+///
+/// ```
+/// use payload_triage::datetime::{canonicalize, DatetimeErrorKind, Syntax, ZoneRules};
+/// use payload_triage::config::lookup_zone;
+///
+/// let none = ZoneRules::default();
+/// let err = canonicalize("202311051430", Syntax::Hl7v2DateTime, &none).unwrap_err();
+/// assert_eq!(err.kind(), DatetimeErrorKind::NoZone);
+///
+/// let chicago = ZoneRules { sender_zone: Some(lookup_zone("America/Chicago").unwrap()), ..ZoneRules::default() };
+/// let c = canonicalize("202307041430", Syntax::Hl7v2DateTime, &chicago)?;
+/// assert_eq!(c.text().as_deref(), Some("2023-07-04T19:30Z"));
+///
+/// let limited = canonicalize("20230704143015^D", Syntax::Hl7v2DateTime, &none)?;
+/// assert_eq!(limited.text().as_deref(), Some("2023-07-04"));
+/// # Ok::<(), payload_triage::datetime::DatetimeError>(())
+/// ```
+pub fn canonicalize(
+    value: &str,
+    syntax: Syntax,
+    rules: &ZoneRules,
+) -> Result<Canonical, DatetimeError> {
+    let is_v2 = matches!(syntax, Syntax::Hl7v2Date | Syntax::Hl7v2DateTime);
+    let (ts1, limit) = if syntax == Syntax::Hl7v2DateTime {
+        split_precision_component(value)?
+    } else {
+        (value, None)
+    };
+    // HL7 v2 section 2.5.3: `""` in a field means "delete the value" — an explicit null.
+    if is_v2 && ts1 == "\"\"" {
+        return Ok(Canonical::NULL);
+    }
+    let sent = PartialDateTime::parse(ts1, syntax)?;
+    let (parsed, limited_from) = match limit {
+        Some(p) if p < sent.precision() => (sent.truncate(p), Some(sent.precision())),
+        _ => (sent, None),
+    };
+    let precision = parsed.precision();
+    let err = |kind: Kind| DatetimeError::new(kind, syntax).at(precision);
+
+    let Some(local) = parsed.datetime() else {
+        return Ok(Canonical {
+            parsed: Some(parsed),
+            dropped_offset: parsed.offset(),
+            limited_from,
+            ..Canonical::NULL
+        });
+    };
+
+    let mut dst = None;
+    let (offset, zone_source) = if let Some(own) = parsed.offset() {
+        (own, ZoneSource::OwnOffset)
+    } else if rules.assume_utc {
+        (UtcOffset::UTC, ZoneSource::DefinedUtc)
+    } else if let Some(seconds) = rules.message_offset {
+        if !(-MAX_OFFSET_SECONDS..=MAX_OFFSET_SECONDS).contains(&seconds) {
+            return Err(err(Kind::OffsetOutOfRange));
+        }
+        let offset =
+            UtcOffset::from_whole_seconds(seconds).map_err(|_| err(Kind::OffsetOutOfRange))?;
+        (offset, ZoneSource::MessageOffset)
+    } else if let Some(zone) = &rules.sender_zone {
+        let (offset, note) = offset_in_zone(local, zone, rules.dst).map_err(|kind| {
+            let mut e = err(kind);
+            e.dst = rules.dst;
+            e
+        })?;
+        dst = note;
+        (offset, ZoneSource::SenderZone)
+    } else {
+        return Err(err(Kind::NoZone));
+    };
+
+    let utc = local
+        .assume_offset(offset)
+        .checked_to_offset(UtcOffset::UTC)
+        .filter(|utc| (1..=9999).contains(&utc.year()))
+        .ok_or_else(|| err(Kind::OutOfRange))?;
+    Ok(Canonical {
+        parsed: Some(parsed),
+        utc: Some(utc),
+        zone_source: Some(zone_source),
+        dst,
+        dropped_offset: None,
+        limited_from,
+    })
+}
+
+/// Splits `TS.1^TS.2`; TS.2 (v2.5 section 2.A.81, deprecated but still sent) is one of
+/// Y (year), L (month), D (day), H (hour), M (minute), S (second).
+fn split_precision_component(value: &str) -> Result<(&str, Option<Precision>), DatetimeError> {
+    let Some((ts1, ts2)) = value.split_once('^') else {
+        return Ok((value, None));
+    };
+    let precision = match ts2 {
+        "" => None,
+        "Y" => Some(Precision::Year),
+        "L" => Some(Precision::Month),
+        "D" => Some(Precision::Day),
+        "H" => Some(Precision::Hour),
+        "M" => Some(Precision::Minute),
+        "S" => Some(Precision::Second),
+        _ => {
+            return Err(DatetimeError::new(
+                Kind::InvalidPrecisionComponent,
+                Syntax::Hl7v2DateTime,
+            ))
+        }
+    };
+    Ok((ts1, precision))
+}
+
+fn write_date<W: fmt::Write>(out: &mut W, value: PartialDateTime) -> fmt::Result {
+    write_year(out, value.year())?;
+    if let Some(month) = value.month() {
+        out.write_char('-')?;
+        write2(out, u8::from(month))?;
+    }
+    if let Some(day) = value.day() {
+        out.write_char('-')?;
+        write2(out, day)?;
+    }
+    Ok(())
+}
+
+fn write_instant<W: fmt::Write>(
+    out: &mut W,
+    utc: OffsetDateTime,
+    precision: Precision,
+    fraction_digits: u8,
+) -> fmt::Result {
+    let date: Date = utc.date();
+    write_year(out, date.year())?;
+    out.write_char('-')?;
+    write2(out, u8::from(date.month()))?;
+    out.write_char('-')?;
+    write2(out, date.day())?;
+    out.write_char('T')?;
+    write2(out, utc.hour())?;
+    out.write_char(':')?;
+    write2(out, utc.minute())?;
+    if precision >= Precision::Second {
+        out.write_char(':')?;
+        write2(out, utc.second())?;
+    }
+    if precision == Precision::Fraction && fraction_digits > 0 {
+        out.write_char('.')?;
+        let digits = u32::from(fraction_digits.min(9));
+        let mut value = utc.nanosecond() / 10u32.pow(9 - digits);
+        let mut buf = [b'0'; 9];
+        for slot in buf.iter_mut().take(digits as usize).rev() {
+            *slot = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+        for &b in buf.iter().take(digits as usize) {
+            out.write_char(char::from(b))?;
+        }
+    }
+    out.write_char('Z')
+}
+
+fn write_year<W: fmt::Write>(out: &mut W, year: i32) -> fmt::Result {
+    // Years are 0001..=9999 (parser and conversion check it).
+    let y = year.clamp(0, 9999) as u32;
+    for d in [y / 1000, (y / 100) % 10, (y / 10) % 10, y % 10] {
+        out.write_char(char::from(b'0' + d as u8))?;
+    }
+    Ok(())
+}
+
+fn write2<W: fmt::Write>(out: &mut W, v: u8) -> fmt::Result {
+    out.write_char(char::from(b'0' + (v / 10) % 10))?;
+    out.write_char(char::from(b'0' + v % 10))
+}

@@ -1,0 +1,467 @@
+//! The lexers: one pass over the bytes of a value, no allocation, into a
+//! [`PartialDateTime`] that knows its precision.
+//!
+//! Two families share the validation step:
+//! - HL7 digit strings (v2 DT/DTM/TS, v2.5 sections 2.A.21, 2.A.22, 2.A.81; v3 TS, Data
+//!   Types R1 ITS XML): `YYYY[MM[DD[HH[MM[SS[.S...]]]]]][+/-ZZZZ]`;
+//! - ISO 8601 extended form (W3C-DTF, RFC 3339 section 5.6, FHIR R4 section 2.24.0.1,
+//!   XML Schema 1.1 Part 2 section 3.3.7 `dateTime`):
+//!   `YYYY[-MM[-DD[Thh:mm[:ss[.s...]]]]][TZD]`.
+//!
+//! Syntax rules (which parts a data type allows) are checked here; calendar rules
+//! (month 13, 30 February, hour 24) are checked once, in [`build`].
+
+use time::{Date, Month, PrimitiveDateTime, Time, UtcOffset};
+
+use super::error::{DatetimeError, DatetimeErrorKind as Kind};
+use super::{Precision, Syntax};
+
+/// Largest fraction digit count any syntax may carry (nanoseconds).
+pub(crate) const MAX_FRACTION_DIGITS: u8 = 9;
+
+/// A datetime as sent: the fields it gave, its precision, and its own offset if any.
+///
+/// Fields beyond the precision are not data: a month-precision value has no day. The
+/// accessors return `None` for them, so nothing downstream can invent them.
+///
+/// ```
+/// use payload_triage::datetime::{PartialDateTime, Precision, Syntax};
+///
+/// let v = PartialDateTime::parse("202311051430-0500", Syntax::Hl7v2DateTime).unwrap();
+/// assert_eq!(v.precision(), Precision::Minute);
+/// assert_eq!(v.offset().map(|o| o.whole_seconds()), Some(-5 * 3600));
+/// assert_eq!(v.datetime().unwrap().hour(), 14);
+///
+/// let d = PartialDateTime::parse("2023-11", Syntax::FhirDate).unwrap();
+/// assert_eq!(d.precision(), Precision::Month);
+/// assert_eq!(d.day(), None);
+/// assert_eq!(d.datetime(), None);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PartialDateTime {
+    /// Month and day are 1 below day precision; they are not data then.
+    date: Date,
+    /// Midnight below hour precision; minutes 0 at hour precision.
+    time: Time,
+    precision: Precision,
+    /// 1..=9 at fraction precision, else 0.
+    fraction_digits: u8,
+    offset: Option<UtcOffset>,
+}
+
+impl PartialDateTime {
+    /// Parses `value` as `syntax`. The HL7 TS degree-of-precision component and `""`
+    /// are handled by [`canonicalize`](super::canonicalize), not here.
+    ///
+    /// ```
+    /// use payload_triage::datetime::{DatetimeErrorKind, PartialDateTime, Syntax};
+    ///
+    /// let err = PartialDateTime::parse("2023-13-01", Syntax::Iso8601).unwrap_err();
+    /// assert_eq!(err.kind(), DatetimeErrorKind::InvalidDate);
+    /// ```
+    pub fn parse(value: &str, syntax: Syntax) -> Result<Self, DatetimeError> {
+        let fields = match syntax {
+            Syntax::Hl7v2Date | Syntax::Hl7v2DateTime | Syntax::Hl7v3Ts => {
+                lex_hl7(value.as_bytes(), syntax)
+            }
+            Syntax::Iso8601
+            | Syntax::FhirDate
+            | Syntax::FhirDateTime
+            | Syntax::FhirInstant
+            | Syntax::XsDateTime => lex_iso(value.as_bytes(), syntax),
+        }
+        .map_err(|kind| DatetimeError::new(kind, syntax))?;
+        check_shape(&fields, syntax)
+            .and_then(|()| build(&fields))
+            .map_err(|kind| DatetimeError::new(kind, syntax).at(fields.precision))
+    }
+
+    /// How much the sender gave.
+    pub fn precision(&self) -> Precision {
+        self.precision
+    }
+
+    /// The year.
+    pub fn year(&self) -> i32 {
+        self.date.year()
+    }
+
+    /// The month, from month precision up.
+    pub fn month(&self) -> Option<Month> {
+        (self.precision >= Precision::Month).then(|| self.date.month())
+    }
+
+    /// The day of the month, from day precision up.
+    pub fn day(&self) -> Option<u8> {
+        (self.precision >= Precision::Day).then(|| self.date.day())
+    }
+
+    /// The full calendar date, from day precision up.
+    pub fn date(&self) -> Option<Date> {
+        (self.precision >= Precision::Day).then_some(self.date)
+    }
+
+    /// The local date and time as sent, from hour precision up (minutes and seconds
+    /// below the precision are zero).
+    pub fn datetime(&self) -> Option<PrimitiveDateTime> {
+        (!self.precision.is_date_only()).then(|| PrimitiveDateTime::new(self.date, self.time))
+    }
+
+    /// The value's own UTC offset, if it carried one.
+    pub fn offset(&self) -> Option<UtcOffset> {
+        self.offset
+    }
+
+    /// Fraction digits as sent (0 unless the precision is [`Precision::Fraction`]).
+    pub fn fraction_digits(&self) -> u8 {
+        self.fraction_digits
+    }
+
+    /// The same value cut down to `precision`; a higher `precision` changes nothing,
+    /// because output never has more than the input.
+    ///
+    /// ```
+    /// use payload_triage::datetime::{PartialDateTime, Precision, Syntax};
+    ///
+    /// let v = PartialDateTime::parse("20231105143015.25", Syntax::Hl7v2DateTime).unwrap();
+    /// assert_eq!(v.truncate(Precision::Day).precision(), Precision::Day);
+    /// assert_eq!(v.truncate(Precision::Fraction).fraction_digits(), 2);
+    /// ```
+    pub fn truncate(self, precision: Precision) -> Self {
+        if precision >= self.precision {
+            return self;
+        }
+        let mut out = self;
+        out.precision = precision;
+        out.fraction_digits = 0;
+        let (h, m, s) = self.time.as_hms();
+        out.time = match precision {
+            Precision::Year | Precision::Month | Precision::Day => Time::MIDNIGHT,
+            Precision::Hour => Time::from_hms(h, 0, 0).unwrap_or(Time::MIDNIGHT),
+            Precision::Minute => Time::from_hms(h, m, 0).unwrap_or(Time::MIDNIGHT),
+            Precision::Second | Precision::Fraction => {
+                Time::from_hms(h, m, s).unwrap_or(Time::MIDNIGHT)
+            }
+        };
+        out.date = match precision {
+            Precision::Year => {
+                Date::from_calendar_date(self.date.year(), Month::January, 1).unwrap_or(self.date)
+            }
+            Precision::Month => Date::from_calendar_date(self.date.year(), self.date.month(), 1)
+                .unwrap_or(self.date),
+            _ => self.date,
+        };
+        out
+    }
+}
+
+/// The raw fields a lexer found, not yet checked against the calendar.
+#[derive(Debug, Clone, Copy)]
+struct Fields {
+    year: u16,
+    month: u8,
+    day: u8,
+    hour: u8,
+    minute: u8,
+    second: u8,
+    nanos: u32,
+    fraction_digits: u8,
+    precision: Precision,
+    /// Seconds east of UTC, range-checked by the lexer.
+    offset: Option<i32>,
+}
+
+impl Fields {
+    fn new(year: u16) -> Self {
+        Fields {
+            year,
+            month: 1,
+            day: 1,
+            hour: 0,
+            minute: 0,
+            second: 0,
+            nanos: 0,
+            fraction_digits: 0,
+            precision: Precision::Year,
+            offset: None,
+        }
+    }
+}
+
+/// Checks the fields against the calendar and the clock.
+fn build(f: &Fields) -> Result<PartialDateTime, Kind> {
+    // ISO 8601 year 0000 is 1 BC; no health-data standard here allows it (FHIR R4's
+    // regex and XML Schema 1.0 exclude it).
+    if f.year == 0 {
+        return Err(Kind::InvalidDate);
+    }
+    let month = Month::try_from(f.month).map_err(|_| Kind::InvalidDate)?;
+    let date =
+        Date::from_calendar_date(i32::from(f.year), month, f.day).map_err(|_| Kind::InvalidDate)?;
+    if f.hour > 23 || f.minute > 59 || f.second > 60 {
+        return Err(Kind::InvalidTime);
+    }
+    if f.second == 60 {
+        return Err(Kind::LeapSecond);
+    }
+    let time =
+        Time::from_hms_nano(f.hour, f.minute, f.second, f.nanos).map_err(|_| Kind::InvalidTime)?;
+    let offset = match f.offset {
+        Some(seconds) => {
+            Some(UtcOffset::from_whole_seconds(seconds).map_err(|_| Kind::OffsetOutOfRange)?)
+        }
+        None => None,
+    };
+    Ok(PartialDateTime {
+        date,
+        time,
+        precision: f.precision,
+        fraction_digits: f.fraction_digits,
+        offset,
+    })
+}
+
+/// Reads `N` ASCII digits at `pos` as a number.
+#[inline]
+fn digits(bytes: &[u8], pos: usize, n: usize) -> Option<u32> {
+    let slice = bytes.get(pos..pos.checked_add(n)?)?;
+    let mut value = 0u32;
+    for &b in slice {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        value = value * 10 + u32::from(b - b'0');
+    }
+    Some(value)
+}
+
+/// Converts fraction digits to nanoseconds; more than 9 is an error.
+#[inline]
+fn fraction(frac: &[u8], max: u8) -> Result<(u32, u8), Kind> {
+    if frac.is_empty() || !frac.iter().all(u8::is_ascii_digit) {
+        return Err(Kind::InvalidSyntax);
+    }
+    if frac.len() > usize::from(max) {
+        return Err(Kind::FractionTooLong);
+    }
+    let mut nanos = 0u32;
+    for &b in frac {
+        nanos = nanos * 10 + u32::from(b - b'0');
+    }
+    // len <= 9 here, so the exponent fits.
+    let digits = frac.len() as u8;
+    nanos *= 10u32.pow(u32::from(MAX_FRACTION_DIGITS - digits));
+    Ok((nanos, digits))
+}
+
+/// Checks an offset's parts: minutes 00-59, total within ±14:00.
+#[inline]
+fn offset_seconds(negative: bool, hours: u32, minutes: u32) -> Result<i32, Kind> {
+    if minutes > 59 {
+        return Err(Kind::InvalidOffset);
+    }
+    let total = hours * 3600 + minutes * 60;
+    if total > 14 * 3600 {
+        return Err(Kind::OffsetOutOfRange);
+    }
+    // total <= 50_400, fits in i32.
+    let total = total as i32;
+    Ok(if negative { -total } else { total })
+}
+
+/// HL7 v2 DT/DTM/TS.1 and v3 TS: `YYYY[MM[DD[HH[MM[SS[.S...]]]]]][+/-ZZZZ]`.
+fn lex_hl7(bytes: &[u8], syntax: Syntax) -> Result<Fields, Kind> {
+    // Split off the offset: the first sign character.
+    let sign_at = bytes.iter().position(|&b| b == b'+' || b == b'-');
+    let (main, zone) = match sign_at {
+        Some(i) => (bytes.get(..i).unwrap_or(&[]), bytes.get(i..)),
+        None => (bytes, None),
+    };
+    let (body, frac) = match main.iter().position(|&b| b == b'.') {
+        Some(i) => (main.get(..i).unwrap_or(&[]), main.get(i + 1..)),
+        None => (main, None),
+    };
+    if body.is_empty() || !body.iter().all(u8::is_ascii_digit) {
+        return Err(Kind::InvalidSyntax);
+    }
+    let max_digits = if syntax == Syntax::Hl7v2Date { 8 } else { 14 };
+    let n = body.len();
+    if n % 2 != 0 || n < 4 || n > max_digits {
+        return Err(Kind::DigitCount);
+    }
+    let year = digits(body, 0, 4).ok_or(Kind::InvalidSyntax)?;
+    let mut f = Fields::new(year as u16);
+    let two = |pos: usize| {
+        digits(body, pos, 2)
+            .map(|v| v as u8)
+            .ok_or(Kind::InvalidSyntax)
+    };
+    if n >= 6 {
+        f.month = two(4)?;
+        f.precision = Precision::Month;
+    }
+    if n >= 8 {
+        f.day = two(6)?;
+        f.precision = Precision::Day;
+    }
+    if n >= 10 {
+        f.hour = two(8)?;
+        f.precision = Precision::Hour;
+    }
+    if n >= 12 {
+        f.minute = two(10)?;
+        f.precision = Precision::Minute;
+    }
+    if n >= 14 {
+        f.second = two(12)?;
+        f.precision = Precision::Second;
+    }
+    if let Some(frac) = frac {
+        // v2.5 section 2.A.22: the fraction follows the seconds, never fewer digits.
+        if n != 14 {
+            return Err(Kind::InvalidSyntax);
+        }
+        let (nanos, d) = fraction(frac, syntax.max_fraction_digits())?;
+        f.nanos = nanos;
+        f.fraction_digits = d;
+        f.precision = Precision::Fraction;
+    }
+    if let Some(zone) = zone {
+        // `+ZZZZ`: sign and exactly four digits.
+        let (&sign, rest) = zone.split_first().ok_or(Kind::InvalidSyntax)?;
+        if rest.len() != 4 {
+            return Err(Kind::InvalidSyntax);
+        }
+        let hh = digits(rest, 0, 2).ok_or(Kind::InvalidSyntax)?;
+        let mm = digits(rest, 2, 2).ok_or(Kind::InvalidSyntax)?;
+        f.offset = Some(offset_seconds(sign == b'-', hh, mm)?);
+    }
+    Ok(f)
+}
+
+/// ISO 8601 extended form as used by W3C-DTF, RFC 3339, FHIR and XML Schema.
+fn lex_iso(bytes: &[u8], syntax: Syntax) -> Result<Fields, Kind> {
+    let two = |pos: usize| {
+        digits(bytes, pos, 2)
+            .map(|v| v as u8)
+            .ok_or(Kind::InvalidSyntax)
+    };
+    let year = digits(bytes, 0, 4).ok_or(Kind::InvalidSyntax)?;
+    let mut f = Fields::new(year as u16);
+    let mut pos = 4;
+    // `-hh:mm` right after the year or month is an offset (XML Schema `gYear`,
+    // `gYearMonth`), not a month or day: the colon tells them apart.
+    let date_part = |pos: usize| bytes.get(pos) == Some(&b'-') && bytes.get(pos + 3) != Some(&b':');
+    if date_part(pos) {
+        f.month = two(pos + 1)?;
+        f.precision = Precision::Month;
+        pos += 3;
+        if date_part(pos) {
+            f.day = two(pos + 1)?;
+            f.precision = Precision::Day;
+            pos += 3;
+            // RFC 3339 section 5.6 allows a lowercase `t`; FHIR and XML Schema do not.
+            let lenient = syntax == Syntax::Iso8601;
+            if matches!(bytes.get(pos), Some(b'T')) || (lenient && bytes.get(pos) == Some(&b't')) {
+                f.hour = two(pos + 1)?;
+                if bytes.get(pos + 3) != Some(&b':') {
+                    return Err(Kind::InvalidSyntax);
+                }
+                f.minute = two(pos + 4)?;
+                f.precision = Precision::Minute;
+                pos += 6;
+                if bytes.get(pos) == Some(&b':') {
+                    f.second = two(pos + 1)?;
+                    f.precision = Precision::Second;
+                    pos += 3;
+                    if bytes.get(pos) == Some(&b'.') {
+                        let start = pos + 1;
+                        let len = bytes.get(start..).map_or(0, |rest| {
+                            rest.iter().take_while(|b| b.is_ascii_digit()).count()
+                        });
+                        let frac = bytes.get(start..start + len).unwrap_or(&[]);
+                        let (nanos, d) = fraction(frac, syntax.max_fraction_digits())?;
+                        f.nanos = nanos;
+                        f.fraction_digits = d;
+                        f.precision = Precision::Fraction;
+                        pos = start + len;
+                    }
+                }
+            }
+        }
+    }
+    let rest = bytes.get(pos..).unwrap_or(&[]);
+    f.offset = match rest {
+        [] => None,
+        [b'Z'] => Some(0),
+        [b'z'] if syntax == Syntax::Iso8601 => Some(0),
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            Some(iso_offset(*sign, [*h1, *h2, *m1, *m2])?)
+        }
+        // `+hhmm` is met in the wild (ISO 8601 basic-format offset); FHIR and XML
+        // Schema require the colon.
+        [sign @ (b'+' | b'-'), h1, h2, m1, m2] if syntax == Syntax::Iso8601 => {
+            Some(iso_offset(*sign, [*h1, *h2, *m1, *m2])?)
+        }
+        _ => return Err(Kind::InvalidSyntax),
+    };
+    Ok(f)
+}
+
+fn iso_offset(sign: u8, hhmm: [u8; 4]) -> Result<i32, Kind> {
+    let hh = digits(&hhmm, 0, 2).ok_or(Kind::InvalidSyntax)?;
+    let mm = digits(&hhmm, 2, 2).ok_or(Kind::InvalidSyntax)?;
+    offset_seconds(sign == b'-', hh, mm)
+}
+
+/// Which parts each ISO-family data type allows.
+fn check_shape(f: &Fields, syntax: Syntax) -> Result<(), Kind> {
+    let has_time = !f.precision.is_date_only();
+    match syntax {
+        Syntax::Iso8601 => Ok(()),
+        // FHIR R4 `date`: `YYYY(-MM(-DD)?)?`, no time, no zone.
+        Syntax::FhirDate => {
+            if has_time || f.offset.is_some() {
+                Err(Kind::InvalidSyntax)
+            } else {
+                Ok(())
+            }
+        }
+        // FHIR R4 `dateTime`: a partial date, or a time with seconds; the zone sits in
+        // the time part and is required there.
+        Syntax::FhirDateTime => {
+            if !has_time {
+                if f.offset.is_some() {
+                    return Err(Kind::InvalidSyntax);
+                }
+                return Ok(());
+            }
+            if f.precision < Precision::Second {
+                return Err(Kind::InvalidSyntax);
+            }
+            if f.offset.is_none() {
+                return Err(Kind::FhirZoneRequired);
+            }
+            Ok(())
+        }
+        // FHIR R4 `instant`: full date, time to the second, zone.
+        Syntax::FhirInstant => {
+            if f.precision < Precision::Second {
+                return Err(Kind::FhirInstantIncomplete);
+            }
+            if f.offset.is_none() {
+                return Err(Kind::FhirZoneRequired);
+            }
+            Ok(())
+        }
+        // XML Schema `dateTime`: full date and time to the second; zone optional.
+        Syntax::XsDateTime => {
+            if f.precision < Precision::Second {
+                Err(Kind::InvalidSyntax)
+            } else {
+                Ok(())
+            }
+        }
+        Syntax::Hl7v2Date | Syntax::Hl7v2DateTime | Syntax::Hl7v3Ts => Ok(()),
+    }
+}
