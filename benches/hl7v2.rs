@@ -3,6 +3,13 @@
 //! Baselines in the same run: a memchr scan of the same bytes (the floor any parser
 //! pays to look at every byte) and the `hl7-parser` crate (parse only).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a panic is a failing test
+
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -63,7 +70,11 @@ fn bench(c: &mut Criterion) {
     for (name, message, samples) in &inputs {
         let bytes = message.as_bytes();
         let report = engine.validate(bytes, &ctx);
-        assert!(report.exchange.structure.is_some(), "{name}: {:?}", report.diagnostics.first());
+        assert!(
+            report.exchange.structure.is_some(),
+            "{name}: {:?}",
+            report.diagnostics.first()
+        );
         let mut group = c.benchmark_group(format!("hl7v2/{name}"));
         group.throughput(Throughput::Bytes(bytes.len() as u64));
         group.sample_size(*samples);

@@ -2,6 +2,13 @@
 //! this repository) gets a report; none panics. Skipped with a message where the folder
 //! is absent. `HL7V2_CORPUS=/path/to/corpus` points the test elsewhere.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a panic is a failing test
+
 use std::path::Path;
 
 use payload_triage::{Context, Engine, TrafficType};
@@ -32,7 +39,11 @@ fn every_corpus_message_gets_a_report_with_its_metadata() {
         // One MSH per file (PROVENANCE.md of the corpus): one report each.
         assert_eq!(reports.len(), 1, "{}", path.display());
         let r = &reports[0];
-        assert!(r.exchange.version.is_some(), "{}: no version", path.display());
+        assert!(
+            r.exchange.version.is_some(),
+            "{}: no version",
+            path.display()
+        );
         assert!(r.exchange.message_type.is_some(), "{}", path.display());
         assert!(
             !r.diagnostics.iter().any(|d| d.code == "HL7_MSH_MISSING"),

@@ -1,6 +1,13 @@
 //! Hostile HL7 v2 inputs: each test is named for the attack it stops. Every input must
 //! give a report, quickly and in bounded memory, never a panic.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a panic is a failing test
+
 use payload_triage::hl7v2::mllp::{Deframer, Event};
 use payload_triage::hl7v2::{escape, parse};
 use payload_triage::{Context, Engine, TrafficType};
@@ -19,7 +26,10 @@ fn a_million_empty_fields_give_one_bounded_report() {
     bytes.extend_from_slice(b"\rPV1|1|I\r");
     let r = Engine::default().validate(&bytes, &ctx());
     assert!(r.diagnostics.len() <= 1000);
-    assert!(r.diagnostics.iter().any(|d| d.code == "HL7_REQUIRED_FIELD_EMPTY" && d.path == "PID-3"));
+    assert!(r
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "HL7_REQUIRED_FIELD_EMPTY" && d.path == "PID-3"));
 }
 
 #[test]
@@ -29,7 +39,10 @@ fn a_million_repetitions_stop_at_the_field_limit() {
     bytes.extend(std::iter::repeat_n(b'~', 1_000_000));
     bytes.extend_from_slice(b"\rPV1|1|I\r");
     let r = Engine::default().validate(&bytes, &ctx());
-    assert!(r.diagnostics.iter().any(|d| d.code == "HL7_FIELD_REPETITION" && d.path == "PID-7"));
+    assert!(r
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "HL7_FIELD_REPETITION" && d.path == "PID-7"));
     assert!(r.datetimes.len() < 10);
 }
 
@@ -52,7 +65,10 @@ fn a_stream_with_no_end_block_is_reported_and_not_buffered_past_the_limit() {
     bytes.extend_from_slice(MSH.as_bytes());
     bytes.extend_from_slice(b"PID|1||1^^^H^MR||D^J\rPV1|1|I\r");
     let r = Engine::default().validate(&bytes, &ctx());
-    assert!(r.diagnostics.iter().any(|d| d.code == "HL7_MLLP_END_BLOCK_MISSING"));
+    assert!(r
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "HL7_MLLP_END_BLOCK_MISSING"));
 
     let mut deframer = Deframer::new(1024);
     let mut events = Vec::new();
@@ -62,7 +78,12 @@ fn a_stream_with_no_end_block_is_reported_and_not_buffered_past_the_limit() {
         assert!(deframer.buffered() <= 1024);
     }
     deframer.finish(&mut events);
-    assert_eq!(events.first(), Some(&Event::FrameTooLarge { wire_len: 1_000_001 }));
+    assert_eq!(
+        events.first(),
+        Some(&Event::FrameTooLarge {
+            wire_len: 1_000_001
+        })
+    );
 }
 
 #[test]
@@ -70,7 +91,10 @@ fn nul_bytes_anywhere_give_a_report() {
     let mut bytes = MSH.as_bytes().to_vec();
     bytes.extend_from_slice(b"PID|1|\0\0|1^^^H^MR||D^J\r\0\0\0\rPV1|1|I\r");
     let r = Engine::default().validate(&bytes, &ctx());
-    assert!(r.diagnostics.iter().any(|d| d.code == "HL7_SEGMENT_ID_INVALID"));
+    assert!(r
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "HL7_SEGMENT_ID_INVALID"));
     let zeros = vec![0u8; 4096];
     let r = Engine::default().validate(&zeros, &ctx());
     assert!(!r.valid());
@@ -83,7 +107,10 @@ fn a_lone_escape_character_at_the_end_is_an_error_not_a_panic() {
     let mut bytes = MSH.as_bytes().to_vec();
     bytes.extend_from_slice(b"PID|1||1^^^H^MR||D^J\\");
     let r = Engine::default().validate(&bytes, &ctx());
-    assert!(r.diagnostics.iter().any(|d| d.code == "HL7_ESCAPE_INVALID" && d.path == "PID-5"));
+    assert!(r
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "HL7_ESCAPE_INVALID" && d.path == "PID-5"));
 }
 
 #[test]
@@ -104,5 +131,8 @@ fn a_flood_of_empty_frames_is_capped_by_the_message_count() {
     let bytes = vec![0x0B; 100_000];
     let reports = engine.validate_messages(&bytes, &ctx());
     assert_eq!(reports.len(), 10);
-    assert!(reports[9].diagnostics.iter().any(|d| d.code == "MESSAGE_COUNT_EXCEEDED"));
+    assert!(reports[9]
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "MESSAGE_COUNT_EXCEEDED"));
 }

@@ -1,11 +1,20 @@
 //! HL7 v2 rules, one synthetic message per rule (no real person anywhere).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a panic is a failing test
+
 use payload_triage::{
     Config, Context, Engine, Environment, ExchangePattern, Report, Severity, TrafficType,
 };
 
 fn ctx() -> Context {
-    Context::new().with_hint(TrafficType::Hl7v2Mllp).named("t.hl7")
+    Context::new()
+        .with_hint(TrafficType::Hl7v2Mllp)
+        .named("t.hl7")
 }
 
 /// Joins segments with the HL7 segment terminator.
@@ -18,7 +27,8 @@ fn msg(segments: &[&str]) -> Vec<u8> {
     out.into_bytes()
 }
 
-const MSH_ADT_A01: &str = "MSH|^~\\&|SEND|FAC|RECV|FAC|20240102030405-0500||ADT^A01^ADT_A01|CTRL1|P|2.5.1";
+const MSH_ADT_A01: &str =
+    "MSH|^~\\&|SEND|FAC|RECV|FAC|20240102030405-0500||ADT^A01^ADT_A01|CTRL1|P|2.5.1";
 const EVN: &str = "EVN|A01|20240102030405";
 const PID: &str = "PID|1||12345^^^HOSP^MR||DOE^JANE||19800101|F";
 const PV1: &str = "PV1|1|I";
@@ -84,7 +94,11 @@ fn segment_out_of_order_is_an_error() {
 #[test]
 fn segment_over_its_cardinality_is_a_repetition_error() {
     let r = one(&msg(&[MSH_ADT_A01, EVN, PID, PID, PV1]));
-    assert!(has(&r, "HL7_SEGMENT_REPETITION", "PID[2]"), "{:?}", codes(&r));
+    assert!(
+        has(&r, "HL7_SEGMENT_REPETITION", "PID[2]"),
+        "{:?}",
+        codes(&r)
+    );
 }
 
 #[test]
@@ -92,7 +106,11 @@ fn a_segment_foreign_to_the_structure_is_unexpected_but_z_segments_are_info() {
     let r = one(&adt(&["ZXY|1|local", "RXA|0|1"]));
     assert!(has(&r, "HL7_Z_SEGMENT", "ZXY"));
     assert!(has(&r, "HL7_SEGMENT_UNEXPECTED", "RXA"));
-    let z = r.diagnostics.iter().find(|d| d.code == "HL7_Z_SEGMENT").unwrap();
+    let z = r
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "HL7_Z_SEGMENT")
+        .unwrap();
     assert_eq!(z.severity, Severity::Info);
 }
 
@@ -100,7 +118,11 @@ fn a_segment_foreign_to_the_structure_is_unexpected_but_z_segments_are_info() {
 fn empty_required_field_is_an_error() {
     // PID-3 (patient identifier list) is required in v2.5.1.
     let r = one(&msg(&[MSH_ADT_A01, EVN, "PID|1||||DOE^JANE", PV1]));
-    assert!(has(&r, "HL7_REQUIRED_FIELD_EMPTY", "PID-3"), "{:?}", codes(&r));
+    assert!(
+        has(&r, "HL7_REQUIRED_FIELD_EMPTY", "PID-3"),
+        "{:?}",
+        codes(&r)
+    );
 }
 
 #[test]
@@ -132,26 +154,46 @@ fn a_value_outside_its_hl7_table_is_a_warning_only() {
 #[test]
 fn field_repeating_beyond_its_definition_is_an_error() {
     // PID-7 (date/time of birth) does not repeat.
-    let r = one(&msg(&[MSH_ADT_A01, EVN, "PID|1||1^^^H^MR||D^J||19800101~19800102", PV1]));
+    let r = one(&msg(&[
+        MSH_ADT_A01,
+        EVN,
+        "PID|1||1^^^H^MR||D^J||19800101~19800102",
+        PV1,
+    ]));
     assert!(has(&r, "HL7_FIELD_REPETITION", "PID-7"), "{:?}", codes(&r));
 }
 
 #[test]
 fn unknown_message_type_is_an_error() {
-    let r = one(&msg(&["MSH|^~\\&|S|F|R|F|20240102||XYZ^Q99|C|P|2.5.1", "PID|1"]));
-    assert!(has(&r, "HL7_UNKNOWN_MESSAGE_TYPE", "MSH-9"), "{:?}", codes(&r));
+    let r = one(&msg(&[
+        "MSH|^~\\&|S|F|R|F|20240102||XYZ^Q99|C|P|2.5.1",
+        "PID|1",
+    ]));
+    assert!(
+        has(&r, "HL7_UNKNOWN_MESSAGE_TYPE", "MSH-9"),
+        "{:?}",
+        codes(&r)
+    );
 }
 
 #[test]
 fn structure_of_another_version_is_a_version_mismatch() {
     // RSP_K11 first appears in v2.4; v2.3 does not define it.
-    let r = one(&msg(&["MSH|^~\\&|S|F|R|F|20240102||RSP^K11^RSP_K11|C|P|2.3", "MSA|AA|1"]));
+    let r = one(&msg(&[
+        "MSH|^~\\&|S|F|R|F|20240102||RSP^K11^RSP_K11|C|P|2.3",
+        "MSA|AA|1",
+    ]));
     assert!(has(&r, "HL7_VERSION_MISMATCH", "MSH-12"), "{:?}", codes(&r));
 }
 
 #[test]
 fn unknown_version_is_an_error() {
-    let r = one(&msg(&["MSH|^~\\&|S|F|R|F|20240102||ADT^A01|C|P|9.9", EVN, PID, PV1]));
+    let r = one(&msg(&[
+        "MSH|^~\\&|S|F|R|F|20240102||ADT^A01|C|P|9.9",
+        EVN,
+        PID,
+        PV1,
+    ]));
     assert!(has(&r, "HL7_VERSION_UNKNOWN", "MSH-12"));
 }
 
@@ -192,7 +234,11 @@ fn custom_delimiters_are_honoured() {
 fn v2_7_truncation_character_is_a_fifth_encoding_character() {
     let text = "MSH|^~\\&#|S|F|R|F|20240102||ADT^A01^ADT_A01|C|P|2.7\rEVN||20240102\rPID|1||1^^^H^MR||D^J\rPV1|1|I\r";
     let r = one(text.as_bytes());
-    assert!(!has(&r, "HL7_ENCODING_CHARACTERS", "MSH-2"), "{:?}", codes(&r));
+    assert!(
+        !has(&r, "HL7_ENCODING_CHARACTERS", "MSH-2"),
+        "{:?}",
+        codes(&r)
+    );
     assert_eq!(r.exchange.version.as_deref(), Some("2.7"));
 }
 
@@ -241,7 +287,10 @@ fn datetime_fields_are_recorded_with_their_paths() {
         .iter()
         .map(|d| (d.path.as_str(), d.original.as_str()))
         .collect();
-    assert!(paths.contains(&("MSH-7", "20240102030405-0500")), "{paths:?}");
+    assert!(
+        paths.contains(&("MSH-7", "20240102030405-0500")),
+        "{paths:?}"
+    );
     assert!(paths.contains(&("EVN-2", "20240102030405")));
     assert!(paths.contains(&("PID-7", "19800101")));
     assert!(paths.contains(&("OBX[3]-14", "20240102101112")));
@@ -249,7 +298,12 @@ fn datetime_fields_are_recorded_with_their_paths() {
 
 #[test]
 fn ts_degree_of_precision_and_explicit_null_are_passed_as_sent() {
-    let r = one(&msg(&[MSH_ADT_A01, EVN, "PID|1||1^^^H^MR||D^J||198001^M", "PV1|1|I||||||||||||||||||||||||||||||||||||||||||\"\""]));
+    let r = one(&msg(&[
+        MSH_ADT_A01,
+        EVN,
+        "PID|1||1^^^H^MR||D^J||198001^M",
+        "PV1|1|I||||||||||||||||||||||||||||||||||||||||||\"\"",
+    ]));
     let got: Vec<(&str, &str)> = r
         .datetimes
         .iter()
@@ -264,7 +318,9 @@ fn datetime_components_carry_component_paths() {
     // XCN.19 (effective date) of v2.5.1 is a TS component; its TS.1 sits in a subcomponent.
     let r = one(&adt(&["ROL|1|AD|PP|1^D^J^^^^^^^^^^^^^^^^20240101"]));
     assert!(
-        r.datetimes.iter().any(|d| d.path == "ROL-4.19" && d.original == "20240101"),
+        r.datetimes
+            .iter()
+            .any(|d| d.path == "ROL-4.19" && d.original == "20240101"),
         "{:?}",
         r.datetimes
     );
@@ -272,7 +328,10 @@ fn datetime_components_carry_component_paths() {
 
 #[test]
 fn ack_relates_to_the_acknowledged_message() {
-    let r = one(&msg(&["MSH|^~\\&|S|F|R|F|20240102||ACK^A01^ACK|C2|P|2.5.1", "MSA|AA|CTRL1"]));
+    let r = one(&msg(&[
+        "MSH|^~\\&|S|F|R|F|20240102||ACK^A01^ACK|C2|P|2.5.1",
+        "MSA|AA|CTRL1",
+    ]));
     assert_eq!(r.exchange.relates_to.as_deref(), Some("CTRL1"));
     assert_eq!(r.exchange.pattern, Some(ExchangePattern::Acknowledgement));
     assert!(r.valid(), "{:?}", codes(&r));
@@ -280,10 +339,22 @@ fn ack_relates_to_the_acknowledged_message() {
 
 #[test]
 fn qbp_q22_is_a_query_and_rsp_k22_its_response() {
-    let q = one(&msg(&["MSH|^~\\&|S|F|R|F|20240102||QBP^Q22^QBP_Q21|Q1|D|2.5.1", "QPD|Q22^Find^HL7|Q1", "RCP|I"]));
+    let q = one(&msg(&[
+        "MSH|^~\\&|S|F|R|F|20240102||QBP^Q22^QBP_Q21|Q1|D|2.5.1",
+        "QPD|Q22^Find^HL7|Q1",
+        "RCP|I",
+    ]));
     assert_eq!(q.exchange.pattern, Some(ExchangePattern::Query));
-    assert_eq!(q.exchange.claimed_environment, Some(Environment::Development));
-    let r = one(&msg(&["MSH|^~\\&|S|F|R|F|20240102||RSP^K22^RSP_K21|R1|P|2.5.1", "MSA|AA|Q1", "QAK|Q1|OK", "QPD|Q22^Find^HL7|Q1"]));
+    assert_eq!(
+        q.exchange.claimed_environment,
+        Some(Environment::Development)
+    );
+    let r = one(&msg(&[
+        "MSH|^~\\&|S|F|R|F|20240102||RSP^K22^RSP_K21|R1|P|2.5.1",
+        "MSA|AA|Q1",
+        "QAK|Q1|OK",
+        "QPD|Q22^Find^HL7|Q1",
+    ]));
     assert_eq!(r.exchange.pattern, Some(ExchangePattern::QueryResponse));
     assert_eq!(r.exchange.relates_to.as_deref(), Some("Q1"));
 }
@@ -337,10 +408,7 @@ fn mllp_end_block_without_carriage_return_is_reported() {
 
 fn batch(count_in_bts: &str) -> Vec<u8> {
     let a = String::from_utf8(adt(&[])).unwrap();
-    format!(
-        "FHS|^~\\&|S|F\rBHS|^~\\&|S|F\r{a}{a}BTS|{count_in_bts}\rFTS|1\r"
-    )
-    .into_bytes()
+    format!("FHS|^~\\&|S|F\rBHS|^~\\&|S|F\r{a}{a}BTS|{count_in_bts}\rFTS|1\r").into_bytes()
 }
 
 #[test]
@@ -348,7 +416,11 @@ fn fhs_bhs_batch_gives_one_report_per_message() {
     let bytes = batch("2");
     let reports = Engine::default().validate_messages(&bytes, &ctx());
     assert_eq!(reports.len(), 2);
-    assert!(reports.iter().all(Report::valid), "{:?}", codes(&reports[0]));
+    assert!(
+        reports.iter().all(Report::valid),
+        "{:?}",
+        codes(&reports[0])
+    );
     let whole = one(&bytes);
     assert!(whole.valid());
 }

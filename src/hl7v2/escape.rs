@@ -46,7 +46,10 @@ fn formatting(body: &[u8]) -> bool {
     let name_len = cmd.iter().take_while(|b| b.is_ascii_lowercase()).count();
     let (name, arg) = cmd.split_at(name_len.min(cmd.len()));
     let arg_ok = |a: &[u8]| {
-        let a = a.strip_prefix(b"+").or_else(|| a.strip_prefix(b"-")).unwrap_or(a);
+        let a = a
+            .strip_prefix(b"+")
+            .or_else(|| a.strip_prefix(b"-"))
+            .unwrap_or(a);
         a.iter().all(u8::is_ascii_digit)
     };
     match name {
@@ -69,13 +72,15 @@ fn hex_pairs(digits: &[u8], count: Option<usize>) -> bool {
 fn classify(body: &[u8]) -> Result<(), EscapeError> {
     match body {
         b"F" | b"S" | b"T" | b"R" | b"E" | b"P" | b"H" | b"N" => Ok(()),
-        [b'X', digits @ ..] => hex_pairs(digits, None).then_some(()).ok_or(EscapeError::BadHex),
-        [b'C', digits @ ..] => hex_pairs(digits, Some(4)).then_some(()).ok_or(EscapeError::BadHex),
-        [b'M', digits @ ..] => {
-            (hex_pairs(digits, Some(4)) || hex_pairs(digits, Some(6)))
-                .then_some(())
-                .ok_or(EscapeError::BadHex)
-        }
+        [b'X', digits @ ..] => hex_pairs(digits, None)
+            .then_some(())
+            .ok_or(EscapeError::BadHex),
+        [b'C', digits @ ..] => hex_pairs(digits, Some(4))
+            .then_some(())
+            .ok_or(EscapeError::BadHex),
+        [b'M', digits @ ..] => (hex_pairs(digits, Some(4)) || hex_pairs(digits, Some(6)))
+            .then_some(())
+            .ok_or(EscapeError::BadHex),
         [b'Z', ..] => Ok(()),
         _ if formatting(body) => Ok(()),
         _ => Err(EscapeError::Unknown),
@@ -142,11 +147,10 @@ pub fn decode<'a>(value: &'a [u8], d: &Delimiters) -> Result<Cow<'a, [u8]>, Esca
             b"P" => out.push(d.truncation.unwrap_or(b'#')),
             b"H" | b"N" => {}
             [b'X', digits @ ..] => {
-                out.extend(
-                    digits
-                        .chunks(2)
-                        .map(|p| hex_value(p.first().copied().unwrap_or(b'0')) << 4 | hex_value(p.get(1).copied().unwrap_or(b'0'))),
-                );
+                out.extend(digits.chunks(2).map(|p| {
+                    hex_value(p.first().copied().unwrap_or(b'0')) << 4
+                        | hex_value(p.get(1).copied().unwrap_or(b'0'))
+                }));
             }
             [b'C' | b'M', ..] => {}
             b".br" => out.push(b'\n'),
@@ -173,7 +177,10 @@ mod tests {
 
     #[test]
     fn every_delimiter_escape_decodes_to_its_delimiter() {
-        assert_eq!(&*decode(b"\\F\\\\S\\\\T\\\\R\\\\E\\", &d()).unwrap(), b"|^&~\\");
+        assert_eq!(
+            &*decode(b"\\F\\\\S\\\\T\\\\R\\\\E\\", &d()).unwrap(),
+            b"|^&~\\"
+        );
     }
 
     #[test]

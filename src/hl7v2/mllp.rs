@@ -56,10 +56,7 @@ impl<'a> Iterator for Pieces<'a> {
 
     fn next(&mut self) -> Option<Piece<'a>> {
         let rest = self.bytes.get(self.pos..)?;
-        let skip = rest
-            .iter()
-            .take_while(|b| b.is_ascii_whitespace())
-            .count();
+        let skip = rest.iter().take_while(|b| b.is_ascii_whitespace()).count();
         let start = self.pos + skip;
         let rest = self.bytes.get(start..)?;
         let (&first, inner) = rest.split_first()?;
@@ -278,10 +275,32 @@ mod tests {
     fn frames_whitespace_and_stray_bytes_are_told_apart() {
         let capture = b"\x0bA\x1c\r\r\n\x0bB\x1c\rjunk\x0bC";
         let got: Vec<_> = pieces(capture).collect();
-        assert!(matches!(got[0], Piece::Frame { body: b"A", terminated: true, end_cr: true, .. }));
-        assert!(matches!(got[1], Piece::Frame { body: b"B", terminated: true, .. }));
+        assert!(matches!(
+            got[0],
+            Piece::Frame {
+                body: b"A",
+                terminated: true,
+                end_cr: true,
+                ..
+            }
+        ));
+        assert!(matches!(
+            got[1],
+            Piece::Frame {
+                body: b"B",
+                terminated: true,
+                ..
+            }
+        ));
         assert!(matches!(got[2], Piece::Stray { bytes: b"junk", .. }));
-        assert!(matches!(got[3], Piece::Frame { body: b"C", terminated: false, .. }));
+        assert!(matches!(
+            got[3],
+            Piece::Frame {
+                body: b"C",
+                terminated: false,
+                ..
+            }
+        ));
         assert_eq!(got.len(), 4);
     }
 
@@ -315,7 +334,10 @@ mod tests {
             d.finish(&mut ev);
             assert_eq!(
                 ev,
-                [Event::Frame(b"MSH|1".to_vec()), Event::Frame(b"MSH|2".to_vec())],
+                [
+                    Event::Frame(b"MSH|1".to_vec()),
+                    Event::Frame(b"MSH|2".to_vec())
+                ],
                 "cut at {cut}"
             );
         }
@@ -329,7 +351,10 @@ mod tests {
         d.finish(&mut ev);
         assert_eq!(
             ev,
-            [Event::BytesBetweenFrames { len: 2 }, Event::Frame(b"X".to_vec())]
+            [
+                Event::BytesBetweenFrames { len: 2 },
+                Event::Frame(b"X".to_vec())
+            ]
         );
     }
 }

@@ -81,8 +81,7 @@ fn split_unit(body: &[u8]) -> Unit<'_> {
     let mut messages = Vec::new();
     let mut envelope = Vec::new();
     let mut start: Option<usize> = None;
-    let mut segments = Segments::new(body);
-    while let Some(seg) = segments.next() {
+    for seg in Segments::new(body) {
         let id = seg.id();
         let close = id == b"MSH" || is_envelope(id);
         if close {
@@ -124,19 +123,34 @@ fn check_envelope(unit: &Unit<'_>, out: &mut Vec<Diagnostic>) {
         if seg.is_header() {
             match Delimiters::from_header(seg.raw()) {
                 Ok(d) => delims = d,
-                Err(_) => add(out, &HL7_BATCH_STRUCTURE, "", "a batch header has no usable delimiters in its fields 1 and 2"),
+                Err(_) => add(
+                    out,
+                    &HL7_BATCH_STRUCTURE,
+                    "",
+                    "a batch header has no usable delimiters in its fields 1 and 2",
+                ),
             }
         }
         match seg.id() {
             b"FHS" => {
                 if index != 0 || *before != 0 || file_open {
-                    add(out, &HL7_BATCH_STRUCTURE, "FHS", "FHS must open the file, before any batch or message");
+                    add(
+                        out,
+                        &HL7_BATCH_STRUCTURE,
+                        "FHS",
+                        "FHS must open the file, before any batch or message",
+                    );
                 }
                 file_open = true;
             }
             b"BHS" => {
                 if batch_open.is_some() {
-                    add(out, &HL7_BATCH_STRUCTURE, "BTS", "a batch is not closed by BTS before the next BHS");
+                    add(
+                        out,
+                        &HL7_BATCH_STRUCTURE,
+                        "BTS",
+                        "a batch is not closed by BTS before the next BHS",
+                    );
                 }
                 if file_closed {
                     add(out, &HL7_BATCH_STRUCTURE, "BHS", "a batch follows FTS");
@@ -148,7 +162,12 @@ fn check_envelope(unit: &Unit<'_>, out: &mut Vec<Diagnostic>) {
                 Some(start) => {
                     let inside = before.saturating_sub(start) as u64;
                     if count_of(seg, &delims).is_some_and(|n| n != inside) {
-                        add(out, &HL7_BATCH_COUNT, "BTS-1", "BTS-1 does not match the number of messages in the batch");
+                        add(
+                            out,
+                            &HL7_BATCH_COUNT,
+                            "BTS-1",
+                            "BTS-1 does not match the number of messages in the batch",
+                        );
                     }
                 }
                 None => add(out, &HL7_BATCH_STRUCTURE, "BTS", "BTS closes no open batch"),
@@ -158,14 +177,29 @@ fn check_envelope(unit: &Unit<'_>, out: &mut Vec<Diagnostic>) {
                     add(out, &HL7_BATCH_STRUCTURE, "FTS", "FTS without FHS");
                 }
                 if batch_open.is_some() {
-                    add(out, &HL7_BATCH_STRUCTURE, "BTS", "the last batch is not closed by BTS before FTS");
+                    add(
+                        out,
+                        &HL7_BATCH_STRUCTURE,
+                        "BTS",
+                        "the last batch is not closed by BTS before FTS",
+                    );
                     batch_open = None;
                 }
                 if count_of(seg, &delims).is_some_and(|n| n != batches) {
-                    add(out, &HL7_BATCH_COUNT, "FTS-1", "FTS-1 does not match the number of batches in the file");
+                    add(
+                        out,
+                        &HL7_BATCH_COUNT,
+                        "FTS-1",
+                        "FTS-1 does not match the number of batches in the file",
+                    );
                 }
                 if index + 1 != unit.envelope.len() || *before != unit.messages.len() {
-                    add(out, &HL7_BATCH_STRUCTURE, "FTS", "FTS must close the file, after every batch and message");
+                    add(
+                        out,
+                        &HL7_BATCH_STRUCTURE,
+                        "FTS",
+                        "FTS must close the file, after every batch and message",
+                    );
                 }
                 file_closed = true;
             }
@@ -173,10 +207,20 @@ fn check_envelope(unit: &Unit<'_>, out: &mut Vec<Diagnostic>) {
         }
     }
     if batch_open.is_some() {
-        add(out, &HL7_BATCH_STRUCTURE, "BTS", "the last batch is not closed by BTS");
+        add(
+            out,
+            &HL7_BATCH_STRUCTURE,
+            "BTS",
+            "the last batch is not closed by BTS",
+        );
     }
     if file_open && !file_closed {
-        add(out, &HL7_BATCH_STRUCTURE, "FTS", "the file is not closed by FTS");
+        add(
+            out,
+            &HL7_BATCH_STRUCTURE,
+            "FTS",
+            "the file is not closed by FTS",
+        );
     }
     if has_batch {
         // Messages outside every BHS..BTS pair.
@@ -201,7 +245,12 @@ fn check_envelope(unit: &Unit<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
         if inside.iter().any(|i| !i) {
-            add(out, &HL7_BATCH_STRUCTURE, "MSH", "a message lies outside every BHS/BTS batch");
+            add(
+                out,
+                &HL7_BATCH_STRUCTURE,
+                "MSH",
+                "a message lies outside every BHS/BTS batch",
+            );
         }
     }
 }
@@ -267,7 +316,11 @@ impl Collector<'_, '_> {
             }
             self.with_report(wire_len, |report| {
                 report.diagnostics.append(&mut extra);
-                report.add(&HL7_MSH_MISSING, "MSH", "the frame or file holds no message");
+                report.add(
+                    &HL7_MSH_MISSING,
+                    "MSH",
+                    "the frame or file holds no message",
+                );
             });
             return;
         }
@@ -282,7 +335,11 @@ impl Collector<'_, '_> {
             if !self.count_message() {
                 return;
             }
-            let size = if single { wire_len } else { message.len() as u64 };
+            let size = if single {
+                wire_len
+            } else {
+                message.len() as u64
+            };
             let first_message = self.whole.as_ref().is_some_and(|w| w.exchange.is_empty());
             let saved = self.whole.as_ref().map(|w| w.exchange.clone());
             self.with_report(size, |report| {
@@ -301,7 +358,8 @@ impl Collector<'_, '_> {
 pub(crate) fn validate(payload: &Payload<'_>, out: &mut Vec<Report>) {
     let bytes = payload.bytes;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let whole = (!payload.split).then(|| payload.new_report(Format::Hl7v2, payload.bytes.len() as u64));
+    let whole =
+        (!payload.split).then(|| payload.new_report(Format::Hl7v2, payload.bytes.len() as u64));
     let mut c = Collector {
         payload,
         out,
@@ -347,7 +405,10 @@ pub(crate) fn validate(payload: &Payload<'_>, out: &mut Vec<Report>) {
                         extra.push(Diagnostic::new(
                             &HL7_MLLP_FRAME_TOO_LARGE,
                             "",
-                            format!("the frame is over the {}-byte limit; it was not parsed", payload.limit),
+                            format!(
+                                "the frame is over the {}-byte limit; it was not parsed",
+                                payload.limit
+                            ),
                         ));
                         c.with_report(wire.len() as u64, |r| r.diagnostics.append(&mut extra));
                         continue;
@@ -360,7 +421,9 @@ pub(crate) fn validate(payload: &Payload<'_>, out: &mut Vec<Report>) {
             let pending = std::mem::take(&mut c.pending);
             match (c.whole.as_mut(), c.out.last_mut()) {
                 (Some(report), _) | (None, Some(report)) => report.diagnostics.extend(pending),
-                (None, None) => c.with_report(bytes.len() as u64, |r| r.diagnostics.extend(pending)),
+                (None, None) => {
+                    c.with_report(bytes.len() as u64, |r| r.diagnostics.extend(pending))
+                }
             }
         }
     } else {

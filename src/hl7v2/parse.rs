@@ -358,7 +358,10 @@ mod tests {
             Delimiters::from_header(b"MSH|^~\\&#!|"),
             Err(HeaderError::BadEncodingCharacters)
         );
-        assert_eq!(Delimiters::from_header(b"PID|"), Err(HeaderError::NotAHeader));
+        assert_eq!(
+            Delimiters::from_header(b"PID|"),
+            Err(HeaderError::NotAHeader)
+        );
     }
 
     #[test]
@@ -368,7 +371,12 @@ mod tests {
         let fields: Vec<_> = seg.fields(&d).collect();
         assert_eq!(
             fields,
-            [(1, &b"|"[..]), (2, &b"^~\\&"[..]), (3, &b"A"[..]), (4, &b"B"[..])]
+            [
+                (1, &b"|"[..]),
+                (2, &b"^~\\&"[..]),
+                (3, &b"A"[..]),
+                (4, &b"B"[..])
+            ]
         );
         let pid = Segments::new(b"PID|1||X").next().unwrap();
         assert_eq!(pid.field(3, &d), Some(&b"X"[..]));

@@ -192,7 +192,11 @@ impl Version {
     /// section 2.14.9.9: MSH-9.3 where given, else the standard's event map).
     pub fn structure_for(&self, message_type: &str, event: &str) -> Option<&str> {
         let key = format!("{message_type}^{event}");
-        if let Some((name, _)) = self.events.get_key_value(&key).and_then(|(_, s)| self.messages.get_key_value(s.as_str())) {
+        if let Some((name, _)) = self
+            .events
+            .get_key_value(&key)
+            .and_then(|(_, s)| self.messages.get_key_value(s.as_str()))
+        {
             return Some(name.as_str());
         }
         let own = format!("{message_type}_{event}");
@@ -232,8 +236,8 @@ versions! {
 
 /// The HL7 v2 versions whose MSH-12 this module accepts (2.1 to 2.8.2).
 pub const KNOWN: &[&str] = &[
-    "2.1", "2.2", "2.3", "2.3.1", "2.4", "2.5", "2.5.1", "2.6", "2.7", "2.7.1", "2.8",
-    "2.8.1", "2.8.2",
+    "2.1", "2.2", "2.3", "2.3.1", "2.4", "2.5", "2.5.1", "2.6", "2.7", "2.7.1", "2.8", "2.8.1",
+    "2.8.2",
 ];
 
 fn loaded(index: usize) -> Option<&'static Version> {
@@ -279,7 +283,10 @@ mod tests {
             let (v, exact) = version(name).unwrap();
             assert!(exact);
             assert_eq!(v.name, *name);
-            assert!(v.structure("ACK").is_some() || v.name == "2.1", "{name} ACK");
+            assert!(
+                v.structure("ACK").is_some() || v.name == "2.1",
+                "{name} ACK"
+            );
             assert!(v.segment(b"MSH").is_some());
         }
     }

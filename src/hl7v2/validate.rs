@@ -125,14 +125,14 @@ fn valid_segment_id(raw: &[u8], d: &Delimiters) -> bool {
 /// The exchange pattern of a message type (DESIGN.md's exchange model).
 fn pattern(message_type: &str) -> ExchangePattern {
     match message_type {
-        "ACK" | "MCF" | "MFK" | "ORR" | "ORL" | "ORG" | "ORS" | "ORA" | "ORB" | "ORD"
-        | "ORN" | "ORP" | "ORI" | "RRA" | "RRD" | "RRE" | "RRG" | "RRI" | "OSR" | "BPS"
-        | "BRP" | "BRT" | "BTS" => ExchangePattern::Acknowledgement,
-        "QBP" | "QRY" | "QSB" | "QVR" | "QCN" | "QSX" | "VXQ" | "SQM" | "OSQ" | "RQA"
-        | "RQC" | "RQI" | "RQP" | "ERQ" | "EQQ" | "SPQ" => ExchangePattern::Query,
-        "RSP" | "RTB" | "RDY" | "ADR" | "ORF" | "VXR" | "VXX" | "DSR" | "TBR" | "SQR"
-        | "EDR" | "RAR" | "RDR" | "RER" | "RGR" | "ROR" | "RPI" | "RPL" | "RCI" | "RCL"
-        | "RPR" | "RPA" | "RCR" => ExchangePattern::QueryResponse,
+        "ACK" | "MCF" | "MFK" | "ORR" | "ORL" | "ORG" | "ORS" | "ORA" | "ORB" | "ORD" | "ORN"
+        | "ORP" | "ORI" | "RRA" | "RRD" | "RRE" | "RRG" | "RRI" | "OSR" | "BPS" | "BRP" | "BRT"
+        | "BTS" => ExchangePattern::Acknowledgement,
+        "QBP" | "QRY" | "QSB" | "QVR" | "QCN" | "QSX" | "VXQ" | "SQM" | "OSQ" | "RQA" | "RQC"
+        | "RQI" | "RQP" | "ERQ" | "EQQ" | "SPQ" => ExchangePattern::Query,
+        "RSP" | "RTB" | "RDY" | "ADR" | "ORF" | "VXR" | "VXX" | "DSR" | "TBR" | "SQR" | "EDR"
+        | "RAR" | "RDR" | "RER" | "RGR" | "ROR" | "RPI" | "RPL" | "RCI" | "RCL" | "RPR" | "RPA"
+        | "RCR" => ExchangePattern::QueryResponse,
         _ => ExchangePattern::Notification,
     }
 }
@@ -149,7 +149,10 @@ fn environment(processing_id: &str) -> Option<Environment> {
 
 fn is_numeric(v: &[u8]) -> bool {
     // HL7 v2.5 section 2.A.47: optional sign, digits, optional decimal point.
-    let v = v.strip_prefix(b"+").or_else(|| v.strip_prefix(b"-")).unwrap_or(v);
+    let v = v
+        .strip_prefix(b"+")
+        .or_else(|| v.strip_prefix(b"-"))
+        .unwrap_or(v);
     let mut digits = 0usize;
     let mut points = 0usize;
     for &b in v {
@@ -191,10 +194,18 @@ impl Checker<'_, '_> {
             "DTM" => self.datetime(place, value, Syntax::Hl7v2DateTime),
             "TS" => {
                 // TS.1 and TS.2 (degree of precision, HL7 v2.5 section 2.A.81).
-                let sep = if level == 0 { self.d.component } else { self.d.subcomponent };
+                let sep = if level == 0 {
+                    self.d.component
+                } else {
+                    self.d.subcomponent
+                };
                 let mut parts = split(value, sep);
                 let ts1 = parts.next().unwrap_or_default();
-                let ts2 = if level >= 2 { &[][..] } else { parts.next().unwrap_or_default() };
+                let ts2 = if level >= 2 {
+                    &[][..]
+                } else {
+                    parts.next().unwrap_or_default()
+                };
                 if ts2.is_empty() {
                     self.datetime(place, ts1, Syntax::Hl7v2DateTime);
                 } else {
@@ -223,7 +234,11 @@ impl Checker<'_, '_> {
                 let Some(components) = self.v.datatype(dt) else {
                     return;
                 };
-                let sep = if level == 0 { self.d.component } else { self.d.subcomponent };
+                let sep = if level == 0 {
+                    self.d.component
+                } else {
+                    self.d.subcomponent
+                };
                 let mut coding_system: &[u8] = &[];
                 let mut first: &[u8] = &[];
                 for (i, part) in split(value, sep).enumerate() {
@@ -270,7 +285,10 @@ impl Checker<'_, '_> {
             self.sink.add(
                 &HL7_TABLE_VALUE,
                 place,
-                format!("the value is not in HL7 table {table} (version {})", self.v.name),
+                format!(
+                    "the value is not in HL7 table {table} (version {})",
+                    self.v.name
+                ),
             );
         }
     }
@@ -281,9 +299,16 @@ impl Checker<'_, '_> {
             return;
         };
         let header = seg.is_header();
-        let escapes = self.d.escape.is_some_and(|e| memchr::memchr(e, seg.raw()).is_some());
+        let escapes = self
+            .d
+            .escape
+            .is_some_and(|e| memchr::memchr(e, seg.raw()).is_some());
         // OBX-5's data type is the one OBX-2 names (HL7 v2.5 section 7.4.2.2).
-        let obx_type = if id == b"OBX" { seg.field(2, &self.d) } else { None };
+        let obx_type = if id == b"OBX" {
+            seg.field(2, &self.d)
+        } else {
+            None
+        };
         let base = Place {
             segment: id,
             occurrence,
@@ -313,7 +338,10 @@ impl Checker<'_, '_> {
                 self.sink.add(
                     &HL7_FIELD_WITHDRAWN,
                     place,
-                    format!("the field is withdrawn in version {} and should not be valued", self.v.name),
+                    format!(
+                        "the field is withdrawn in version {} and should not be valued",
+                        self.v.name
+                    ),
                 );
                 continue;
             }
@@ -327,10 +355,8 @@ impl Checker<'_, '_> {
                 _ => def.data_type(),
             };
             let max = def.max();
-            let mut count = 0u64;
-            for rep in split(raw, self.d.repetition) {
-                count += 1;
-                if max.is_some_and(|m| count > m) {
+            for (index, rep) in split(raw, self.d.repetition).enumerate() {
+                if max.is_some_and(|m| index as u64 >= m) {
                     self.sink.add(
                         &HL7_FIELD_REPETITION,
                         place,
@@ -496,7 +522,7 @@ fn check_structure(
                 );
             }
             for (name, group) in m.missing {
-                if misplaced_ids.iter().any(|id| *id == name.as_bytes()) {
+                if misplaced_ids.contains(&name.as_bytes()) {
                     continue; // present, reported out of order
                 }
                 if group {
@@ -590,7 +616,9 @@ fn check_message(bytes: &[u8], sink: &mut Sink<'_>, options: &Options<'_>) {
             sink.add(
                 &HL7_SEGMENT_COUNT_EXCEEDED,
                 "",
-                format!("the message has more than {MAX_SEGMENTS} segments; the rest were not examined"),
+                format!(
+                    "the message has more than {MAX_SEGMENTS} segments; the rest were not examined"
+                ),
             );
             break;
         }
@@ -667,7 +695,10 @@ fn check_message(bytes: &[u8], sink: &mut Sink<'_>, options: &Options<'_>) {
         sink.add(
             &HL7_DEFINITIONS_NEAREST,
             "MSH-12",
-            format!("no bundled definitions for this exact version; those of {} were used", v.name),
+            format!(
+                "no bundled definitions for this exact version; those of {} were used",
+                v.name
+            ),
         );
     }
 
@@ -689,7 +720,10 @@ fn check_message(bytes: &[u8], sink: &mut Sink<'_>, options: &Options<'_>) {
                 sink.add(
                     &HL7_STRUCTURE_MISMATCH,
                     "MSH-9.3",
-                    format!("MSH-9.3 names another structure than version {} assigns to this event", v.name),
+                    format!(
+                        "MSH-9.3 names another structure than version {} assigns to this event",
+                        v.name
+                    ),
                 );
             }
             Some(def)
@@ -722,7 +756,9 @@ fn check_message(bytes: &[u8], sink: &mut Sink<'_>, options: &Options<'_>) {
         }
         (None, None, None) => {
             let own = format!("{message_type}_{event}");
-            if schema::all().any(|o| o.structure_for(&message_type, &event).is_some() || o.structure(&own).is_some()) {
+            if schema::all().any(|o| {
+                o.structure_for(&message_type, &event).is_some() || o.structure(&own).is_some()
+            }) {
                 sink.add(
                     &HL7_VERSION_MISMATCH,
                     "MSH-12",
@@ -732,7 +768,10 @@ fn check_message(bytes: &[u8], sink: &mut Sink<'_>, options: &Options<'_>) {
                 sink.add(
                     &HL7_UNKNOWN_MESSAGE_TYPE,
                     "MSH-9",
-                    format!("version {} defines no message structure for this message type and event", v.name),
+                    format!(
+                        "version {} defines no message structure for this message type and event",
+                        v.name
+                    ),
                 );
             }
             None
