@@ -5,10 +5,34 @@
 //! a [`Version`] shared by every thread. Versions hl7apy does not ship (2.7.1) use the
 //! nearest earlier release of the same minor version, and the report says so.
 
-use std::collections::HashMap;
+use std::collections::HashMap as StdHashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 use serde::Deserialize;
+
+/// FNV-1a: the keys are short, trusted identifiers from the bundled data (`PID`, `CWE`,
+/// `0001`), looked up once per segment and composite value, so a cheap hash beats
+/// SipHash's flood resistance, which untrusted keys would need.
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type HashMap<K, V> = StdHashMap<K, V, BuildHasherDefault<Fnv>>;
 
 /// One element of a message structure or group: `[name, min, max, is_group]`
 /// (max −1 = unbounded).
@@ -100,9 +124,9 @@ impl Version {
             datatypes: raw.datatypes,
             tables: raw.tables,
             events: raw.events,
-            first: HashMap::new(),
+            first: HashMap::default(),
         };
-        let mut first = HashMap::new();
+        let mut first = HashMap::default();
         for name in v.groups.keys() {
             let mut out = Vec::new();
             v.collect_first(name, &mut out, 0);

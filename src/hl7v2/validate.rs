@@ -11,7 +11,7 @@ use std::fmt::{self, Write as _};
 use super::codes::*;
 use super::escape;
 use super::parse::{split, Delimiters, HeaderError, Segment, Segments};
-use super::schema::{self, Child, Version};
+use super::schema::{self, Child, FieldDef, Version};
 use crate::codes::{Code, DIAGNOSTICS_TRUNCATED};
 use crate::datetime::{self, Syntax, ZoneRules};
 use crate::report::{Diagnostic, ExchangePattern, Report, Severity};
@@ -170,6 +170,8 @@ struct Checker<'a, 'r> {
     d: Delimiters,
     sink: Sink<'r>,
     rules: &'a ZoneRules,
+    /// Segment definitions already looked up in this message, by id.
+    definitions: Vec<([u8; 3], Option<&'static [FieldDef]>)>,
 }
 
 impl Checker<'_, '_> {
@@ -295,7 +297,21 @@ impl Checker<'_, '_> {
 
     fn segment(&mut self, seg: &Segment<'_>, occurrence: u32) {
         let id = seg.id();
-        let Some(defs) = self.v.segment(id) else {
+        let key = [
+            id.first().copied().unwrap_or(0),
+            id.get(1).copied().unwrap_or(0),
+            id.get(2).copied().unwrap_or(0),
+        ];
+        let cached = self.definitions.iter().find(|(k, _)| *k == key).map(|(_, d)| *d);
+        let defs = match cached {
+            Some(defs) => defs,
+            None => {
+                let defs = self.v.segment(id);
+                self.definitions.push((key, defs));
+                defs
+            }
+        };
+        let Some(defs) = defs else {
             return;
         };
         let header = seg.is_header();
@@ -794,6 +810,7 @@ fn check_message(bytes: &[u8], sink: &mut Sink<'_>, options: &Options<'_>) {
             worst: Severity::Info,
         },
         rules: &rules,
+        definitions: Vec::new(),
     };
     for (seg, occurrence) in &segments {
         checker.segment(seg, *occurrence);
