@@ -466,3 +466,13 @@ fn a_byte_order_mark_is_skipped() {
     bytes.extend_from_slice(&adt(&[]));
     assert!(one(&bytes).valid());
 }
+
+#[test]
+fn a_byte_order_mark_inside_an_mllp_frame_is_skipped() {
+    let mut capture = vec![0x0B];
+    capture.extend_from_slice(b"\xEF\xBB\xBF");
+    capture.extend_from_slice(&adt(&[]));
+    capture.extend_from_slice(&[0x1C, 0x0D]);
+    let r = one(&capture);
+    assert!(r.valid(), "{:?}", codes(&r));
+}

@@ -306,6 +306,7 @@ impl Collector<'_, '_> {
         if self.stopped {
             return;
         }
+        let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
         let unit = split_unit(body);
         check_envelope(&unit, &mut extra);
         extra.append(&mut self.pending);
