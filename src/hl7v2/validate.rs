@@ -494,9 +494,19 @@ fn check_structure(
     let mut known = Vec::new();
     collect_ids(v, structure, &mut known, 0);
     let mut kept: Vec<usize> = Vec::with_capacity(segments.len());
+    // Whether an id is in the structure, decided once per distinct id.
+    let mut decided: Vec<(&[u8], bool)> = Vec::new();
     for (i, (seg, occurrence)) in segments.iter().enumerate() {
         let id = seg.id();
-        if known.iter().any(|k| k.as_bytes() == id) {
+        let in_structure = match decided.iter().find(|(k, _)| *k == id) {
+            Some((_, known_id)) => *known_id,
+            None => {
+                let known_id = known.iter().any(|k| k.as_bytes() == id);
+                decided.push((id, known_id));
+                known_id
+            }
+        };
+        if in_structure {
             kept.push(i);
         } else if id.first() == Some(&b'Z') {
             sink.add(
