@@ -15,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
     }
     assert!(covered <= data.len());
 
-    let (&limit, rest) = data.split_first().unwrap_or((&16, &[]));
+    let (&limit, rest) = data.split_first().unwrap_or((&16, &[][..]));
     let max = usize::from(limit) + 1;
     let mut deframer = Deframer::new(max);
     let mut events = Vec::new();
