@@ -21,7 +21,7 @@
 //! assert_eq!(ids, [&b"42^^^H"[..], &b"7^^^X"[..]]);
 //! ```
 
-use memchr::{memchr, memchr2};
+use memchr::memchr2;
 
 /// The separators of one message (HL7 v2.5 section 2.5.4, v2.7 section 2.5.5.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,7 +189,7 @@ impl<'a> Iterator for Fields<'a> {
         }
         let rest = self.rest?;
         self.number += 1;
-        match memchr(self.sep, rest) {
+        match find(self.sep, rest) {
             Some(i) => {
                 self.rest = rest.get(i + 1..);
                 Some((self.number, rest.get(..i).unwrap_or_default()))
@@ -200,6 +200,14 @@ impl<'a> Iterator for Fields<'a> {
             }
         }
     }
+}
+
+/// Finds a delimiter in a field or component. These spans are short (a few bytes on
+/// average), where an inlined loop beats `memchr`'s call and dispatch; segments, which
+/// are long, are found with `memchr2`.
+#[inline]
+fn find(needle: u8, haystack: &[u8]) -> Option<usize> {
+    haystack.iter().position(|&b| b == needle)
 }
 
 /// Splits a value on one delimiter (repetitions, components or subcomponents). An empty
@@ -223,7 +231,7 @@ impl<'a> Iterator for Split<'a> {
 
     fn next(&mut self) -> Option<&'a [u8]> {
         let rest = self.rest?;
-        match memchr(self.delimiter, rest) {
+        match find(self.delimiter, rest) {
             Some(i) => {
                 self.rest = rest.get(i + 1..);
                 rest.get(..i)

@@ -5,7 +5,7 @@
 //! a [`Version`] shared by every thread. Versions hl7apy does not ship (2.7.1) use the
 //! nearest earlier release of the same minor version, and the report says so.
 
-use std::collections::HashMap as StdHashMap;
+use std::collections::{HashMap as StdHashMap, HashSet as StdHashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
@@ -33,6 +33,30 @@ impl Hasher for Fnv {
 }
 
 type HashMap<K, V> = StdHashMap<K, V, BuildHasherDefault<Fnv>>;
+type HashSet<T> = StdHashSet<T, BuildHasherDefault<Fnv>>;
+
+/// What the validator does with a value, decided once per data type at load time so
+/// that the per-value dispatch compares no strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Kind {
+    /// ST, TX, FT and other free text: nothing to check.
+    #[default]
+    Text,
+    /// DT.
+    Date,
+    /// DTM.
+    DateTime,
+    /// TS (TS.1 and TS.2).
+    Timestamp,
+    /// NM.
+    Numeric,
+    /// SI.
+    SequenceId,
+    /// ID and IS: checked against their table.
+    Coded,
+    /// A composite type with components.
+    Composite,
+}
 
 /// One element of a message structure or group: `[name, min, max, is_group]`
 /// (max −1 = unbounded).
@@ -60,7 +84,13 @@ impl Child {
 
 /// A segment field: `[data type, min, max, table]` (table `""` for none).
 #[derive(Debug, Clone, Deserialize)]
-pub struct FieldDef(pub String, pub u32, pub i64, pub String);
+pub struct FieldDef(
+    pub String,
+    pub u32,
+    pub i64,
+    pub String,
+    #[serde(skip)] pub Kind,
+);
 
 impl FieldDef {
     /// Data type (`TS`, `CWE`, `ST`, ...).
@@ -79,11 +109,15 @@ impl FieldDef {
     pub fn table(&self) -> &str {
         &self.3
     }
+    /// How the validator treats the field's values.
+    pub fn kind(&self) -> Kind {
+        self.4
+    }
 }
 
 /// A component of a composite data type: `[data type, table]`.
 #[derive(Debug, Clone, Deserialize)]
-pub struct ComponentDef(pub String, pub String);
+pub struct ComponentDef(pub String, pub String, #[serde(skip)] pub Kind);
 
 #[derive(Debug, Deserialize)]
 struct RawVersion {
@@ -107,7 +141,7 @@ pub struct Version {
     choices: Vec<String>,
     segments: HashMap<String, Vec<FieldDef>>,
     datatypes: HashMap<String, Vec<ComponentDef>>,
-    tables: HashMap<String, Vec<String>>,
+    tables: HashMap<String, HashSet<Box<[u8]>>>,
     events: HashMap<String, String>,
     /// For each group: the segment ids that may begin it.
     first: HashMap<String, Vec<String>>,
@@ -122,7 +156,11 @@ impl Version {
             choices: raw.choices,
             segments: raw.segments,
             datatypes: raw.datatypes,
-            tables: raw.tables,
+            tables: raw
+                .tables
+                .into_iter()
+                .map(|(k, v)| (k, v.into_iter().map(|s| s.into_bytes().into_boxed_slice()).collect()))
+                .collect(),
             events: raw.events,
             first: HashMap::default(),
         };
@@ -132,10 +170,25 @@ impl Version {
             v.collect_first(name, &mut out, 0);
             first.insert(name.clone(), out);
         }
-        for table in v.tables.values_mut() {
-            table.sort();
-        }
         v.first = first;
+        let kinds: HashMap<String, Kind> = v
+            .segments
+            .values()
+            .flatten()
+            .map(|f| f.0.clone())
+            .chain(v.datatypes.values().flatten().map(|c| c.0.clone()))
+            .map(|dt| {
+                let kind = v.kind_of(&dt);
+                (dt, kind)
+            })
+            .collect();
+        let kind = |dt: &str| kinds.get(dt).copied().unwrap_or_default();
+        for field in v.segments.values_mut().flatten() {
+            field.4 = kind(&field.0);
+        }
+        for component in v.datatypes.values_mut().flatten() {
+            component.2 = kind(&component.0);
+        }
         v
     }
 
@@ -158,6 +211,20 @@ impl Version {
             if child.min() > 0 && !choice {
                 break;
             }
+        }
+    }
+
+    /// How values of data type `dt` are checked in this version.
+    pub fn kind_of(&self, dt: &str) -> Kind {
+        match dt {
+            "DT" => Kind::Date,
+            "DTM" => Kind::DateTime,
+            "TS" => Kind::Timestamp,
+            "NM" => Kind::Numeric,
+            "SI" => Kind::SequenceId,
+            "ID" | "IS" => Kind::Coded,
+            _ if self.datatypes.contains_key(dt) => Kind::Composite,
+            _ => Kind::Text,
         }
     }
 
@@ -200,7 +267,6 @@ impl Version {
         if values.is_empty() {
             return None;
         }
-        let has = |v: &[u8]| values.binary_search_by(|x| x.as_bytes().cmp(v)).is_ok();
         // hl7apy lost the leading zeros of numeric codes (table 0062 has `1`, the
         // standard `01`): a numeric value also matches without them.
         let trimmed = if value.iter().all(u8::is_ascii_digit) {
@@ -209,7 +275,7 @@ impl Version {
         } else {
             None
         };
-        Some(has(value) || trimmed.is_some_and(has))
+        Some(values.contains(value) || trimmed.is_some_and(|t| values.contains(t)))
     }
 
     /// The structure a message type and trigger event use in this version (HL7 v2.5

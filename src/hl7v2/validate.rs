@@ -11,7 +11,7 @@ use std::fmt::{self, Write as _};
 use super::codes::*;
 use super::escape;
 use super::parse::{split, Delimiters, HeaderError, Segment, Segments};
-use super::schema::{self, Child, FieldDef, Version};
+use super::schema::{self, Child, FieldDef, Kind, Version};
 use crate::codes::{Code, DIAGNOSTICS_TRUNCATED};
 use crate::datetime::{self, Syntax, ZoneRules};
 use crate::report::{Diagnostic, ExchangePattern, Report, Severity};
@@ -186,15 +186,24 @@ impl Checker<'_, '_> {
 
     /// Checks one value of data type `dt` at `level` (0 field, 1 component,
     /// 2 subcomponent).
-    fn value(&mut self, dt: &str, table: &str, value: &[u8], place: Place<'_>, level: u8) {
-        if value.is_empty() {
+    fn value(
+        &mut self,
+        kind: Kind,
+        dt: &str,
+        table: &str,
+        value: &[u8],
+        place: Place<'_>,
+        level: u8,
+    ) {
+        if value.is_empty() || kind == Kind::Text {
             return;
         }
         let null = value == b"\"\"";
-        match dt {
-            "DT" => self.datetime(place, value, Syntax::Hl7v2Date),
-            "DTM" => self.datetime(place, value, Syntax::Hl7v2DateTime),
-            "TS" => {
+        match kind {
+            Kind::Text => {}
+            Kind::Date => self.datetime(place, value, Syntax::Hl7v2Date),
+            Kind::DateTime => self.datetime(place, value, Syntax::Hl7v2DateTime),
+            Kind::Timestamp => {
                 // TS.1 and TS.2 (degree of precision, HL7 v2.5 section 2.A.81).
                 let sep = if level == 0 {
                     self.d.component
@@ -218,18 +227,19 @@ impl Checker<'_, '_> {
                     self.datetime(place, &joined, Syntax::Hl7v2DateTime);
                 }
             }
-            "NM" if !null && !is_numeric(value) => self.sink.add(
+            Kind::Numeric if !null && !is_numeric(value) => self.sink.add(
                 &HL7_DATA_TYPE_FORMAT,
                 place,
                 "an NM value must be an optionally signed decimal number (HL7 v2.5 section 2.A.47)",
             ),
-            "SI" if !null && !value.iter().all(u8::is_ascii_digit) => self.sink.add(
+            Kind::SequenceId if !null && !value.iter().all(u8::is_ascii_digit) => self.sink.add(
                 &HL7_DATA_TYPE_FORMAT,
                 place,
                 "an SI value must be a non-negative integer (HL7 v2.5 section 2.A.72)",
             ),
-            "ID" | "IS" if !null && !table.is_empty() => self.table(table, value, place),
-            _ => {
+            Kind::Coded if !null && !table.is_empty() => self.table(table, value, place),
+            Kind::Numeric | Kind::SequenceId | Kind::Coded => {}
+            Kind::Composite => {
                 if level >= 2 {
                     return;
                 }
@@ -259,7 +269,7 @@ impl Checker<'_, '_> {
                     } else {
                         inner.subcomponent = i + 1;
                     }
-                    self.value(&def.0, &def.1, part, inner, level + 1);
+                    self.value(def.2, &def.0, &def.1, part, inner, level + 1);
                 }
                 // Coded elements name their code system in component 3; an HL7 table
                 // named there is checked (HL7 v2.5 section 2.A.8).
@@ -366,9 +376,12 @@ impl Checker<'_, '_> {
                     self.sink.add(&HL7_ESCAPE_INVALID, place, e.describe());
                 }
             }
-            let dt = match (obx_type, n) {
-                (Some(t), 5) => std::str::from_utf8(first_component(t, &self.d)).unwrap_or(""),
-                _ => def.data_type(),
+            let (kind, dt) = match (obx_type, n) {
+                (Some(t), 5) => {
+                    let dt = std::str::from_utf8(first_component(t, &self.d)).unwrap_or("");
+                    (self.v.kind_of(dt), dt)
+                }
+                _ => (def.kind(), def.data_type()),
             };
             let max = def.max();
             for (index, rep) in split(raw, self.d.repetition).enumerate() {
@@ -383,7 +396,7 @@ impl Checker<'_, '_> {
                     );
                     break;
                 }
-                self.value(dt, def.table(), rep, place, 0);
+                self.value(kind, dt, def.table(), rep, place, 0);
             }
         }
     }
