@@ -10,7 +10,7 @@
 //! ```
 //! use payload_triage::hl7v2::parse;
 //!
-//! let msg = b"MSH|^~\\&|LAB|||||20240101||ADT^A01^ADT_A01|1|P|2.5\rPID|1||42^^^H~7^^^X\r";
+//! let msg = b"MSH|^~\\&|LAB||||20240101||ADT^A01^ADT_A01|1|P|2.5\rPID|1||42^^^H~7^^^X\r";
 //! let delims = parse::Delimiters::from_header(msg).unwrap();
 //! let mut segments = parse::Segments::new(msg);
 //! let msh = segments.next().unwrap();
