@@ -183,6 +183,7 @@ pub struct Fields<'a> {
 impl<'a> Iterator for Fields<'a> {
     type Item = (usize, &'a [u8]);
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if let Some(sep) = self.pending_separator.take() {
             return Some((1, sep));
@@ -229,6 +230,7 @@ pub struct Split<'a> {
 impl<'a> Iterator for Split<'a> {
     type Item = &'a [u8];
 
+    #[inline]
     fn next(&mut self) -> Option<&'a [u8]> {
         let rest = self.rest?;
         match find(self.delimiter, rest) {
@@ -278,6 +280,7 @@ impl<'a> Segments<'a> {
 impl<'a> Iterator for Segments<'a> {
     type Item = Segment<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<Segment<'a>> {
         loop {
             let rest = self.bytes.get(self.pos..)?;
