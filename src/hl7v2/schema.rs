@@ -23,7 +23,11 @@ impl Hasher for Fnv {
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
         for &b in bytes {
             h ^= u64::from(b);
             h = h.wrapping_mul(0x0100_0000_01b3);
@@ -159,7 +163,14 @@ impl Version {
             tables: raw
                 .tables
                 .into_iter()
-                .map(|(k, v)| (k, v.into_iter().map(|s| s.into_bytes().into_boxed_slice()).collect()))
+                .map(|(k, v)| {
+                    (
+                        k,
+                        v.into_iter()
+                            .map(|s| s.into_bytes().into_boxed_slice())
+                            .collect(),
+                    )
+                })
                 .collect(),
             events: raw.events,
             first: HashMap::default(),

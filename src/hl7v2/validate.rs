@@ -312,7 +312,11 @@ impl Checker<'_, '_> {
             id.get(1).copied().unwrap_or(0),
             id.get(2).copied().unwrap_or(0),
         ];
-        let cached = self.definitions.iter().find(|(k, _)| *k == key).map(|(_, d)| *d);
+        let cached = self
+            .definitions
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, d)| *d);
         let defs = match cached {
             Some(defs) => defs,
             None => {
