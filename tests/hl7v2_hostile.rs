@@ -136,3 +136,27 @@ fn a_flood_of_empty_frames_is_capped_by_the_message_count() {
         .iter()
         .any(|d| d.code == "MESSAGE_COUNT_EXCEEDED"));
 }
+
+#[test]
+fn a_million_tiny_messages_in_one_report_keep_one_bounded_diagnostic_list() {
+    let bytes = "MSH|^~\\&\r".repeat(300_000);
+    let r = Engine::default().validate(bytes.as_bytes(), &ctx());
+    let limit = Engine::default().config().bounds.diagnostics_per_report;
+    assert!(r.diagnostics.len() <= limit, "{}", r.diagnostics.len());
+    let summaries = r
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "DIAGNOSTICS_TRUNCATED")
+        .count();
+    assert_eq!(summaries, 1);
+    assert!(!r.valid());
+}
+
+#[test]
+fn a_capture_of_broken_frames_in_one_report_stays_bounded() {
+    let bytes = "\x0bMSH|^~\\&\x1cjunk".repeat(100_000);
+    let r = Engine::default().validate(bytes.as_bytes(), &ctx());
+    let limit = Engine::default().config().bounds.diagnostics_per_report;
+    assert!(r.diagnostics.len() <= limit, "{}", r.diagnostics.len());
+    assert!(r.diagnostics.iter().any(|d| d.code == "HL7_MLLP_END_BLOCK_INVALID"));
+}

@@ -307,6 +307,7 @@ impl Collector<'_, '_> {
             return;
         }
         let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+        let max = self.payload.config().bounds.diagnostics_per_report;
         let unit = split_unit(body);
         check_envelope(&unit, &mut extra);
         extra.append(&mut self.pending);
@@ -316,7 +317,7 @@ impl Collector<'_, '_> {
                 return;
             }
             self.with_report(wire_len, |report| {
-                report.diagnostics.append(&mut extra);
+                validate::append_bounded(report, &mut extra, max);
                 report.add(
                     &HL7_MSH_MISSING,
                     "MSH",
@@ -344,7 +345,7 @@ impl Collector<'_, '_> {
             let first_message = self.whole.as_ref().is_some_and(|w| w.exchange.is_empty());
             let saved = self.whole.as_ref().map(|w| w.exchange.clone());
             self.with_report(size, |report| {
-                report.diagnostics.append(&mut extra);
+                validate::append_bounded(report, &mut extra, max);
                 validate::message(message, report, &options);
                 // In one report for many messages, the metadata is the first message's.
                 if let (Some(saved), false) = (saved, first_message) {
@@ -359,6 +360,7 @@ impl Collector<'_, '_> {
 pub(crate) fn validate(payload: &Payload<'_>, out: &mut Vec<Report>) {
     let bytes = payload.bytes;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let max = payload.config().bounds.diagnostics_per_report;
     let whole =
         (!payload.split).then(|| payload.new_report(Format::Hl7v2, payload.bytes.len() as u64));
     let mut c = Collector {
@@ -411,7 +413,9 @@ pub(crate) fn validate(payload: &Payload<'_>, out: &mut Vec<Report>) {
                                 payload.limit
                             ),
                         ));
-                        c.with_report(wire.len() as u64, |r| r.diagnostics.append(&mut extra));
+                        c.with_report(wire.len() as u64, |r| {
+                            validate::append_bounded(r, &mut extra, max)
+                        });
                         continue;
                     }
                     c.unit(body, wire.len() as u64, extra);
@@ -419,12 +423,14 @@ pub(crate) fn validate(payload: &Payload<'_>, out: &mut Vec<Report>) {
             }
         }
         if !c.pending.is_empty() {
-            let pending = std::mem::take(&mut c.pending);
+            let mut pending = std::mem::take(&mut c.pending);
             match (c.whole.as_mut(), c.out.last_mut()) {
-                (Some(report), _) | (None, Some(report)) => report.diagnostics.extend(pending),
-                (None, None) => {
-                    c.with_report(bytes.len() as u64, |r| r.diagnostics.extend(pending))
+                (Some(report), _) | (None, Some(report)) => {
+                    validate::append_bounded(report, &mut pending, max)
                 }
+                (None, None) => c.with_report(bytes.len() as u64, |r| {
+                    validate::append_bounded(r, &mut pending, max)
+                }),
             }
         }
     } else {

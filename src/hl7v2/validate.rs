@@ -83,17 +83,59 @@ impl Sink<'_> {
     }
 
     fn finish(self) {
-        if self.dropped > 0 {
-            self.report.push(
-                Diagnostic::new(
-                    &DIAGNOSTICS_TRUNCATED,
-                    "",
-                    format!("{} more diagnostics were not listed", self.dropped),
-                )
-                .with_severity(self.worst),
-            );
+        note_dropped(self.report, self.dropped, self.worst);
+    }
+}
+
+/// Records `dropped` diagnostics that were not kept (worst severity `worst`) in one
+/// summary at the end of the report, merged with a summary already there, so that a
+/// report of many messages keeps a single one.
+pub(crate) fn note_dropped(report: &mut Report, dropped: u64, worst: Severity) {
+    if dropped == 0 {
+        return;
+    }
+    if let Some(last) = report
+        .diagnostics
+        .last_mut()
+        .filter(|d| d.code == DIAGNOSTICS_TRUNCATED.name)
+    {
+        let before: u64 = last
+            .message
+            .split(' ')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        last.message = format!(
+            "{} more diagnostics were not listed",
+            before.saturating_add(dropped)
+        );
+        last.severity = last.severity.max(worst);
+        return;
+    }
+    report.push(
+        Diagnostic::new(
+            &DIAGNOSTICS_TRUNCATED,
+            "",
+            format!("{dropped} more diagnostics were not listed"),
+        )
+        .with_severity(worst),
+    );
+}
+
+/// Appends framing and envelope diagnostics without letting the report grow past `max`
+/// (a capture of a million broken frames in one report); the rest are summarised.
+pub(crate) fn append_bounded(report: &mut Report, extra: &mut Vec<Diagnostic>, max: usize) {
+    let mut dropped = 0u64;
+    let mut worst = Severity::Info;
+    for d in extra.drain(..) {
+        if report.diagnostics.len() + 1 >= max {
+            dropped += 1;
+            worst = worst.max(d.severity);
+        } else {
+            report.push(d);
         }
     }
+    note_dropped(report, dropped, worst);
 }
 
 fn text(bytes: &[u8]) -> String {
