@@ -158,5 +158,8 @@ fn a_capture_of_broken_frames_in_one_report_stays_bounded() {
     let r = Engine::default().validate(bytes.as_bytes(), &ctx());
     let limit = Engine::default().config().bounds.diagnostics_per_report;
     assert!(r.diagnostics.len() <= limit, "{}", r.diagnostics.len());
-    assert!(r.diagnostics.iter().any(|d| d.code == "HL7_MLLP_END_BLOCK_INVALID"));
+    assert!(r
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "HL7_MLLP_END_BLOCK_INVALID"));
 }
