@@ -476,3 +476,26 @@ fn a_byte_order_mark_inside_an_mllp_frame_is_skipped() {
     let r = one(&capture);
     assert!(r.valid(), "{:?}", codes(&r));
 }
+
+#[test]
+fn the_anchor_of_an_enclosing_repeating_group_starts_its_next_occurrence() {
+    // OMG_O19 (v2.8): after a specimen, ORC could begin PRIOR_RESULT's ORDER_PRIOR or the
+    // next ORDER; it is the next ORDER (TQ1 then OBR follow, as in an ORDER).
+    let r = one(&msg(&[
+        "MSH|^~\\&|S|F|R|F|20240102||OMG^O19^OMG_O19|C|P|2.8",
+        "PID|1||1^^^H^MR||D^J",
+        "ORC|NW|P1",
+        "OBR|1|P1||1^T^L",
+        "SPM|1|||BLD",
+        "ORC|NW|P2",
+        "TQ1|1",
+        "OBR|2|P2||1^T^L",
+        "SPM|2|||BLD",
+    ]));
+    assert!(
+        !r.diagnostics.iter().any(|d| d.code == "HL7_SEGMENT_ORDER"),
+        "{:?}",
+        codes(&r)
+    );
+    assert!(r.valid(), "{:?}", codes(&r));
+}

@@ -261,6 +261,23 @@ impl Version {
             .is_some_and(|ids| ids.iter().any(|id| id.as_bytes() == segment))
     }
 
+    /// A group's anchor: its first required segment, looked for through required
+    /// subgroups; `None` for choice groups and groups with nothing required.
+    pub fn anchor(&self, group: &str) -> Option<&str> {
+        let mut name = group;
+        for _ in 0..16 {
+            if self.is_choice(name) {
+                return None;
+            }
+            let child = self.groups.get(name)?.iter().find(|c| c.min() > 0)?;
+            if !child.is_group() {
+                return Some(child.name());
+            }
+            name = child.name();
+        }
+        None
+    }
+
     /// A segment's fields.
     pub fn segment(&self, id: &[u8]) -> Option<&[FieldDef]> {
         let id = std::str::from_utf8(id).ok()?;

@@ -455,6 +455,8 @@ struct Matcher<'v, 's> {
     ids: &'s [&'s [u8]],
     pos: usize,
     missing: Vec<(&'v str, bool)>,
+    /// Enclosing groups, innermost (the one being matched) last, with whether they repeat.
+    enclosing: Vec<(&'v str, bool)>,
 }
 
 impl<'v> Matcher<'v, '_> {
@@ -472,7 +474,20 @@ impl<'v> Matcher<'v, '_> {
                     if depth >= MAX_GROUP_DEPTH || !self.v.may_start(child.name(), id) {
                         break;
                     }
+                    // The anchor (first required segment) of an enclosing repeating group
+                    // begins a new occurrence of that group rather than an optional nested
+                    // one: ORC after a specimen in OMG_O19 is the next ORDER, not a
+                    // PRIOR_RESULT (whose anchor is also ORC). The shallower reading needs
+                    // no look-ahead, as receivers parse.
+                    if count >= u64::from(child.min())
+                        && self.enclosing.iter().any(|&(g, repeats)| {
+                            repeats && self.v.anchor(g).map(str::as_bytes) == Some(id)
+                        })
+                    {
+                        break;
+                    }
                     let before = self.pos;
+                    self.enclosing.push((child.name(), child.max() != Some(1)));
                     if let Some(inner) = self.v.group(child.name()) {
                         if self.v.is_choice(child.name()) {
                             self.choice(inner, depth + 1);
@@ -480,6 +495,7 @@ impl<'v> Matcher<'v, '_> {
                             self.sequence(inner, depth + 1);
                         }
                     }
+                    self.enclosing.pop();
                     if self.pos == before {
                         break;
                     }
@@ -596,6 +612,7 @@ fn check_structure(
             ids: &ids,
             pos: 0,
             missing: Vec::new(),
+            enclosing: Vec::new(),
         };
         m.sequence(structure, 0);
         if m.pos >= ids.len() || misplaced >= MAX_MISPLACED {
