@@ -58,8 +58,8 @@ pub enum Kind {
     SequenceId,
     /// ID and IS: checked against their table.
     Coded,
-    /// A composite type with components.
-    Composite,
+    /// A composite type with components: its index in the version's composite list.
+    Composite(u32),
 }
 
 /// One element of a message structure or group: `[name, min, max, is_group]`
@@ -144,7 +144,8 @@ pub struct Version {
     groups: HashMap<String, Vec<Child>>,
     choices: Vec<String>,
     segments: HashMap<String, Vec<FieldDef>>,
-    datatypes: HashMap<String, Vec<ComponentDef>>,
+    datatypes: HashMap<String, u32>,
+    composites: Vec<Vec<ComponentDef>>,
     tables: HashMap<String, HashSet<Box<[u8]>>>,
     events: HashMap<String, String>,
     /// For each group: the segment ids that may begin it.
@@ -153,13 +154,15 @@ pub struct Version {
 
 impl Version {
     fn from_raw(raw: RawVersion) -> Version {
+        let raw_datatypes = raw.datatypes;
         let mut v = Version {
             name: raw.version,
             messages: raw.messages,
             groups: raw.groups,
             choices: raw.choices,
             segments: raw.segments,
-            datatypes: raw.datatypes,
+            datatypes: HashMap::default(),
+            composites: Vec::new(),
             tables: raw
                 .tables
                 .into_iter()
@@ -175,6 +178,13 @@ impl Version {
             events: raw.events,
             first: HashMap::default(),
         };
+        let mut names: Vec<(String, Vec<ComponentDef>)> = raw_datatypes.into_iter().collect();
+        names.sort_by(|a, b| a.0.cmp(&b.0));
+        for (index, (name, components)) in names.into_iter().enumerate() {
+            v.datatypes
+                .insert(name, u32::try_from(index).unwrap_or(u32::MAX));
+            v.composites.push(components);
+        }
         let mut first = HashMap::default();
         for name in v.groups.keys() {
             let mut out = Vec::new();
@@ -187,7 +197,7 @@ impl Version {
             .values()
             .flatten()
             .map(|f| f.0.clone())
-            .chain(v.datatypes.values().flatten().map(|c| c.0.clone()))
+            .chain(v.composites.iter().flatten().map(|c| c.0.clone()))
             .map(|dt| {
                 let kind = v.kind_of(&dt);
                 (dt, kind)
@@ -197,7 +207,7 @@ impl Version {
         for field in v.segments.values_mut().flatten() {
             field.4 = kind(&field.0);
         }
-        for component in v.datatypes.values_mut().flatten() {
+        for component in v.composites.iter_mut().flatten() {
             component.2 = kind(&component.0);
         }
         v
@@ -234,8 +244,10 @@ impl Version {
             "NM" => Kind::Numeric,
             "SI" => Kind::SequenceId,
             "ID" | "IS" => Kind::Coded,
-            _ if self.datatypes.contains_key(dt) => Kind::Composite,
-            _ => Kind::Text,
+            _ => match self.datatypes.get(dt) {
+                Some(&index) => Kind::Composite(index),
+                None => Kind::Text,
+            },
         }
     }
 
@@ -284,9 +296,11 @@ impl Version {
         self.segments.get(id).map(Vec::as_slice)
     }
 
-    /// A composite data type's components; `None` for primitives.
-    pub fn datatype(&self, name: &str) -> Option<&[ComponentDef]> {
-        self.datatypes.get(name).map(Vec::as_slice)
+    /// A composite data type's components by its index ([`Kind::Composite`]).
+    pub fn composite(&self, index: u32) -> Option<&[ComponentDef]> {
+        self.composites
+            .get(usize::try_from(index).ok()?)
+            .map(Vec::as_slice)
     }
 
     /// Whether the table is bundled, and if so whether it holds `value`.

@@ -281,11 +281,11 @@ impl Checker<'_, '_> {
             ),
             Kind::Coded if !null && !table.is_empty() => self.table(table, value, place),
             Kind::Numeric | Kind::SequenceId | Kind::Coded => {}
-            Kind::Composite => {
+            Kind::Composite(index) => {
                 if level >= 2 {
                     return;
                 }
-                let Some(components) = self.v.datatype(dt) else {
+                let Some(components) = self.v.composite(index) else {
                     return;
                 };
                 let sep = if level == 0 {
@@ -315,8 +315,8 @@ impl Checker<'_, '_> {
                 }
                 // Coded elements name their code system in component 3; an HL7 table
                 // named there is checked (HL7 v2.5 section 2.A.8).
-                if matches!(dt, "CE" | "CWE" | "CNE" | "CF")
-                    && !table.is_empty()
+                if !table.is_empty()
+                    && matches!(dt, "CE" | "CWE" | "CNE" | "CF")
                     && !first.is_empty()
                     && coding_system.len() == 3 + table.len()
                     && coding_system.starts_with(b"HL7")
