@@ -42,6 +42,8 @@ pub struct Bounds {
     pub messages_per_file: usize,
     /// How many diagnostics one report keeps; the rest are counted in a final one.
     pub diagnostics_per_report: usize,
+    /// Bounds of the secure XML reader (`[bounds.xml]`).
+    pub xml: crate::xml::XmlLimits,
 }
 
 impl Default for Bounds {
@@ -51,6 +53,7 @@ impl Default for Bounds {
             embedded_count: 256,
             messages_per_file: 1_000_000,
             diagnostics_per_report: 1_000,
+            xml: crate::xml::XmlLimits::default(),
         }
     }
 }

@@ -86,12 +86,110 @@ pub fn hl7v2_mllp(data: &[u8]) {
     deframer.finish(&mut events);
 }
 
+/// Arbitrary bytes through the datetime engine. The first byte picks the syntax (low 3
+/// bits), the DST policy and the zone rule (none, a sender zone, a message offset, UTC by
+/// definition); the rest, read as UTF-8 lossily, is the value. Whatever is accepted must
+/// canonicalize to itself.
+pub fn datetime(data: &[u8]) {
+    use crate::datetime::{canonicalize, offset_of, record, DstPolicy, Syntax, ZoneRules};
+    use crate::report::{Format, Report};
+
+    const POLICIES: [DstPolicy; 5] = [
+        DstPolicy::Default,
+        DstPolicy::Reject,
+        DstPolicy::Earlier,
+        DstPolicy::Later,
+        DstPolicy::Compatible,
+    ];
+    let (selector, rest) = match data.split_first() {
+        Some((s, rest)) => (*s, rest),
+        None => (0, data),
+    };
+    let value = String::from_utf8_lossy(rest);
+    let syntax = Syntax::ALL
+        .get(usize::from(selector & 7))
+        .copied()
+        .unwrap_or(Syntax::Iso8601);
+    let mut rules = ZoneRules {
+        dst: POLICIES
+            .get(usize::from(selector >> 3) % POLICIES.len())
+            .copied()
+            .unwrap_or_default(),
+        ..ZoneRules::default()
+    };
+    match selector >> 6 {
+        1 => rules.sender_zone = crate::config::lookup_zone("America/New_York").ok(),
+        2 => rules.message_offset = Some(-5 * 3600),
+        3 => rules.assume_utc = true,
+        _ => {}
+    }
+
+    let mut report = Report::new(TrafficType::Other, Format::Unknown, 0, 0);
+    record(&mut report, "/x", &value, syntax, &rules);
+    assert_eq!(report.datetimes.len(), 1, "record pushes exactly one entry");
+    let _ = offset_of(&value, syntax);
+
+    if let Some(text) = canonicalize(&value, syntax, &rules)
+        .ok()
+        .and_then(|c| c.text())
+    {
+        let again = canonicalize(&text, Syntax::Iso8601, &ZoneRules::default())
+            .ok()
+            .and_then(|c| c.text());
+        assert_eq!(
+            again.as_deref(),
+            Some(text.as_str()),
+            "canonical form is stable"
+        );
+    }
+}
+
 /// A fuzz target's body.
 pub type Target = fn(&[u8]);
 
 /// Every fuzz target by name, for the replay test.
 pub const TARGETS: &[(&str, Target)] = &[
     ("engine", engine),
+    ("datetime", datetime),
     ("hl7v2_parse", hl7v2_parse),
     ("hl7v2_mllp", hl7v2_mllp),
+    ("xml_reader", xml_reader),
+    ("xml_mime", xml_mime),
 ];
+
+/// The secure XML reader alone (tight limits so the fuzzer reaches them), then the
+/// whole XML pipeline under the carequality and uploaded-file hints.
+pub fn xml_reader(data: &[u8]) {
+    let limits = crate::xml::XmlLimits {
+        max_depth: 32,
+        max_elements: 10_000,
+        max_attributes: 16,
+        max_attribute_length: 1024,
+        max_text_length: 4096,
+        max_name_length: 64,
+        max_datetimes: 64,
+        max_datetime_bytes: 4096,
+    };
+    let _ = crate::xml::reader::check(data, &limits);
+    static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+    let engine = ENGINE.get_or_init(Engine::default);
+    for hint in [TrafficType::Carequality, TrafficType::UploadedFile] {
+        let _ = engine
+            .validate(data, &Context::new().with_hint(hint))
+            .to_json_line();
+    }
+}
+
+/// The MTOM/XOP MIME splitter: whatever it returns must be consistent (parts inside
+/// the input, the root one of the parts).
+pub fn xml_mime(data: &[u8]) {
+    if let Ok(package) = crate::xml::mime::split(data, 64) {
+        assert!(package.parts.len() <= 64);
+        if let Some(root) = package.root() {
+            assert!(root < package.parts.len());
+        }
+        for part in &package.parts {
+            assert!(part.body.len() <= data.len());
+        }
+    }
+}

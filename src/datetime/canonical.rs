@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use time::{Date, OffsetDateTime, UtcOffset};
+use time::{OffsetDateTime, UtcOffset};
 
 use super::error::{DatetimeError, DatetimeErrorKind as Kind};
 use super::parse::PartialDateTime;
@@ -112,22 +112,27 @@ impl Canonical {
     /// # Ok::<(), payload_triage::datetime::DatetimeError>(())
     /// ```
     pub fn text(&self) -> Option<String> {
-        self.parsed?;
-        let mut out = String::with_capacity(32);
-        // Writing to a String cannot fail.
-        let _ = self.write_w3c(&mut out);
-        Some(out)
+        self.render().map(|t| String::from(t.as_str()))
     }
 
-    /// Writes the canonical W3C-DTF text (nothing for a null).
+    /// Writes the canonical W3C-DTF text (nothing for a null), without allocating.
     pub fn write_w3c<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
-        let Some(parsed) = self.parsed else {
-            return Ok(());
-        };
-        match self.utc {
-            Some(utc) => write_instant(out, utc, parsed.precision(), parsed.fraction_digits()),
-            None => write_date(out, parsed),
+        match self.render() {
+            Some(text) => out.write_str(text.as_str()),
+            None => Ok(()),
         }
+    }
+
+    fn render(&self) -> Option<Text> {
+        let parsed = self.parsed?;
+        let mut text = Text::new();
+        match self.utc {
+            Some(utc) => {
+                render_instant(&mut text, utc, parsed.precision(), parsed.fraction_digits())
+            }
+            None => render_date(&mut text, parsed),
+        }
+        Some(text)
     }
 }
 
@@ -259,65 +264,105 @@ fn split_precision_component(value: &str) -> Result<(&str, Option<Precision>), D
     Ok((ts1, precision))
 }
 
-fn write_date<W: fmt::Write>(out: &mut W, value: PartialDateTime) -> fmt::Result {
-    write_year(out, value.year())?;
-    if let Some(month) = value.month() {
-        out.write_char('-')?;
-        write2(out, u8::from(month))?;
-    }
-    if let Some(day) = value.day() {
-        out.write_char('-')?;
-        write2(out, day)?;
-    }
-    Ok(())
+/// The longest canonical text: `YYYY-MM-DDThh:mm:ss.fffffffffZ`.
+const MAX_TEXT: usize = 30;
+
+/// A fixed buffer for the canonical text: no allocation until the caller asks for a
+/// `String`, and no formatting machinery on the hot path.
+struct Text {
+    bytes: [u8; MAX_TEXT],
+    len: usize,
 }
 
-fn write_instant<W: fmt::Write>(
-    out: &mut W,
-    utc: OffsetDateTime,
-    precision: Precision,
-    fraction_digits: u8,
-) -> fmt::Result {
-    let date: Date = utc.date();
-    write_year(out, date.year())?;
-    out.write_char('-')?;
-    write2(out, u8::from(date.month()))?;
-    out.write_char('-')?;
-    write2(out, date.day())?;
-    out.write_char('T')?;
-    write2(out, utc.hour())?;
-    out.write_char(':')?;
-    write2(out, utc.minute())?;
+impl Text {
+    fn new() -> Self {
+        Text {
+            bytes: [0; MAX_TEXT],
+            len: 0,
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, b: u8) {
+        if let Some(slot) = self.bytes.get_mut(self.len) {
+            *slot = b;
+            self.len += 1;
+        }
+    }
+
+    #[inline]
+    fn two(&mut self, v: u8) {
+        self.push(b'0' + (v / 10) % 10);
+        self.push(b'0' + v % 10);
+    }
+
+    fn year(&mut self, year: i32) {
+        // Years are 0001..=9999 (the parser and the conversion check it).
+        let y = year.clamp(0, 9999) as u32;
+        for d in [y / 1000, (y / 100) % 10, (y / 10) % 10, y % 10] {
+            self.push(b'0' + d as u8);
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        // Only ASCII digits and punctuation are ever pushed.
+        std::str::from_utf8(self.filled()).unwrap_or("")
+    }
+
+    fn filled(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or(&[])
+    }
+}
+
+fn render_date(out: &mut Text, value: PartialDateTime) {
+    out.year(value.year());
+    let precision = value.precision();
+    if precision >= Precision::Month {
+        let (_, month, day) = value.calendar_date().to_calendar_date();
+        out.push(b'-');
+        out.two(u8::from(month));
+        if precision >= Precision::Day {
+            out.push(b'-');
+            out.two(day);
+        }
+    }
+}
+
+fn render_instant(out: &mut Text, utc: OffsetDateTime, precision: Precision, fraction_digits: u8) {
+    let (year, month, day) = utc.date().to_calendar_date();
+    let (hour, minute, second, nanos) = utc.time().as_hms_nano();
+    // Fixed positions up to the seconds: constant indices into a fixed array.
+    let b = &mut out.bytes;
+    *b = *b"0000-00-00T00:00:00.000000000Z";
+    // Years are 0001..=9999 (the parser and the conversion check it).
+    let y = year.clamp(0, 9999) as u16;
+    b[0] = b'0' + (y / 1000) as u8;
+    b[1] = b'0' + (y / 100 % 10) as u8;
+    b[2] = b'0' + (y / 10 % 10) as u8;
+    b[3] = b'0' + (y % 10) as u8;
+    let month = u8::from(month);
+    b[5] = b'0' + month / 10;
+    b[6] = b'0' + month % 10;
+    b[8] = b'0' + day / 10;
+    b[9] = b'0' + day % 10;
+    b[11] = b'0' + hour / 10;
+    b[12] = b'0' + hour % 10;
+    b[14] = b'0' + minute / 10;
+    b[15] = b'0' + minute % 10;
+    out.len = 16;
     if precision >= Precision::Second {
-        out.write_char(':')?;
-        write2(out, utc.second())?;
+        b[17] = b'0' + second / 10;
+        b[18] = b'0' + second % 10;
+        out.len = 19;
     }
     if precision == Precision::Fraction && fraction_digits > 0 {
-        out.write_char('.')?;
-        let digits = u32::from(fraction_digits.min(9));
-        let mut value = utc.nanosecond() / 10u32.pow(9 - digits);
-        let mut buf = [b'0'; 9];
-        for slot in buf.iter_mut().take(digits as usize).rev() {
+        // All nine places are written; the length keeps as many as were sent.
+        let mut value = nanos;
+        for slot in b.iter_mut().skip(20).take(9).rev() {
             *slot = b'0' + (value % 10) as u8;
             value /= 10;
         }
-        for &b in buf.iter().take(digits as usize) {
-            out.write_char(char::from(b))?;
-        }
+        out.len = 20 + usize::from(fraction_digits.min(9));
     }
-    out.write_char('Z')
-}
-
-fn write_year<W: fmt::Write>(out: &mut W, year: i32) -> fmt::Result {
-    // Years are 0001..=9999 (parser and conversion check it).
-    let y = year.clamp(0, 9999) as u32;
-    for d in [y / 1000, (y / 100) % 10, (y / 10) % 10, y % 10] {
-        out.write_char(char::from(b'0' + d as u8))?;
-    }
-    Ok(())
-}
-
-fn write2<W: fmt::Write>(out: &mut W, v: u8) -> fmt::Result {
-    out.write_char(char::from(b'0' + (v / 10) % 10))?;
-    out.write_char(char::from(b'0' + v % 10))
+    out.push(b'Z');
 }

@@ -69,6 +69,14 @@ pub mod codes {
 }
 
 /// How much of a datetime the sender gave. Output never has more than the input.
+///
+/// ```
+/// use payload_triage::datetime::Precision;
+///
+/// assert!(Precision::Day.is_date_only());
+/// assert!(!Precision::Hour.is_date_only());
+/// assert_eq!(Precision::Fraction.as_str(), "fraction");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
@@ -109,6 +117,15 @@ impl Precision {
 }
 
 /// Which lexical form a field uses; it comes from the field's schema, never from guessing.
+///
+/// ```
+/// use payload_triage::datetime::{PartialDateTime, Syntax};
+///
+/// // The same instant in each family's form.
+/// assert!(PartialDateTime::parse("20231105143000-0500", Syntax::Hl7v2DateTime).is_ok());
+/// assert!(PartialDateTime::parse("2023-11-05T14:30:00-05:00", Syntax::FhirInstant).is_ok());
+/// assert!(PartialDateTime::parse("2023-11-05T14:30:00-05:00", Syntax::Hl7v2DateTime).is_err());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Syntax {
     /// HL7 v2 DT: `YYYY[MM[DD]]`.
@@ -187,6 +204,13 @@ impl Syntax {
 }
 
 /// What to do with a local time that falls in a DST gap or fold.
+///
+/// ```
+/// use payload_triage::datetime::DstPolicy;
+///
+/// assert_eq!("compatible".parse::<DstPolicy>(), Ok(DstPolicy::Compatible));
+/// assert_eq!(DstPolicy::default().as_str(), "default");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DstPolicy {
@@ -233,7 +257,25 @@ impl FromStr for DstPolicy {
     }
 }
 
-/// How a local time without its own offset is placed on the timeline.
+/// How a local time without its own offset is placed on the timeline: UTC if
+/// `assume_utc`, else `message_offset`, else `sender_zone` (DST by `dst`), else not at
+/// all ([`DatetimeErrorKind::NoZone`]). Build it once per source profile: the zone is
+/// already resolved, so each value costs one offset lookup.
+///
+/// ```
+/// use payload_triage::config::lookup_zone;
+/// use payload_triage::datetime::{canonicalize, DstPolicy, Syntax, ZoneRules};
+///
+/// let rules = ZoneRules {
+///     sender_zone: Some(lookup_zone("Europe/Berlin").unwrap()),
+///     dst: DstPolicy::Later,
+///     ..ZoneRules::default()
+/// };
+/// // 02:30 happens twice in Berlin on 2023-10-29; `later` takes the CET reading.
+/// let c = canonicalize("2023-10-29T02:30:00", Syntax::Iso8601, &rules)?;
+/// assert_eq!(c.text().as_deref(), Some("2023-10-29T01:30:00Z"));
+/// # Ok::<(), payload_triage::datetime::DatetimeError>(())
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct ZoneRules {
     /// The sender's IANA zone, from its source profile.

@@ -96,6 +96,11 @@ impl PartialDateTime {
         (self.precision >= Precision::Day).then(|| self.date.day())
     }
 
+    /// The stored date, whatever the precision (month and day are 1 below it).
+    pub(crate) fn calendar_date(&self) -> Date {
+        self.date
+    }
+
     /// The full calendar date, from day precision up.
     pub fn date(&self) -> Option<Date> {
         (self.precision >= Precision::Day).then_some(self.date)
@@ -221,18 +226,24 @@ fn build(f: &Fields) -> Result<PartialDateTime, Kind> {
     })
 }
 
-/// Reads `N` ASCII digits at `pos` as a number.
-#[inline]
-fn digits(bytes: &[u8], pos: usize, n: usize) -> Option<u32> {
-    let slice = bytes.get(pos..pos.checked_add(n)?)?;
-    let mut value = 0u32;
-    for &b in slice {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        value = value * 10 + u32::from(b - b'0');
-    }
-    Some(value)
+/// The ASCII digit at `pos`, as a number.
+#[inline(always)]
+fn digit(bytes: &[u8], pos: usize) -> Option<u8> {
+    let d = bytes.get(pos)?.wrapping_sub(b'0');
+    (d < 10).then_some(d)
+}
+
+/// Two ASCII digits at `pos`, as a number.
+#[inline(always)]
+fn two_digits(bytes: &[u8], pos: usize) -> Option<u8> {
+    Some(digit(bytes, pos)? * 10 + digit(bytes, pos + 1)?)
+}
+
+/// Four ASCII digits at `pos`, as a number.
+#[inline(always)]
+fn four_digits(bytes: &[u8], pos: usize) -> Option<u16> {
+    let hi = u16::from(two_digits(bytes, pos)?);
+    Some(hi * 100 + u16::from(two_digits(bytes, pos + 2)?))
 }
 
 /// Converts fraction digits to nanoseconds; more than 9 is an error.
@@ -244,14 +255,13 @@ fn fraction(frac: &[u8], max: u8) -> Result<(u32, u8), Kind> {
     if frac.len() > usize::from(max) {
         return Err(Kind::FractionTooLong);
     }
+    // Always nine places (missing ones are zeros): a fixed loop, no power of ten.
     let mut nanos = 0u32;
-    for &b in frac {
-        nanos = nanos * 10 + u32::from(b - b'0');
+    for k in 0..usize::from(MAX_FRACTION_DIGITS) {
+        nanos = nanos * 10 + frac.get(k).map_or(0, |b| u32::from(b - b'0'));
     }
-    // len <= 9 here, so the exponent fits.
-    let digits = frac.len() as u8;
-    nanos *= 10u32.pow(u32::from(MAX_FRACTION_DIGITS - digits));
-    Ok((nanos, digits))
+    // len <= 9 here.
+    Ok((nanos, frac.len() as u8))
 }
 
 /// Checks an offset's parts: minutes 00-59, total within ±14:00.
@@ -271,17 +281,28 @@ fn offset_seconds(negative: bool, hours: u32, minutes: u32) -> Result<i32, Kind>
 
 /// HL7 v2 DT/DTM/TS.1 and v3 TS: `YYYY[MM[DD[HH[MM[SS[.S...]]]]]][+/-ZZZZ]`.
 fn lex_hl7(bytes: &[u8], syntax: Syntax) -> Result<Fields, Kind> {
-    // Split off the offset: the first sign character.
-    let sign_at = bytes.iter().position(|&b| b == b'+' || b == b'-');
-    let (main, zone) = match sign_at {
-        Some(i) => (bytes.get(..i).unwrap_or(&[]), bytes.get(i..)),
-        None => (bytes, None),
+    // One pass over the shape: digits, then `.digits`, then `+/-` and the zone, then
+    // the end. Anything else is not this syntax at all.
+    let run = |from: usize| {
+        bytes.get(from..).map_or(0, |rest| {
+            rest.iter().take_while(|b| b.is_ascii_digit()).count()
+        })
     };
-    let (body, frac) = match main.iter().position(|&b| b == b'.') {
-        Some(i) => (main.get(..i).unwrap_or(&[]), main.get(i + 1..)),
-        None => (main, None),
+    let n = run(0);
+    let body = bytes.get(..n).unwrap_or(&[]);
+    let mut pos = n;
+    let mut frac = None;
+    if bytes.get(pos) == Some(&b'.') {
+        let len = run(pos + 1);
+        frac = bytes.get(pos + 1..pos + 1 + len);
+        pos += 1 + len;
+    }
+    let zone = match bytes.get(pos) {
+        None => None,
+        Some(b'+' | b'-') => bytes.get(pos..),
+        Some(_) => return Err(Kind::InvalidSyntax),
     };
-    if body.is_empty() || !body.iter().all(u8::is_ascii_digit) {
+    if n == 0 {
         return Err(Kind::InvalidSyntax);
     }
     let max_digits = if syntax == Syntax::Hl7v2Date { 8 } else { 14 };
@@ -289,13 +310,9 @@ fn lex_hl7(bytes: &[u8], syntax: Syntax) -> Result<Fields, Kind> {
     if n % 2 != 0 || n < 4 || n > max_digits {
         return Err(Kind::DigitCount);
     }
-    let year = digits(body, 0, 4).ok_or(Kind::InvalidSyntax)?;
-    let mut f = Fields::new(year as u16);
-    let two = |pos: usize| {
-        digits(body, pos, 2)
-            .map(|v| v as u8)
-            .ok_or(Kind::InvalidSyntax)
-    };
+    let year = four_digits(body, 0).ok_or(Kind::InvalidSyntax)?;
+    let mut f = Fields::new(year);
+    let two = |pos: usize| two_digits(body, pos).ok_or(Kind::InvalidSyntax);
     if n >= 6 {
         f.month = two(4)?;
         f.precision = Precision::Month;
@@ -332,8 +349,12 @@ fn lex_hl7(bytes: &[u8], syntax: Syntax) -> Result<Fields, Kind> {
         if rest.len() != 4 {
             return Err(Kind::InvalidSyntax);
         }
-        let hh = digits(rest, 0, 2).ok_or(Kind::InvalidSyntax)?;
-        let mm = digits(rest, 2, 2).ok_or(Kind::InvalidSyntax)?;
+        let hh = two_digits(rest, 0)
+            .map(u32::from)
+            .ok_or(Kind::InvalidSyntax)?;
+        let mm = two_digits(rest, 2)
+            .map(u32::from)
+            .ok_or(Kind::InvalidSyntax)?;
         f.offset = Some(offset_seconds(sign == b'-', hh, mm)?);
     }
     Ok(f)
@@ -341,13 +362,9 @@ fn lex_hl7(bytes: &[u8], syntax: Syntax) -> Result<Fields, Kind> {
 
 /// ISO 8601 extended form as used by W3C-DTF, RFC 3339, FHIR and XML Schema.
 fn lex_iso(bytes: &[u8], syntax: Syntax) -> Result<Fields, Kind> {
-    let two = |pos: usize| {
-        digits(bytes, pos, 2)
-            .map(|v| v as u8)
-            .ok_or(Kind::InvalidSyntax)
-    };
-    let year = digits(bytes, 0, 4).ok_or(Kind::InvalidSyntax)?;
-    let mut f = Fields::new(year as u16);
+    let two = |pos: usize| two_digits(bytes, pos).ok_or(Kind::InvalidSyntax);
+    let year = four_digits(bytes, 0).ok_or(Kind::InvalidSyntax)?;
+    let mut f = Fields::new(year);
     let mut pos = 4;
     // `-hh:mm` right after the year or month is an offset (XML Schema `gYear`,
     // `gYearMonth`), not a month or day: the colon tells them apart.
@@ -409,8 +426,12 @@ fn lex_iso(bytes: &[u8], syntax: Syntax) -> Result<Fields, Kind> {
 }
 
 fn iso_offset(sign: u8, hhmm: [u8; 4]) -> Result<i32, Kind> {
-    let hh = digits(&hhmm, 0, 2).ok_or(Kind::InvalidSyntax)?;
-    let mm = digits(&hhmm, 2, 2).ok_or(Kind::InvalidSyntax)?;
+    let hh = two_digits(&hhmm, 0)
+        .map(u32::from)
+        .ok_or(Kind::InvalidSyntax)?;
+    let mm = two_digits(&hhmm, 2)
+        .map(u32::from)
+        .ok_or(Kind::InvalidSyntax)?;
     offset_seconds(sign == b'-', hh, mm)
 }
 

@@ -1,0 +1,1132 @@
+//! The secure streaming XML reader every XML payload goes through.
+//!
+//! quick-xml tokenizes; this layer enforces what quick-xml leaves to its caller, so that
+//! nothing input controls can make the gate slow, large or leaky:
+//!
+//! - the input must be UTF-8 (XML 1.0 section 4.3.3; US-ASCII is a subset) and made of
+//!   XML 1.0 `Char`s only (section 2.2) — checked up front in one linear scan;
+//! - a `DOCTYPE` is refused at once, so no entity can ever be declared: billion laughs,
+//!   quadratic blowup and XXE all stop at their first event;
+//! - only the five predefined entities (section 4.6) and character references to legal
+//!   `Char`s (section 4.1, WFC: Legal Character) are accepted;
+//! - exactly one root element (section 2.1), with only whitespace, comments and
+//!   processing instructions around it; elements left open at the end are an error;
+//! - attributes are parsed here (section 3.1): unique names (WFC: Unique Att Spec, and
+//!   Namespaces in XML 1.0 section 6.3 for expanded names), no `<` in values;
+//! - prefixes must be bound (Namespaces in XML 1.0 section 5, NSC: Prefix Declared);
+//! - depth, element count, attributes per element, attribute length and text length are
+//!   bounded by [`XmlLimits`].
+//!
+//! The reader calls a [`Visitor`] for each start tag, piece of text and end tag; values
+//! borrow from the input where they can, so the happy path allocates almost nothing.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+
+use quick_xml::events::{BytesRef, Event};
+use serde::{Deserialize, Serialize};
+
+/// The XML namespace, bound to `xml` by definition (Namespaces in XML 1.0 section 3).
+pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+/// The namespace of namespace declarations.
+pub const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
+
+/// Bounds on what one XML document may make the reader do. Every one is configurable
+/// (`[bounds.xml]` in the configuration file); the defaults are far above real C-CDA
+/// documents and IHE messages and far below what attacks need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct XmlLimits {
+    /// How deep elements may nest (real C-CDA nests under 20 deep).
+    pub max_depth: usize,
+    /// How many elements one document may hold.
+    pub max_elements: u64,
+    /// How many attributes one element may carry.
+    pub max_attributes: usize,
+    /// The longest attribute value, in bytes as written.
+    pub max_attribute_length: usize,
+    /// The longest run of text between two tags, in bytes. Large enough for the base64
+    /// text of the largest embedded file (10 MB decoded is about 13.4 MB of base64).
+    pub max_text_length: usize,
+    /// The longest element or attribute name, in bytes (location paths are made of
+    /// names, so this bounds them with the depth).
+    pub max_name_length: usize,
+    /// How many datetimes one document may record.
+    pub max_datetimes: usize,
+    /// How many bytes of paths and values the recorded datetimes may hold in total.
+    pub max_datetime_bytes: usize,
+}
+
+impl Default for XmlLimits {
+    fn default() -> Self {
+        XmlLimits {
+            max_depth: 256,
+            max_elements: 4_000_000,
+            max_attributes: 256,
+            max_attribute_length: 64 * 1024,
+            max_text_length: 16 * 1024 * 1024,
+            max_name_length: 1024,
+            max_datetimes: 500_000,
+            max_datetime_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// Why the reader stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    /// Not UTF-8, or declared in an encoding this gate does not read.
+    Encoding,
+    /// A character outside XML 1.0's `Char` production.
+    InvalidCharacter,
+    /// A `DOCTYPE` declaration.
+    Doctype,
+    /// A reference to an entity other than the five predefined ones.
+    Entity,
+    /// An attribute name used twice on one element.
+    DuplicateAttribute,
+    /// A prefix with no namespace binding in scope.
+    UnboundPrefix,
+    /// Elements nest deeper than the limit.
+    Depth,
+    /// More elements than the limit.
+    ElementCount,
+    /// More attributes on one element than the limit.
+    AttributeCount,
+    /// An attribute value longer than the limit.
+    AttributeLength,
+    /// A text run longer than the limit.
+    TextLength,
+    /// An element or attribute name longer than the limit.
+    NameLength,
+    /// No root element.
+    NoRoot,
+    /// A second root element.
+    SecondRoot,
+    /// Text or markup other than comments and PIs outside the root element.
+    ContentOutsideRoot,
+    /// The input ended with elements still open.
+    Unclosed,
+    /// Any other well-formedness error (syntax, mismatched end tag, bad name, ...).
+    Syntax,
+}
+
+/// A fatal reading error: what and where (byte offset in the input).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fatal {
+    /// What went wrong.
+    pub problem: Problem,
+    /// Byte offset at or near the problem.
+    pub offset: u64,
+    /// What detail can be said without quoting the payload.
+    pub detail: &'static str,
+}
+
+impl Fatal {
+    fn new(problem: Problem, offset: u64, detail: &'static str) -> Self {
+        Fatal {
+            problem,
+            offset,
+            detail,
+        }
+    }
+}
+
+/// One attribute of a start tag, namespace resolved and references expanded.
+#[derive(Debug, Clone)]
+pub struct Attr<'a> {
+    /// The prefix as written (`""` for none).
+    pub prefix: &'a str,
+    /// The local name.
+    pub local: &'a str,
+    /// The namespace URI (`""` for unprefixed attributes, which are in no namespace).
+    pub namespace: Cow<'a, str>,
+    /// The value, with references expanded.
+    pub value: Cow<'a, str>,
+}
+
+/// A start tag as the visitor sees it.
+#[derive(Debug)]
+pub struct StartTag<'a, 'r> {
+    /// The prefix as written.
+    pub prefix: &'a str,
+    /// The local name.
+    pub local: &'a str,
+    /// The namespace URI (`""` for none).
+    pub namespace: &'r str,
+    /// Attributes other than namespace declarations.
+    pub attrs: &'r [Attr<'a>],
+    /// Depth of this element (the root is 1).
+    pub depth: usize,
+    /// Byte offset of the tag in the input.
+    pub offset: u64,
+}
+
+impl<'a> StartTag<'a, '_> {
+    /// The value of the unprefixed attribute `local`.
+    pub fn attr(&self, local: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|a| a.local == local && a.namespace.is_empty())
+            .map(|a| a.value.as_ref())
+    }
+
+    /// The value of the attribute `local` in namespace `namespace`.
+    pub fn attr_ns(&self, namespace: &str, local: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|a| a.local == local && a.namespace == namespace)
+            .map(|a| a.value.as_ref())
+    }
+}
+
+/// What the reader reports as it goes. Text arrives in pieces: raw runs borrowed from the
+/// input, and single characters from references.
+pub trait Visitor<'a> {
+    /// An element starts (also called for empty-element tags, followed by `end`).
+    fn start(&mut self, tag: &StartTag<'a, '_>);
+    /// A run of character data (text or CDATA) borrowed from the input.
+    fn text(&mut self, text: &'a str);
+    /// A character from a reference (`&amp;`, `&#x41;`).
+    fn text_char(&mut self, c: char);
+    /// The innermost open element ends.
+    fn end(&mut self);
+    /// An element (`local`, at `depth`) or one of its attributes uses an unbound prefix:
+    /// return true to go on with the prefix in no namespace (a fragment cut from a
+    /// document that declared it), false to stop with an error. Strict by default.
+    fn tolerate_unbound_prefix(&mut self, local: &str, depth: usize) -> bool {
+        let _ = (local, depth);
+        false
+    }
+}
+
+/// A visitor that ignores everything: the reader alone checks well-formedness.
+pub struct NoVisitor;
+
+impl Visitor<'_> for NoVisitor {
+    fn start(&mut self, _: &StartTag<'_, '_>) {}
+    fn text(&mut self, _: &str) {}
+    fn text_char(&mut self, _: char) {}
+    fn end(&mut self) {}
+}
+
+/// Checks that `input` is a well-formed, namespace-well-formed XML 1.0 document within
+/// `limits`, without doing anything else (the fuzz target's entry point).
+///
+/// ```
+/// use payload_triage::xml::reader::{check, Problem, XmlLimits};
+/// assert!(check(b"<a xmlns='urn:x'><b/></a>", &XmlLimits::default()).is_ok());
+/// let err = check(b"<!DOCTYPE a [<!ENTITY x 'y'>]><a>&x;</a>", &XmlLimits::default());
+/// assert_eq!(err.map_err(|e| e.problem), Err(Problem::Doctype));
+/// ```
+pub fn check(input: &[u8], limits: &XmlLimits) -> Result<(), Fatal> {
+    read(input, limits, &mut NoVisitor)
+}
+
+/// True for XML 1.0 white space (section 2.3, production 3).
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// True when `c` matches XML 1.0 section 2.2 production 2 (`Char`).
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+}
+
+/// Finds the first byte of a character outside `Char` in UTF-8 text: C0 controls other
+/// than tab, LF and CR, and U+FFFE / U+FFFF (`EF BF BE`, `EF BF BF`). Surrogates cannot
+/// occur in valid UTF-8. Scans in blocks so the common case stays a tight loop.
+fn first_invalid_char(text: &[u8]) -> Option<usize> {
+    // A branch-free fold over 64-byte blocks: the compiler vectorises it (measured
+    // faster than a word-at-a-time bit trick); only a block with a hit is searched.
+    const BLOCK: usize = 64;
+    let bad = |b: u8| (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r');
+    let mut base = 0;
+    for block in text.chunks(BLOCK) {
+        if block.iter().fold(false, |acc, &b| acc | bad(b)) {
+            return block.iter().position(|&b| bad(b)).map(|p| base + p);
+        }
+        base += block.len();
+    }
+    let mut from = 0;
+    while let Some(pos) = text
+        .get(from..)
+        .and_then(|rest| memchr::memmem::find(rest, b"\xEF\xBF"))
+    {
+        let at = from + pos;
+        if matches!(text.get(at + 2), Some(0xBE | 0xBF)) {
+            return Some(at);
+        }
+        from = at + 2;
+    }
+    None
+}
+
+/// The offset of `part` inside `whole` when `part` is a subslice of it.
+fn offset_in(whole: &str, part: &str) -> Option<usize> {
+    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    (start + part.len() <= whole.len()).then_some(start)
+}
+
+/// Re-borrows `part` (borrowed from a quick-xml event) with the input's lifetime.
+fn reborrow<'a>(whole: &'a str, part: &str) -> Option<&'a str> {
+    let start = offset_in(whole, part)?;
+    whole.get(start..start + part.len())
+}
+
+/// Splits a QName into prefix and local part (Namespaces in XML 1.0 section 4).
+fn split_qname(name: &str) -> Option<(&str, &str)> {
+    let (prefix, local) = match memchr::memchr(b':', name.as_bytes()) {
+        Some(at) => (name.get(..at)?, name.get(at + 1..)?),
+        None => ("", name),
+    };
+    if local.is_empty()
+        || memchr::memchr(b':', local.as_bytes()).is_some()
+        || (prefix.is_empty() && local.len() != name.len())
+    {
+        return None;
+    }
+    // NameStartChar (XML 1.0 section 2.3, production 4), ASCII fast path.
+    let starts_well = |s: &str| match s.as_bytes().first() {
+        Some(b) if b.is_ascii_alphabetic() || *b == b'_' => true,
+        Some(b) if b.is_ascii() => false,
+        // XML 1.0 fifth edition admits most non-ASCII characters as NameStartChar.
+        Some(_) => true,
+        None => false,
+    };
+    if !starts_well(local) || (!prefix.is_empty() && !starts_well(prefix)) {
+        return None;
+    }
+    Some((prefix, local))
+}
+
+/// Expands the references of an attribute value (XML 1.0 section 3.3.3 step 3 for
+/// references; other normalisation is not needed by any rule here).
+fn expand_references(raw: &str) -> Result<Cow<'_, str>, (Problem, &'static str)> {
+    if memchr::memchr(b'&', raw.as_bytes()).is_none() {
+        return Ok(Cow::Borrowed(raw));
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(rest.get(..amp).unwrap_or_default());
+        let after = rest.get(amp + 1..).unwrap_or_default();
+        let semi = after.find(';').ok_or((
+            Problem::Syntax,
+            "a reference in an attribute value is not closed",
+        ))?;
+        out.push(resolve_reference(after.get(..semi).unwrap_or_default())?);
+        rest = after.get(semi + 1..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    Ok(Cow::Owned(out))
+}
+
+/// Resolves a reference name (between `&` and `;`): the five predefined entities
+/// (section 4.6) or a character reference to a legal `Char` (section 4.1).
+fn resolve_reference(name: &str) -> Result<char, (Problem, &'static str)> {
+    match name {
+        "lt" => Ok('<'),
+        "gt" => Ok('>'),
+        "amp" => Ok('&'),
+        "apos" => Ok('\''),
+        "quot" => Ok('"'),
+        _ if name.starts_with('#') => {
+            let number = name.get(1..).unwrap_or_default();
+            let code = match number.strip_prefix('x') {
+                Some(hex) if !hex.is_empty() && hex.len() <= 8 => u32::from_str_radix(hex, 16).ok(),
+                None if !number.is_empty() && number.len() <= 10 => number.parse().ok(),
+                _ => None,
+            };
+            match code.and_then(char::from_u32) {
+                Some(c) if is_xml_char(c) => Ok(c),
+                Some(_) => Err((
+                    Problem::InvalidCharacter,
+                    "a character reference names a character outside XML 1.0 section 2.2",
+                )),
+                None => Err((Problem::Syntax, "a character reference is malformed")),
+            }
+        }
+        _ => Err((
+            Problem::Entity,
+            "only the five predefined entities may be referenced; entities are never expanded",
+        )),
+    }
+}
+
+/// The state of namespace bindings (Namespaces in XML 1.0 section 6.1): a stack of
+/// (prefix, URI) with a mark per open element.
+struct Scopes<'a> {
+    bindings: Vec<(&'a str, Cow<'a, str>)>,
+    marks: Vec<usize>,
+}
+
+impl<'a> Scopes<'a> {
+    fn lookup(&self, prefix: &str) -> Option<&str> {
+        if same(prefix, "xml") {
+            return Some(XML_NS);
+        }
+        let found = self
+            .bindings
+            .iter()
+            .rev()
+            .find(|(p, _)| same(p, prefix))
+            .map(|(_, uri)| uri.as_ref());
+        // With no default namespace declared, unprefixed names are in no namespace.
+        found.or(prefix.is_empty().then_some(""))
+    }
+}
+
+/// String equality for the short names of tags and prefixes, without a `memcmp` call
+/// per comparison (they dominate a profile otherwise).
+#[inline]
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+}
+
+/// Reads `input` with every check above, calling `visitor` as it goes.
+pub fn read<'a, V: Visitor<'a>>(
+    input: &'a [u8],
+    limits: &XmlLimits,
+    visitor: &mut V,
+) -> Result<(), Fatal> {
+    // XML 1.0 section 4.3.3: a UTF-8 byte order mark may start the document.
+    let (bom, body) = match input.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (3u64, rest),
+        None => (0, input),
+    };
+    if body.starts_with(b"\xFF\xFE") || body.starts_with(b"\xFE\xFF") || body.starts_with(b"\0") {
+        return Err(Fatal::new(
+            Problem::Encoding,
+            0,
+            "UTF-16 and other non-UTF-8 encodings are not accepted",
+        ));
+    }
+    // A DOCTYPE in the prologue is refused before the linear checks below touch the
+    // rest of the input, so an entity attack costs microseconds whatever its size.
+    if let Some(at) = doctype_in_prologue(body) {
+        return Err(Fatal::new(
+            Problem::Doctype,
+            bom + at,
+            "a DOCTYPE declaration is refused: no DTD, no entity declarations",
+        ));
+    }
+    let text = std::str::from_utf8(body).map_err(|e| {
+        Fatal::new(
+            Problem::Encoding,
+            bom + e.valid_up_to() as u64,
+            "the bytes are not valid UTF-8",
+        )
+    })?;
+    if let Some(at) = first_invalid_char(body) {
+        return Err(Fatal::new(
+            Problem::InvalidCharacter,
+            bom + at as u64,
+            "a character outside XML 1.0 section 2.2 (Char)",
+        ));
+    }
+    let mut reader = quick_xml::Reader::from_str(text);
+    let config = reader.config_mut();
+    config.check_end_names = true;
+    config.check_comments = true;
+    config.expand_empty_elements = false;
+    config.trim_text(false);
+
+    let mut scopes = Scopes {
+        bindings: Vec::new(),
+        marks: Vec::new(),
+    };
+    let mut attrs: Vec<Attr<'a>> = Vec::new();
+    let mut depth = 0usize;
+    let mut elements = 0u64;
+    let mut roots = 0u32;
+    let mut text_run = 0usize;
+    let mut first_event = true;
+    loop {
+        let offset = bom + reader.buffer_position();
+        let event = reader.read_event().map_err(|e| {
+            let at = bom + reader.error_position();
+            use quick_xml::errors::{Error as QError, IllFormedError};
+            match e {
+                QError::IllFormed(IllFormedError::MissingEndTag(_)) => {
+                    Fatal::new(Problem::Unclosed, at, "elements are left open at the end")
+                }
+                QError::IllFormed(IllFormedError::UnmatchedEndTag(_)) => {
+                    Fatal::new(Problem::Syntax, at, "an end tag has no matching start tag")
+                }
+                QError::IllFormed(IllFormedError::MismatchedEndTag { .. }) => Fatal::new(
+                    Problem::Syntax,
+                    at,
+                    "an end tag does not match its start tag",
+                ),
+                _ => Fatal::new(Problem::Syntax, at, "the markup is not well-formed"),
+            }
+        })?;
+        let was_first = std::mem::replace(&mut first_event, false);
+        match event {
+            Event::Start(ref tag) | Event::Empty(ref tag) => {
+                let is_empty = matches!(event, Event::Empty(_));
+                text_run = 0;
+                if depth == 0 {
+                    roots += 1;
+                    if roots > 1 {
+                        return Err(Fatal::new(
+                            Problem::SecondRoot,
+                            offset,
+                            "a second root element (XML 1.0 section 2.1)",
+                        ));
+                    }
+                }
+                depth += 1;
+                if depth > limits.max_depth {
+                    return Err(Fatal::new(Problem::Depth, offset, "elements nest too deep"));
+                }
+                elements += 1;
+                if elements > limits.max_elements {
+                    return Err(Fatal::new(
+                        Problem::ElementCount,
+                        offset,
+                        "too many elements",
+                    ));
+                }
+                let content: &str = tag;
+                let content = reborrow(text, content).ok_or(Fatal::new(
+                    Problem::Syntax,
+                    offset,
+                    "a start tag could not be located",
+                ))?;
+                let name_len = tag.name().as_ref().len();
+                if name_len > limits.max_name_length {
+                    return Err(Fatal::new(
+                        Problem::NameLength,
+                        offset,
+                        "an element name is too long",
+                    ));
+                }
+                let name = content.get(..name_len).unwrap_or_default();
+                let (prefix, local) = split_qname(name).ok_or(Fatal::new(
+                    Problem::Syntax,
+                    offset,
+                    "an element name is not a valid QName",
+                ))?;
+                scopes.marks.push(scopes.bindings.len());
+                attrs.clear();
+                let attr_unbound = parse_attributes(
+                    content.get(name_len..).unwrap_or_default(),
+                    limits,
+                    &mut scopes,
+                    &mut attrs,
+                )
+                .map_err(|(problem, detail)| Fatal::new(problem, offset, detail))?;
+                let namespace = scopes
+                    .lookup(prefix)
+                    .filter(|ns| prefix.is_empty() || !ns.is_empty());
+                if (namespace.is_none() || attr_unbound)
+                    && !visitor.tolerate_unbound_prefix(local, depth)
+                {
+                    return Err(Fatal::new(
+                        Problem::UnboundPrefix,
+                        offset,
+                        if attr_unbound {
+                            "an attribute prefix is not bound to a namespace"
+                        } else {
+                            "an element prefix is not bound to a namespace"
+                        },
+                    ));
+                }
+                let namespace = namespace.unwrap_or_default();
+                visitor.start(&StartTag {
+                    prefix,
+                    local,
+                    namespace,
+                    attrs: &attrs,
+                    depth,
+                    offset,
+                });
+                if is_empty {
+                    visitor.end();
+                    depth -= 1;
+                    if let Some(mark) = scopes.marks.pop() {
+                        scopes.bindings.truncate(mark);
+                    }
+                }
+            }
+            Event::End(_) => {
+                text_run = 0;
+                visitor.end();
+                depth = depth.saturating_sub(1);
+                if let Some(mark) = scopes.marks.pop() {
+                    scopes.bindings.truncate(mark);
+                }
+            }
+            Event::Text(t) => {
+                let raw = match t.into_inner() {
+                    Cow::Borrowed(s) => s,
+                    // A reader over `&str` only ever borrows text; nothing to read otherwise.
+                    Cow::Owned(_) => "",
+                };
+                if depth == 0 {
+                    if !raw.bytes().all(is_space) {
+                        return Err(Fatal::new(
+                            Problem::ContentOutsideRoot,
+                            offset,
+                            "text outside the root element",
+                        ));
+                    }
+                    continue;
+                }
+                if memchr::memchr(b'>', raw.as_bytes()).is_some() && raw.contains("]]>") {
+                    return Err(Fatal::new(
+                        Problem::Syntax,
+                        offset,
+                        "`]]>` in character data (XML 1.0 section 2.4)",
+                    ));
+                }
+                text_run = text_run.saturating_add(raw.len());
+                if text_run > limits.max_text_length {
+                    return Err(Fatal::new(
+                        Problem::TextLength,
+                        offset,
+                        "a text run is too long",
+                    ));
+                }
+                visitor.text(raw);
+            }
+            Event::CData(t) => {
+                if depth == 0 {
+                    return Err(Fatal::new(
+                        Problem::ContentOutsideRoot,
+                        offset,
+                        "a CDATA section outside the root element",
+                    ));
+                }
+                let raw = match t.into_inner() {
+                    Cow::Borrowed(s) => s,
+                    // A reader over `&str` only ever borrows text; nothing to read otherwise.
+                    Cow::Owned(_) => "",
+                };
+                text_run = text_run.saturating_add(raw.len());
+                if text_run > limits.max_text_length {
+                    return Err(Fatal::new(
+                        Problem::TextLength,
+                        offset,
+                        "a text run is too long",
+                    ));
+                }
+                visitor.text(raw);
+            }
+            Event::GeneralRef(r) => {
+                if depth == 0 {
+                    return Err(Fatal::new(
+                        Problem::ContentOutsideRoot,
+                        offset,
+                        "a reference outside the root element",
+                    ));
+                }
+                let c = resolve(&r).map_err(|(p, d)| Fatal::new(p, offset, d))?;
+                text_run = text_run.saturating_add(4);
+                if text_run > limits.max_text_length {
+                    return Err(Fatal::new(
+                        Problem::TextLength,
+                        offset,
+                        "a text run is too long",
+                    ));
+                }
+                visitor.text_char(c);
+            }
+            Event::DocType(_) => {
+                return Err(Fatal::new(
+                    Problem::Doctype,
+                    offset,
+                    "a DOCTYPE declaration is refused: no DTD, no entity declarations",
+                ));
+            }
+            Event::Decl(decl) => {
+                if !was_first || offset != bom {
+                    return Err(Fatal::new(
+                        Problem::Syntax,
+                        offset,
+                        "the XML declaration must come first (XML 1.0 section 2.8)",
+                    ));
+                }
+                match decl.version() {
+                    Ok(v) if v == "1.0" => {}
+                    _ => {
+                        return Err(Fatal::new(
+                            Problem::Syntax,
+                            offset,
+                            "the XML declaration must give version 1.0",
+                        ))
+                    }
+                }
+                if let Some(encoding) = decl.encoding() {
+                    let ok = encoding.is_ok_and(|e| {
+                        e.eq_ignore_ascii_case("utf-8")
+                            || e.eq_ignore_ascii_case("utf8")
+                            || e.eq_ignore_ascii_case("us-ascii")
+                    });
+                    if !ok {
+                        return Err(Fatal::new(
+                            Problem::Encoding,
+                            offset,
+                            "the declared encoding is not UTF-8",
+                        ));
+                    }
+                }
+            }
+            Event::PI(pi) => {
+                if pi.target().eq_ignore_ascii_case("xml") {
+                    return Err(Fatal::new(
+                        Problem::Syntax,
+                        offset,
+                        "the XML declaration must come first (XML 1.0 section 2.8)",
+                    ));
+                }
+            }
+            Event::Comment(_) => {}
+            Event::Eof => {
+                if depth > 0 {
+                    return Err(Fatal::new(
+                        Problem::Unclosed,
+                        offset,
+                        "elements are left open at the end",
+                    ));
+                }
+                if roots == 0 {
+                    return Err(Fatal::new(
+                        Problem::NoRoot,
+                        offset,
+                        "there is no root element",
+                    ));
+                }
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// The offset of a DOCTYPE among the first 64 KiB, if it comes before the root element.
+fn doctype_in_prologue(body: &[u8]) -> Option<u64> {
+    let window = body.get(..65_536).unwrap_or(body);
+    let text = match std::str::from_utf8(window) {
+        Ok(t) => t,
+        Err(e) => std::str::from_utf8(window.get(..e.valid_up_to())?).ok()?,
+    };
+    let mut reader = quick_xml::Reader::from_str(text);
+    loop {
+        let at = reader.buffer_position();
+        match reader.read_event() {
+            Ok(Event::DocType(_)) => return Some(at),
+            Ok(Event::Start(_) | Event::Empty(_) | Event::Eof) | Err(_) => return None,
+            Ok(_) => {}
+        }
+    }
+}
+
+fn resolve(r: &BytesRef<'_>) -> Result<char, (Problem, &'static str)> {
+    let name: &str = r;
+    resolve_reference(name)
+}
+
+/// Parses the attributes of a start tag (XML 1.0 section 3.1, productions 40–41) from the
+/// text after the element name, registers namespace declarations in `scopes`, and
+/// fills `attrs` with the others, namespace resolved. Returns whether some attribute
+/// prefix is unbound (its namespace is left empty).
+fn parse_attributes<'a>(
+    mut rest: &'a str,
+    limits: &XmlLimits,
+    scopes: &mut Scopes<'a>,
+    attrs: &mut Vec<Attr<'a>>,
+) -> Result<bool, (Problem, &'static str)> {
+    let syntax = |d| (Problem::Syntax, d);
+    // Names as written, including namespace declarations; kept in `attrs`' spare
+    // capacity is not possible for those, so a small inline array covers real tags.
+    let mut raw_names = NameSet::default();
+    let mut count = 0usize;
+    loop {
+        // Byte-level scanning: every delimiter here is ASCII, so slicing at their
+        // positions stays on character boundaries.
+        let bytes = rest.as_bytes();
+        let skipped = bytes.iter().take_while(|b| is_space(**b)).count();
+        if skipped == bytes.len() {
+            break;
+        }
+        if skipped == 0 {
+            return Err(syntax("attributes must be separated by white space"));
+        }
+        let after_space = rest.get(skipped..).unwrap_or_default();
+        let name_end = after_space
+            .bytes()
+            .position(|b| b == b'=' || is_space(b))
+            .ok_or(syntax("an attribute has no value"))?;
+        if name_end > limits.max_name_length {
+            return Err((Problem::NameLength, "an attribute name is too long"));
+        }
+        let name = after_space.get(..name_end).unwrap_or_default();
+        let after_name = after_space.get(name_end..).unwrap_or_default();
+        let eq = after_name.bytes().take_while(|b| is_space(*b)).count();
+        if after_name.as_bytes().get(eq) != Some(&b'=') {
+            return Err(syntax("an attribute name must be followed by `=`"));
+        }
+        let after_eq = after_name.get(eq + 1..).unwrap_or_default();
+        let q = after_eq.bytes().take_while(|b| is_space(*b)).count();
+        let quote = match after_eq.as_bytes().get(q) {
+            Some(&b) if b == b'"' || b == b'\'' => b,
+            _ => return Err(syntax("an attribute value must be quoted")),
+        };
+        let inner = after_eq.get(q + 1..).unwrap_or_default();
+        let close = memchr::memchr(quote, inner.as_bytes())
+            .ok_or(syntax("an attribute value is not closed"))?;
+        let raw = inner.get(..close).unwrap_or_default();
+        rest = inner.get(close + 1..).unwrap_or_default();
+        count += 1;
+        if count > limits.max_attributes {
+            return Err((
+                Problem::AttributeCount,
+                "too many attributes on one element",
+            ));
+        }
+        if raw.len() > limits.max_attribute_length {
+            return Err((Problem::AttributeLength, "an attribute value is too long"));
+        }
+        if memchr::memchr(b'<', raw.as_bytes()).is_some() {
+            return Err(syntax(
+                "`<` in an attribute value (XML 1.0 section 3.1, WFC: No < in Attribute Values)",
+            ));
+        }
+        let (prefix, local) =
+            split_qname(name).ok_or(syntax("an attribute name is not a valid QName"))?;
+        raw_names.push(name);
+        let value = expand_references(raw)?;
+        if prefix.is_empty() && same(local, "xmlns") {
+            scopes.bindings.push(("", value));
+        } else if same(prefix, "xmlns") {
+            if value.is_empty() {
+                return Err(syntax(
+                    "a prefix may not be undeclared in XML 1.0 namespaces (section 5)",
+                ));
+            }
+            if local == "xmlns" || (local == "xml" && value != XML_NS) {
+                return Err(syntax(
+                    "a reserved prefix is declared (Namespaces section 3)",
+                ));
+            }
+            scopes.bindings.push((local, value));
+        } else {
+            attrs.push(Attr {
+                prefix,
+                local,
+                namespace: Cow::Borrowed(""),
+                value,
+            });
+        }
+    }
+    // WFC: Unique Att Spec, on the names as written.
+    if has_duplicates(raw_names) {
+        return Err((
+            Problem::DuplicateAttribute,
+            "an attribute appears twice on one element (XML 1.0 section 3.1, WFC: Unique Att Spec)",
+        ));
+    }
+    // Resolve prefixes now that every declaration of this tag is known.
+    let mut prefixed = false;
+    let mut unbound = false;
+    for attr in attrs.iter_mut() {
+        if attr.prefix.is_empty() {
+            continue;
+        }
+        prefixed = true;
+        let uri = scopes
+            .bindings
+            .iter()
+            .rev()
+            .find(|(p, _)| same(p, attr.prefix))
+            .map(|(_, uri)| uri.clone())
+            .or_else(|| (attr.prefix == "xml").then_some(Cow::Borrowed(XML_NS)))
+            .filter(|uri| !uri.is_empty());
+        match uri {
+            Some(uri) => attr.namespace = uri,
+            None => unbound = true,
+        }
+    }
+    // Namespaces in XML 1.0 section 6.3: no two attributes with the same expanded name.
+    if prefixed {
+        let named = || {
+            attrs
+                .iter()
+                .filter(|a| !a.prefix.is_empty() && !a.namespace.is_empty())
+                .map(|a| (a.namespace.as_ref(), a.local))
+        };
+        let duplicate = if named().count() <= 16 {
+            named().enumerate().any(|(i, (ns, l))| {
+                named()
+                    .skip(i + 1)
+                    .any(|(ns2, l2)| same(l, l2) && same(ns, ns2))
+            })
+        } else {
+            let mut seen = HashSet::new();
+            !named().all(|p| seen.insert(p))
+        };
+        if duplicate {
+            return Err((
+                Problem::DuplicateAttribute,
+                "two attributes share an expanded name (Namespaces in XML 1.0 section 6.3)",
+            ));
+        }
+    }
+    Ok(unbound)
+}
+
+/// The attribute names of one tag: inline for the few real tags carry, spilled to a
+/// vector beyond that.
+#[derive(Default)]
+struct NameSet<'a> {
+    inline: [&'a str; 16],
+    len: usize,
+    spill: Vec<&'a str>,
+}
+
+impl<'a> NameSet<'a> {
+    fn push(&mut self, name: &'a str) {
+        match self.inline.get_mut(self.len) {
+            Some(slot) if self.spill.is_empty() => {
+                *slot = name;
+                self.len += 1;
+            }
+            _ => {
+                if self.spill.is_empty() {
+                    self.spill.extend_from_slice(&self.inline[..]);
+                }
+                self.spill.push(name);
+            }
+        }
+    }
+}
+
+/// Whether a name occurs twice: a linear scan for the few attributes real tags carry,
+/// a hash set above that so the check stays linear.
+fn has_duplicates(names: NameSet<'_>) -> bool {
+    if names.spill.is_empty() {
+        let list = names.inline.get(..names.len).unwrap_or_default();
+        return list
+            .iter()
+            .enumerate()
+            .any(|(i, a)| list.iter().skip(i + 1).any(|b| same(a, b)));
+    }
+    let mut seen = HashSet::with_capacity(names.spill.len());
+    !names.spill.iter().all(|n| seen.insert(*n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problem(input: &str) -> Option<Problem> {
+        check(input.as_bytes(), &XmlLimits::default())
+            .err()
+            .map(|f| f.problem)
+    }
+
+    #[test]
+    fn billion_laughs_is_rejected_at_the_doctype() {
+        let mut doc = String::from("<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\">");
+        for i in 1..10 {
+            doc.push_str(&format!(
+                "<!ENTITY lol{i} \"{}\">",
+                format!(
+                    "&lol{};",
+                    if i == 1 {
+                        String::new()
+                    } else {
+                        (i - 1).to_string()
+                    }
+                )
+                .repeat(10)
+            ));
+        }
+        doc.push_str("]><lolz>&lol9;</lolz>");
+        assert_eq!(problem(&doc), Some(Problem::Doctype));
+    }
+
+    #[test]
+    fn a_doctype_before_a_huge_body_is_rejected_before_the_body_is_scanned() {
+        // The body is not even UTF-8: the DOCTYPE is found first.
+        let mut doc = b"<!DOCTYPE a [<!ENTITY x 'y'>]><a>".to_vec();
+        doc.extend(std::iter::repeat_n(0xFFu8, 1_000_000));
+        assert_eq!(
+            check(&doc, &XmlLimits::default()).map_err(|e| e.problem),
+            Err(Problem::Doctype)
+        );
+    }
+
+    #[test]
+    fn xxe_external_entity_is_rejected() {
+        let doc = r#"<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><r>&xxe;</r>"#;
+        assert_eq!(problem(doc), Some(Problem::Doctype));
+    }
+
+    #[test]
+    fn quadratic_blowup_is_rejected_at_the_doctype() {
+        let big = "a".repeat(100_000);
+        let doc = format!(
+            "<!DOCTYPE k [<!ENTITY a \"{big}\">]><k>{}</k>",
+            "&a;".repeat(1000)
+        );
+        assert_eq!(problem(&doc), Some(Problem::Doctype));
+    }
+
+    #[test]
+    fn undeclared_entity_without_doctype_is_rejected() {
+        assert_eq!(problem("<r>&xxe;</r>"), Some(Problem::Entity));
+        assert_eq!(problem("<r a='&nbsp;'/>"), Some(Problem::Entity));
+    }
+
+    #[test]
+    fn predefined_entities_and_char_refs_are_accepted() {
+        assert_eq!(
+            problem("<r a='&lt;&#x41;&#66;'>&amp;&gt;&apos;&quot;&#233;</r>"),
+            None
+        );
+    }
+
+    #[test]
+    fn char_ref_to_an_illegal_char_is_rejected() {
+        assert_eq!(problem("<r>&#0;</r>"), Some(Problem::InvalidCharacter));
+        assert_eq!(problem("<r>&#x1;</r>"), Some(Problem::InvalidCharacter));
+        assert_eq!(problem("<r>&#xFFFE;</r>"), Some(Problem::InvalidCharacter));
+        assert_eq!(problem("<r>&#xD800;</r>"), Some(Problem::Syntax));
+    }
+
+    #[test]
+    fn deep_nesting_is_rejected_at_the_depth_limit() {
+        let doc = format!("{}{}", "<a>".repeat(100_000), "</a>".repeat(100_000));
+        assert_eq!(problem(&doc), Some(Problem::Depth));
+        let ok = format!("{}{}", "<a>".repeat(256), "</a>".repeat(256));
+        assert_eq!(problem(&ok), None);
+    }
+
+    #[test]
+    fn element_flood_is_rejected_at_the_count_limit() {
+        let limits = XmlLimits {
+            max_elements: 1000,
+            ..XmlLimits::default()
+        };
+        let doc = format!("<r>{}</r>", "<a/>".repeat(1000));
+        assert_eq!(
+            check(doc.as_bytes(), &limits).map_err(|e| e.problem),
+            Err(Problem::ElementCount)
+        );
+    }
+
+    #[test]
+    fn attribute_flood_and_long_values_are_rejected() {
+        let many: String = (0..300).map(|i| format!(" a{i}='x'")).collect();
+        assert_eq!(
+            problem(&format!("<r{many}/>")),
+            Some(Problem::AttributeCount)
+        );
+        let long = "x".repeat(70_000);
+        assert_eq!(
+            problem(&format!("<r a='{long}'/>")),
+            Some(Problem::AttributeLength)
+        );
+    }
+
+    #[test]
+    fn long_text_is_rejected_at_the_text_limit() {
+        let limits = XmlLimits {
+            max_text_length: 1000,
+            ..XmlLimits::default()
+        };
+        let doc = format!("<r>{}</r>", "x".repeat(1001));
+        assert_eq!(
+            check(doc.as_bytes(), &limits).map_err(|e| e.problem),
+            Err(Problem::TextLength)
+        );
+    }
+
+    #[test]
+    fn exactly_one_root_is_required() {
+        assert_eq!(problem(""), Some(Problem::NoRoot));
+        assert_eq!(problem("<!-- c -->"), Some(Problem::NoRoot));
+        assert_eq!(problem("<a/><b/>"), Some(Problem::SecondRoot));
+        assert_eq!(problem("<a/>text"), Some(Problem::ContentOutsideRoot));
+        assert_eq!(problem("<a/>\n<!-- c --><?pi x?>\n"), None);
+    }
+
+    #[test]
+    fn elements_left_open_at_eof_are_an_error() {
+        assert_eq!(problem("<a><b></b>"), Some(Problem::Unclosed));
+    }
+
+    #[test]
+    fn mismatched_end_tag_is_an_error() {
+        assert_eq!(problem("<a><b></a></b>"), Some(Problem::Syntax));
+    }
+
+    #[test]
+    fn the_block_char_scan_agrees_with_the_byte_rule() {
+        for byte in 0..=255u8 {
+            for at in 0..19 {
+                let mut buf = vec![b'a'; 19];
+                buf[at] = byte;
+                let naive = buf
+                    .iter()
+                    .position(|&b| b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r');
+                assert_eq!(first_invalid_char(&buf), naive, "byte {byte:#x} at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn control_characters_are_invalid() {
+        assert_eq!(problem("<a>\u{1}</a>"), Some(Problem::InvalidCharacter));
+        assert_eq!(problem("<a>\u{FFFF}</a>"), Some(Problem::InvalidCharacter));
+        assert_eq!(problem("<a>\t\r\n\u{E9}\u{1F600}</a>"), None);
+    }
+
+    #[test]
+    fn invalid_utf8_and_utf16_are_encoding_errors() {
+        assert_eq!(
+            check(b"<a>\xC3</a>", &XmlLimits::default()).map_err(|e| e.problem),
+            Err(Problem::Encoding)
+        );
+        assert_eq!(
+            check(b"\xFF\xFE<\0a\0/\0>\0", &XmlLimits::default()).map_err(|e| e.problem),
+            Err(Problem::Encoding)
+        );
+        assert_eq!(
+            problem("<?xml version='1.0' encoding='ISO-8859-1'?><a/>"),
+            Some(Problem::Encoding)
+        );
+    }
+
+    #[test]
+    fn duplicate_attributes_are_rejected() {
+        assert_eq!(
+            problem("<a x='1' x='2'/>"),
+            Some(Problem::DuplicateAttribute)
+        );
+        assert_eq!(
+            problem("<a xmlns:p='urn:x' xmlns:q='urn:x' p:x='1' q:x='2'/>"),
+            Some(Problem::DuplicateAttribute)
+        );
+    }
+
+    #[test]
+    fn unbound_prefixes_are_rejected() {
+        assert_eq!(problem("<p:a/>"), Some(Problem::UnboundPrefix));
+        assert_eq!(problem("<a p:x='1'/>"), Some(Problem::UnboundPrefix));
+        assert_eq!(problem("<a xmlns:p='urn:x'><p:b/></a>"), None);
+        assert_eq!(
+            problem("<a><b xmlns:p='urn:x'/><p:c/></a>"),
+            Some(Problem::UnboundPrefix)
+        );
+        assert_eq!(problem("<a xml:lang='en'/>"), None);
+    }
+
+    #[test]
+    fn less_than_in_attribute_value_is_rejected() {
+        assert_eq!(problem("<a x='<'/>"), Some(Problem::Syntax));
+    }
+}
