@@ -39,6 +39,68 @@ pub fn json(data: &[u8]) {
     }
 }
 
+/// The HL7 v2 parser, escape decoder and validation path: every segment, field,
+/// repetition, component and subcomponent is walked, every field decoded, then the
+/// bytes are validated as one payload and as a file of messages.
+pub fn hl7v2_parse(data: &[u8]) {
+    use crate::hl7v2::{escape, parse};
+    static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+    let engine = ENGINE.get_or_init(Engine::default);
+    if let Ok(message) = parse::parse(data) {
+        let d = *message.delimiters();
+        for segment in message.segments() {
+            for (_, field) in segment.fields(&d) {
+                let _ = escape::check(field, &d);
+                let _ = escape::decode(field, &d);
+                for rep in parse::split(field, d.repetition) {
+                    for component in parse::split(rep, d.component) {
+                        for _ in parse::split(component, d.subcomponent) {}
+                    }
+                }
+            }
+        }
+    }
+    let ctx = Context::new().with_hint(TrafficType::Hl7v2Mllp);
+    let _ = engine.validate(data, &ctx).to_json_line();
+    for report in engine.validate_messages(data, &ctx) {
+        let _ = report.to_json_line();
+    }
+}
+
+/// MLLP deframing: the in-memory walk, and the streaming deframer fed in chunks whose
+/// sizes come from the input (the first byte sets the frame limit). The pieces never
+/// cover more than the input and the deframer never holds more than its limit.
+pub fn hl7v2_mllp(data: &[u8]) {
+    use crate::hl7v2::mllp::{self, Deframer};
+    let covered: usize = mllp::pieces(data)
+        .map(|piece| match piece {
+            mllp::Piece::Frame { wire, .. } => wire.len(),
+            mllp::Piece::Stray { bytes, .. } => bytes.len(),
+        })
+        .sum();
+    assert!(
+        covered <= data.len(),
+        "MLLP pieces cover more than the input"
+    );
+    let (limit, mut rest) = match data.split_first() {
+        Some((limit, rest)) => (usize::from(*limit) + 1, rest),
+        None => (17, data),
+    };
+    let mut deframer = Deframer::new(limit);
+    let mut events = Vec::new();
+    while let Some(&first) = rest.first() {
+        let take = (usize::from(first) % 7 + 1).min(rest.len());
+        let (chunk, tail) = rest.split_at(take);
+        deframer.push(chunk, &mut events);
+        assert!(
+            deframer.buffered() <= limit,
+            "the deframer outgrew its limit"
+        );
+        rest = tail;
+    }
+    deframer.finish(&mut events);
+}
+
 /// Arbitrary bytes through the datetime engine. The first byte picks the syntax (low 3
 /// bits), the DST policy and the zone rule (none, a sender zone, a message offset, UTC by
 /// definition); the rest, read as UTF-8 lossily, is the value. Whatever is accepted must
@@ -104,6 +166,8 @@ pub type Target = fn(&[u8]);
 pub const TARGETS: &[(&str, Target)] = &[
     ("engine", engine),
     ("datetime", datetime),
+    ("hl7v2_parse", hl7v2_parse),
+    ("hl7v2_mllp", hl7v2_mllp),
     ("xml_reader", xml_reader),
     ("xml_mime", xml_mime),
     ("json", json),

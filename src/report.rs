@@ -191,6 +191,9 @@ pub struct Exchange {
     /// The environment the payload says it belongs to (HL7 MSH-11, Redox Meta.Test).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub claimed_environment: Option<Environment>,
+    /// HL7 v2 MSH-11.1 processing ID as sent (`P`, `T`, `D`; table 0103).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub processing_id: Option<String>,
 }
 
 impl Exchange {

@@ -1,43 +1,442 @@
-//! HL7 v2.x over MLLP.
+//! HL7 v2.x over MLLP: framing, a zero-copy parser, validation against the bundled
+//! definitions of versions 2.1 to 2.8.2, and datetimes.
 //!
-//! BASELINE — the HL7 v2 issue (#4) replaces this with the deframer, the zero-copy
-//! parser and structure validation. Until then a payload gets a header check and a
-//! `VALIDATION_NOT_AVAILABLE` note: no fake passes.
+//! The module is split the way a message travels:
+//! - [`mllp`]: frames (`0x0B … 0x1C 0x0D`), bare messages and capture streams;
+//! - [`parse`]: delimiters, segments, fields, repetitions, components, all borrowed;
+//! - [`escape`]: escape sequences, checked in place and decoded only on demand;
+//! - `schema`: the generated definitions (`schemas/hl7v2/`), loaded once per version;
+//! - `validate`: the rules, the exchange metadata and the datetimes of one message.
+//!
+//! This file splits a payload into messages: MLLP frames, then messages and FHS/BHS
+//! batch envelopes inside each frame (or the bare payload), and checks the envelope
+//! (HL7 v2.5 section 2.10.3). With `payload.split`, each message gets its own report;
+//! otherwise the whole payload is one report.
 
-use crate::codes::VALIDATION_NOT_AVAILABLE;
+pub mod escape;
+pub mod mllp;
+pub mod parse;
+mod schema;
+mod validate;
+
+use crate::codes::MESSAGE_COUNT_EXCEEDED;
 use crate::engine::Payload;
-use crate::report::{Format, Report};
+use crate::report::{Diagnostic, Format, Report};
+
+use parse::{Delimiters, Segment, Segments};
+
+pub use parse::parse;
 
 pub mod codes {
-    //! Diagnostic codes of the HL7 v2 module.
+    //! Diagnostic codes of the HL7 v2 module. Severities follow the conformance tools:
+    //! framing, structure, usage and format problems are errors; table values are
+    //! warnings; things worth knowing are info.
     crate::codes::define_codes! {
         HL7_MSH_MISSING: Error, "The message does not start with a valid MSH segment (HL7 v2.5.1 section 2.14.9).";
+        HL7_ENCODING_CHARACTERS: Error, "MSH-2 does not hold 2 to 5 distinct non-alphanumeric encoding characters (HL7 v2.5 section 2.5.4).";
+        HL7_SEGMENT_ID_INVALID: Error, "A segment does not start with a three-character segment id followed by the field separator (HL7 v2.5 section 2.5.1).";
+        HL7_SEGMENT_TERMINATOR_LF: Info, "Segments end with a line feed (or CR LF) instead of the carriage return HL7 v2.5 section 2.5.2 specifies; they were accepted.";
+        HL7_SEGMENT_COUNT_EXCEEDED: Error, "A message has more segments than the module examines; the rest were not checked.";
+        HL7_VERSION_UNKNOWN: Error, "MSH-12 does not name an HL7 v2 version from 2.1 to 2.8.2, so the message could not be checked against a definition.";
+        HL7_DEFINITIONS_NEAREST: Info, "The bundled definitions lack this exact version (2.7.1); those of the nearest earlier release of the same minor version were used.";
+        HL7_UNKNOWN_MESSAGE_TYPE: Error, "The message type, trigger event or structure in MSH-9 is not defined in the message's version.";
+        HL7_STRUCTURE_MISMATCH: Warning, "MSH-9.3 is not a structure of the version (table 0354) or differs from the one the version assigns to the message type and event.";
+        HL7_VERSION_MISMATCH: Error, "The message structure is defined in other HL7 v2 versions but not in the one MSH-12 names.";
+        HL7_SEGMENT_MISSING: Error, "A segment the message structure requires is missing.";
+        HL7_GROUP_MISSING: Error, "A segment group the message structure requires is missing.";
+        HL7_SEGMENT_ORDER: Error, "A segment appears where the message structure does not allow it (out of order).";
+        HL7_SEGMENT_REPETITION: Error, "A segment repeats more often than the message structure allows.";
+        HL7_SEGMENT_UNEXPECTED: Error, "A segment that is not part of the message structure (and not a Z-segment) appears in the message.";
+        HL7_Z_SEGMENT: Info, "A locally defined Z-segment was found; it is allowed and not checked.";
+        HL7_REQUIRED_FIELD_EMPTY: Error, "A field whose usage is required (R) is empty.";
+        HL7_FIELD_WITHDRAWN: Warning, "A field that the message's version has withdrawn (data type WD) is valued.";
+        HL7_FIELD_REPETITION: Error, "A field repeats more often than its definition allows.";
+        HL7_DATA_TYPE_FORMAT: Error, "A value does not match the lexical form of its data type (NM, SI, ...).";
+        HL7_TABLE_VALUE: Warning, "A coded value is not in the HL7 table its field or component refers to.";
+        HL7_ESCAPE_INVALID: Error, "A field holds an escape sequence that is unterminated, unknown or malformed (HL7 v2.5 section 2.7).";
+        HL7_BATCH_STRUCTURE: Error, "The FHS/BHS/BTS/FTS batch envelope is out of order or incomplete (HL7 v2.5 section 2.10.3).";
+        HL7_BATCH_COUNT: Error, "BTS-1 or FTS-1 does not match the number of messages or batches in the envelope.";
+        HL7_MLLP_END_BLOCK_MISSING: Error, "An MLLP frame has no end block (0x1C 0x0D) before the next start block or the end of the stream.";
+        HL7_MLLP_END_BLOCK_INVALID: Error, "An MLLP end block (0x1C) is not followed by a carriage return (0x0D).";
+        HL7_MLLP_BYTES_BETWEEN_FRAMES: Warning, "Bytes other than whitespace were found outside MLLP frames; they were ignored.";
+        HL7_MLLP_FRAME_TOO_LARGE: Error, "An MLLP frame is larger than the traffic limit; it was not parsed.";
     }
 }
 
-/// Validates an HL7 v2 payload.
-pub(crate) fn validate(payload: &Payload<'_>, out: &mut Vec<Report>) {
-    let mut report = payload.new_report(Format::Hl7v2, payload.bytes.len() as u64);
-    let mut text = payload.bytes;
-    if let Some(rest) = text.strip_prefix(b"\xEF\xBB\xBF") {
-        text = rest;
+use codes::*;
+
+fn is_envelope(id: &[u8]) -> bool {
+    matches!(id, b"FHS" | b"BHS" | b"BTS" | b"FTS")
+}
+
+/// Messages and envelope segments of one unit (a frame body or a bare payload).
+struct Unit<'a> {
+    /// Each message's bytes, from its MSH (or first non-envelope segment) to its end.
+    messages: Vec<&'a [u8]>,
+    /// Envelope segments, each with the number of messages seen before it.
+    envelope: Vec<(Segment<'a>, usize)>,
+}
+
+fn split_unit(body: &[u8]) -> Unit<'_> {
+    let mut messages = Vec::new();
+    let mut envelope = Vec::new();
+    let mut start: Option<usize> = None;
+    for seg in Segments::new(body) {
+        let id = seg.id();
+        let close = id == b"MSH" || is_envelope(id);
+        if close {
+            if let Some(s) = start.take() {
+                messages.push(body.get(s..seg.offset()).unwrap_or_default());
+            }
+        }
+        if is_envelope(id) {
+            envelope.push((seg, messages.len()));
+        } else if start.is_none() {
+            start = Some(seg.offset());
+        }
     }
-    if let Some(rest) = text.strip_prefix(b"\x0b") {
-        text = rest;
+    if let Some(s) = start {
+        messages.push(body.get(s..).unwrap_or_default());
     }
-    let header_ok = matches!(text, [b'M', b'S', b'H', sep, _, _, _, _, ..] if sep.is_ascii_punctuation())
-        || matches!(text, [b'F' | b'B', b'H', b'S', sep, ..] if sep.is_ascii_punctuation());
-    if !header_ok {
-        report.add(
-            &codes::HL7_MSH_MISSING,
-            "MSH",
-            "the message does not start with an MSH segment and its delimiters",
+    Unit { messages, envelope }
+}
+
+/// The batch envelope (HL7 v2.5 section 2.10.3): `[FHS] {[BHS] {MSH ...} [BTS]} [FTS]`.
+fn check_envelope(unit: &Unit<'_>, out: &mut Vec<Diagnostic>) {
+    if unit.envelope.is_empty() {
+        return;
+    }
+    let mut delims = Delimiters::default();
+    let mut batch_open: Option<usize> = None; // messages seen when the BHS came
+    let mut batches = 0u64;
+    let mut file_open = false;
+    let mut file_closed = false;
+    let has_batch = unit.envelope.iter().any(|(s, _)| s.id() == b"BHS");
+    let add = |out: &mut Vec<Diagnostic>, code, path: &str, message: &str| {
+        out.push(Diagnostic::new(code, path, message));
+    };
+    let count_of = |seg: &Segment<'_>, d: &Delimiters| -> Option<u64> {
+        let raw = seg.field(1, d)?;
+        std::str::from_utf8(raw).ok()?.trim().parse().ok()
+    };
+    for (index, (seg, before)) in unit.envelope.iter().enumerate() {
+        if seg.is_header() {
+            match Delimiters::from_header(seg.raw()) {
+                Ok(d) => delims = d,
+                Err(_) => add(
+                    out,
+                    &HL7_BATCH_STRUCTURE,
+                    "",
+                    "a batch header has no usable delimiters in its fields 1 and 2",
+                ),
+            }
+        }
+        match seg.id() {
+            b"FHS" => {
+                if index != 0 || *before != 0 || file_open {
+                    add(
+                        out,
+                        &HL7_BATCH_STRUCTURE,
+                        "FHS",
+                        "FHS must open the file, before any batch or message",
+                    );
+                }
+                file_open = true;
+            }
+            b"BHS" => {
+                if batch_open.is_some() {
+                    add(
+                        out,
+                        &HL7_BATCH_STRUCTURE,
+                        "BTS",
+                        "a batch is not closed by BTS before the next BHS",
+                    );
+                }
+                if file_closed {
+                    add(out, &HL7_BATCH_STRUCTURE, "BHS", "a batch follows FTS");
+                }
+                batch_open = Some(*before);
+                batches += 1;
+            }
+            b"BTS" => match batch_open.take() {
+                Some(start) => {
+                    let inside = before.saturating_sub(start) as u64;
+                    if count_of(seg, &delims).is_some_and(|n| n != inside) {
+                        add(
+                            out,
+                            &HL7_BATCH_COUNT,
+                            "BTS-1",
+                            "BTS-1 does not match the number of messages in the batch",
+                        );
+                    }
+                }
+                None => add(out, &HL7_BATCH_STRUCTURE, "BTS", "BTS closes no open batch"),
+            },
+            b"FTS" => {
+                if !file_open {
+                    add(out, &HL7_BATCH_STRUCTURE, "FTS", "FTS without FHS");
+                }
+                if batch_open.is_some() {
+                    add(
+                        out,
+                        &HL7_BATCH_STRUCTURE,
+                        "BTS",
+                        "the last batch is not closed by BTS before FTS",
+                    );
+                    batch_open = None;
+                }
+                if count_of(seg, &delims).is_some_and(|n| n != batches) {
+                    add(
+                        out,
+                        &HL7_BATCH_COUNT,
+                        "FTS-1",
+                        "FTS-1 does not match the number of batches in the file",
+                    );
+                }
+                if index + 1 != unit.envelope.len() || *before != unit.messages.len() {
+                    add(
+                        out,
+                        &HL7_BATCH_STRUCTURE,
+                        "FTS",
+                        "FTS must close the file, after every batch and message",
+                    );
+                }
+                file_closed = true;
+            }
+            _ => {}
+        }
+    }
+    if batch_open.is_some() {
+        add(
+            out,
+            &HL7_BATCH_STRUCTURE,
+            "BTS",
+            "the last batch is not closed by BTS",
         );
     }
-    report.add(
-        &VALIDATION_NOT_AVAILABLE,
-        "",
-        "HL7 v2 structure, data types, tables and datetimes are not checked yet",
-    );
-    out.push(report);
+    if file_open && !file_closed {
+        add(
+            out,
+            &HL7_BATCH_STRUCTURE,
+            "FTS",
+            "the file is not closed by FTS",
+        );
+    }
+    if has_batch {
+        // Messages outside every BHS..BTS pair.
+        let mut inside = vec![false; unit.messages.len()];
+        let mut open = None;
+        for (seg, before) in &unit.envelope {
+            match seg.id() {
+                b"BHS" => open = Some(*before),
+                b"BTS" => {
+                    if let Some(start) = open.take() {
+                        for flag in inside.iter_mut().take(*before).skip(start) {
+                            *flag = true;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(start) = open {
+            for flag in inside.iter_mut().skip(start) {
+                *flag = true;
+            }
+        }
+        if inside.iter().any(|i| !i) {
+            add(
+                out,
+                &HL7_BATCH_STRUCTURE,
+                "MSH",
+                "a message lies outside every BHS/BTS batch",
+            );
+        }
+    }
+}
+
+/// Collects reports: one per message when splitting, else one for the payload.
+struct Collector<'p, 'o> {
+    payload: &'p Payload<'p>,
+    out: &'o mut Vec<Report>,
+    whole: Option<Report>,
+    pending: Vec<Diagnostic>,
+    messages: usize,
+    stopped: bool,
+}
+
+impl Collector<'_, '_> {
+    /// Runs `f` on the payload's report, or on a new report of `size` bytes that is
+    /// then added to the output.
+    fn with_report(&mut self, size: u64, f: impl FnOnce(&mut Report)) {
+        match self.whole.as_mut() {
+            Some(whole) => f(whole),
+            None => {
+                let mut report = self.payload.new_report(Format::Hl7v2, size);
+                f(&mut report);
+                self.out.push(report);
+            }
+        }
+    }
+
+    /// Counts one more message; false (and the file's last report says so) once the
+    /// configured bound is passed.
+    fn count_message(&mut self) -> bool {
+        let max_messages = self.payload.config().bounds.messages_per_file;
+        if self.messages < max_messages {
+            self.messages += 1;
+            return true;
+        }
+        self.stopped = true;
+        let diagnostic = Diagnostic::new(
+            &MESSAGE_COUNT_EXCEEDED,
+            "",
+            format!("the file holds more than {max_messages} messages; the rest were not examined"),
+        );
+        match (self.whole.as_mut(), self.out.last_mut()) {
+            (Some(report), _) | (None, Some(report)) => report.push(diagnostic),
+            (None, None) => self.with_report(0, |r| r.push(diagnostic)),
+        }
+        false
+    }
+
+    /// Validates the messages of one unit; `extra` diagnostics (framing, envelope) go to
+    /// the unit's first report.
+    fn unit(&mut self, body: &[u8], wire_len: u64, mut extra: Vec<Diagnostic>) {
+        if self.stopped {
+            return;
+        }
+        let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+        let max = self.payload.config().bounds.diagnostics_per_report;
+        let unit = split_unit(body);
+        check_envelope(&unit, &mut extra);
+        extra.append(&mut self.pending);
+        if unit.messages.is_empty() {
+            // An empty frame counts as a message: a flood of them stays bounded.
+            if !self.count_message() {
+                return;
+            }
+            self.with_report(wire_len, |report| {
+                validate::append_bounded(report, &mut extra, max);
+                report.add(
+                    &HL7_MSH_MISSING,
+                    "MSH",
+                    "the frame or file holds no message",
+                );
+            });
+            return;
+        }
+        let single = unit.messages.len() == 1;
+        let rules = self.payload.zone_rules();
+        let options = validate::Options {
+            rules: &rules,
+            use_msh7_offset: self.payload.ctx.source.hl7_use_msh7_offset,
+            max_diagnostics: self.payload.config().bounds.diagnostics_per_report,
+        };
+        for message in unit.messages {
+            if !self.count_message() {
+                return;
+            }
+            let size = if single {
+                wire_len
+            } else {
+                message.len() as u64
+            };
+            let first_message = self.whole.as_ref().is_some_and(|w| w.exchange.is_empty());
+            let saved = self.whole.as_ref().map(|w| w.exchange.clone());
+            self.with_report(size, |report| {
+                validate::append_bounded(report, &mut extra, max);
+                validate::message(message, report, &options);
+                // In one report for many messages, the metadata is the first message's.
+                if let (Some(saved), false) = (saved, first_message) {
+                    report.exchange = saved;
+                }
+            });
+        }
+    }
+}
+
+/// Validates an HL7 v2 payload: one report per message when `payload.split`.
+pub(crate) fn validate(payload: &Payload<'_>, out: &mut Vec<Report>) {
+    let bytes = payload.bytes;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let max = payload.config().bounds.diagnostics_per_report;
+    let whole =
+        (!payload.split).then(|| payload.new_report(Format::Hl7v2, payload.bytes.len() as u64));
+    let mut c = Collector {
+        payload,
+        out,
+        whole,
+        pending: Vec::new(),
+        messages: 0,
+        stopped: false,
+    };
+    let framed = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&mllp::START_BLOCK);
+    if framed {
+        for piece in mllp::pieces(bytes) {
+            if c.stopped {
+                break;
+            }
+            match piece {
+                mllp::Piece::Stray { .. } => c.pending.push(Diagnostic::new(
+                    &HL7_MLLP_BYTES_BETWEEN_FRAMES,
+                    "",
+                    "bytes outside MLLP frames were ignored",
+                )),
+                mllp::Piece::Frame {
+                    wire,
+                    body,
+                    terminated,
+                    end_cr,
+                    ..
+                } => {
+                    let mut extra = Vec::new();
+                    if !terminated {
+                        extra.push(Diagnostic::new(
+                            &HL7_MLLP_END_BLOCK_MISSING,
+                            "",
+                            "the frame has no end block (0x1C 0x0D)",
+                        ));
+                    } else if !end_cr {
+                        extra.push(Diagnostic::new(
+                            &HL7_MLLP_END_BLOCK_INVALID,
+                            "",
+                            "the end block 0x1C is not followed by 0x0D",
+                        ));
+                    }
+                    if wire.len() as u64 > payload.limit {
+                        extra.push(Diagnostic::new(
+                            &HL7_MLLP_FRAME_TOO_LARGE,
+                            "",
+                            format!(
+                                "the frame is over the {}-byte limit; it was not parsed",
+                                payload.limit
+                            ),
+                        ));
+                        c.with_report(wire.len() as u64, |r| {
+                            validate::append_bounded(r, &mut extra, max)
+                        });
+                        continue;
+                    }
+                    c.unit(body, wire.len() as u64, extra);
+                }
+            }
+        }
+        if !c.pending.is_empty() {
+            let mut pending = std::mem::take(&mut c.pending);
+            match (c.whole.as_mut(), c.out.last_mut()) {
+                (Some(report), _) | (None, Some(report)) => {
+                    validate::append_bounded(report, &mut pending, max)
+                }
+                (None, None) => c.with_report(bytes.len() as u64, |r| {
+                    validate::append_bounded(r, &mut pending, max)
+                }),
+            }
+        }
+    } else {
+        c.unit(bytes, payload.bytes.len() as u64, Vec::new());
+    }
+    if let Some(whole) = c.whole.take() {
+        c.out.push(whole);
+    }
 }

@@ -1,0 +1,449 @@
+//! The bundled HL7 v2 definitions (`schemas/hl7v2/v*.json`), generated from PyPI
+//! `hl7apy` by `tools/hl7v2/generate.py` (see `schemas/hl7v2/PROVENANCE.md`).
+//!
+//! Each version's file is compiled into the binary and parsed once, on first use, into
+//! a [`Version`] shared by every thread. Versions hl7apy does not ship (2.7.1) use the
+//! nearest earlier release of the same minor version, and the report says so.
+
+use std::collections::{HashMap as StdHashMap, HashSet as StdHashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+/// FNV-1a: the keys are short, trusted identifiers from the bundled data (`PID`, `CWE`,
+/// `0001`), looked up once per segment and composite value, so a cheap hash beats
+/// SipHash's flood resistance, which untrusted keys would need.
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type HashMap<K, V> = StdHashMap<K, V, BuildHasherDefault<Fnv>>;
+type HashSet<T> = StdHashSet<T, BuildHasherDefault<Fnv>>;
+
+/// What the validator does with a value, decided once per data type at load time so
+/// that the per-value dispatch compares no strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Kind {
+    /// ST, TX, FT and other free text: nothing to check.
+    #[default]
+    Text,
+    /// DT.
+    Date,
+    /// DTM.
+    DateTime,
+    /// TS (TS.1 and TS.2).
+    Timestamp,
+    /// NM.
+    Numeric,
+    /// SI.
+    SequenceId,
+    /// ID and IS: checked against their table.
+    Coded,
+    /// A composite type with components: its index in the version's composite list.
+    Composite(u32),
+}
+
+/// One element of a message structure or group: `[name, min, max, is_group]`
+/// (max −1 = unbounded).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Child(pub String, pub u32, pub i64, pub u8);
+
+impl Child {
+    /// The segment id or group name.
+    pub fn name(&self) -> &str {
+        &self.0
+    }
+    /// Minimum occurrences (1 = required).
+    pub fn min(&self) -> u32 {
+        self.1
+    }
+    /// Maximum occurrences; `None` for unbounded.
+    pub fn max(&self) -> Option<u64> {
+        u64::try_from(self.2).ok()
+    }
+    /// True for a segment group.
+    pub fn is_group(&self) -> bool {
+        self.3 != 0
+    }
+}
+
+/// A segment field: `[data type, min, max, table]` (table `""` for none).
+#[derive(Debug, Clone, Deserialize)]
+pub struct FieldDef(
+    pub String,
+    pub u32,
+    pub i64,
+    pub String,
+    #[serde(skip)] pub Kind,
+);
+
+impl FieldDef {
+    /// Data type (`TS`, `CWE`, `ST`, ...).
+    pub fn data_type(&self) -> &str {
+        &self.0
+    }
+    /// 1 when the field is required (usage R).
+    pub fn min(&self) -> u32 {
+        self.1
+    }
+    /// Maximum repetitions; `None` for unbounded.
+    pub fn max(&self) -> Option<u64> {
+        u64::try_from(self.2).ok()
+    }
+    /// The HL7 table number (`0001`), or `""`.
+    pub fn table(&self) -> &str {
+        &self.3
+    }
+    /// How the validator treats the field's values.
+    pub fn kind(&self) -> Kind {
+        self.4
+    }
+}
+
+/// A component of a composite data type: `[data type, table]`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ComponentDef(pub String, pub String, #[serde(skip)] pub Kind);
+
+#[derive(Debug, Deserialize)]
+struct RawVersion {
+    version: String,
+    messages: HashMap<String, Vec<Child>>,
+    groups: HashMap<String, Vec<Child>>,
+    choices: Vec<String>,
+    segments: HashMap<String, Vec<FieldDef>>,
+    datatypes: HashMap<String, Vec<ComponentDef>>,
+    tables: HashMap<String, Vec<String>>,
+    events: HashMap<String, String>,
+}
+
+/// The definitions of one HL7 v2 version.
+#[derive(Debug)]
+pub struct Version {
+    /// `2.5.1`, ...
+    pub name: String,
+    messages: HashMap<String, Vec<Child>>,
+    groups: HashMap<String, Vec<Child>>,
+    choices: Vec<String>,
+    segments: HashMap<String, Vec<FieldDef>>,
+    datatypes: HashMap<String, u32>,
+    composites: Vec<Vec<ComponentDef>>,
+    tables: HashMap<String, HashSet<Box<[u8]>>>,
+    events: HashMap<String, String>,
+    /// For each group: the segment ids that may begin it.
+    first: HashMap<String, Vec<String>>,
+}
+
+impl Version {
+    fn from_raw(raw: RawVersion) -> Version {
+        let raw_datatypes = raw.datatypes;
+        let mut v = Version {
+            name: raw.version,
+            messages: raw.messages,
+            groups: raw.groups,
+            choices: raw.choices,
+            segments: raw.segments,
+            datatypes: HashMap::default(),
+            composites: Vec::new(),
+            tables: raw
+                .tables
+                .into_iter()
+                .map(|(k, v)| {
+                    (
+                        k,
+                        v.into_iter()
+                            .map(|s| s.into_bytes().into_boxed_slice())
+                            .collect(),
+                    )
+                })
+                .collect(),
+            events: raw.events,
+            first: HashMap::default(),
+        };
+        let mut names: Vec<(String, Vec<ComponentDef>)> = raw_datatypes.into_iter().collect();
+        names.sort_by(|a, b| a.0.cmp(&b.0));
+        for (index, (name, components)) in names.into_iter().enumerate() {
+            v.datatypes
+                .insert(name, u32::try_from(index).unwrap_or(u32::MAX));
+            v.composites.push(components);
+        }
+        let mut first = HashMap::default();
+        for name in v.groups.keys() {
+            let mut out = Vec::new();
+            v.collect_first(name, &mut out, 0);
+            first.insert(name.clone(), out);
+        }
+        v.first = first;
+        let kinds: HashMap<String, Kind> = v
+            .segments
+            .values()
+            .flatten()
+            .map(|f| f.0.clone())
+            .chain(v.composites.iter().flatten().map(|c| c.0.clone()))
+            .map(|dt| {
+                let kind = v.kind_of(&dt);
+                (dt, kind)
+            })
+            .collect();
+        let kind = |dt: &str| kinds.get(dt).copied().unwrap_or_default();
+        for field in v.segments.values_mut().flatten() {
+            field.4 = kind(&field.0);
+        }
+        for component in v.composites.iter_mut().flatten() {
+            component.2 = kind(&component.0);
+        }
+        v
+    }
+
+    /// FIRST set of a group: the ids of its leading children up to and including the
+    /// first required one. Depth-bounded against cyclic data.
+    fn collect_first(&self, group: &str, out: &mut Vec<String>, depth: u32) {
+        if depth > 16 {
+            return;
+        }
+        let Some(children) = self.groups.get(group) else {
+            return;
+        };
+        let choice = self.is_choice(group);
+        for child in children {
+            if child.is_group() {
+                self.collect_first(child.name(), out, depth + 1);
+            } else if !out.iter().any(|s| s == child.name()) {
+                out.push(child.0.clone());
+            }
+            if child.min() > 0 && !choice {
+                break;
+            }
+        }
+    }
+
+    /// How values of data type `dt` are checked in this version.
+    pub fn kind_of(&self, dt: &str) -> Kind {
+        match dt {
+            "DT" => Kind::Date,
+            "DTM" => Kind::DateTime,
+            "TS" => Kind::Timestamp,
+            "NM" => Kind::Numeric,
+            "SI" => Kind::SequenceId,
+            "ID" | "IS" => Kind::Coded,
+            _ => match self.datatypes.get(dt) {
+                Some(&index) => Kind::Composite(index),
+                None => Kind::Text,
+            },
+        }
+    }
+
+    /// A message structure (`ADT_A01`).
+    pub fn structure(&self, name: &str) -> Option<&[Child]> {
+        self.messages.get(name).map(Vec::as_slice)
+    }
+
+    /// True for a `<A | B>` choice group: exactly one child occurs.
+    pub fn is_choice(&self, group: &str) -> bool {
+        self.choices.iter().any(|c| c == group)
+    }
+
+    /// A group's children.
+    pub fn group(&self, name: &str) -> Option<&[Child]> {
+        self.groups.get(name).map(Vec::as_slice)
+    }
+
+    /// Whether `segment` may begin an occurrence of `group`.
+    pub fn may_start(&self, group: &str, segment: &[u8]) -> bool {
+        self.first
+            .get(group)
+            .is_some_and(|ids| ids.iter().any(|id| id.as_bytes() == segment))
+    }
+
+    /// A group's anchor: its first required segment, looked for through required
+    /// subgroups; `None` for choice groups and groups with nothing required.
+    pub fn anchor(&self, group: &str) -> Option<&str> {
+        let mut name = group;
+        for _ in 0..16 {
+            if self.is_choice(name) {
+                return None;
+            }
+            let child = self.groups.get(name)?.iter().find(|c| c.min() > 0)?;
+            if !child.is_group() {
+                return Some(child.name());
+            }
+            name = child.name();
+        }
+        None
+    }
+
+    /// A segment's fields.
+    pub fn segment(&self, id: &[u8]) -> Option<&[FieldDef]> {
+        let id = std::str::from_utf8(id).ok()?;
+        self.segments.get(id).map(Vec::as_slice)
+    }
+
+    /// A composite data type's components by its index ([`Kind::Composite`]).
+    pub fn composite(&self, index: u32) -> Option<&[ComponentDef]> {
+        self.composites
+            .get(usize::try_from(index).ok()?)
+            .map(Vec::as_slice)
+    }
+
+    /// Whether the table is bundled, and if so whether it holds `value`.
+    pub fn table_has(&self, table: &str, value: &[u8]) -> Option<bool> {
+        let values = self.tables.get(table)?;
+        if values.is_empty() {
+            return None;
+        }
+        // hl7apy lost the leading zeros of numeric codes (table 0062 has `1`, the
+        // standard `01`): a numeric value also matches without them.
+        let trimmed = if value.iter().all(u8::is_ascii_digit) {
+            let zeros = value.iter().take_while(|&&b| b == b'0').count();
+            value.get(zeros.min(value.len().saturating_sub(1))..)
+        } else {
+            None
+        };
+        Some(values.contains(value) || trimmed.is_some_and(|t| values.contains(t)))
+    }
+
+    /// The structure a message type and trigger event use in this version (HL7 v2.5
+    /// section 2.14.9.9: MSH-9.3 where given, else the standard's event map).
+    pub fn structure_for(&self, message_type: &str, event: &str) -> Option<&str> {
+        let key = format!("{message_type}^{event}");
+        if let Some((name, _)) = self
+            .events
+            .get_key_value(&key)
+            .and_then(|(_, s)| self.messages.get_key_value(s.as_str()))
+        {
+            return Some(name.as_str());
+        }
+        let own = format!("{message_type}_{event}");
+        if let Some((name, _)) = self.messages.get_key_value(own.as_str()) {
+            return Some(name.as_str());
+        }
+        if let Some((name, _)) = self.messages.get_key_value(message_type) {
+            return Some(name.as_str()); // ACK and other event-independent structures
+        }
+        None
+    }
+}
+
+macro_rules! versions {
+    ($($name:literal => $file:literal),* $(,)?) => {
+        /// Bundled versions, oldest first, with their generated JSON.
+        const FILES: &[(&str, &str)] = &[
+            $(($name, include_str!(concat!("../../schemas/hl7v2/", $file)))),*
+        ];
+    };
+}
+
+versions! {
+    "2.1" => "v2_1.json",
+    "2.2" => "v2_2.json",
+    "2.3" => "v2_3.json",
+    "2.3.1" => "v2_3_1.json",
+    "2.4" => "v2_4.json",
+    "2.5" => "v2_5.json",
+    "2.5.1" => "v2_5_1.json",
+    "2.6" => "v2_6.json",
+    "2.7" => "v2_7.json",
+    "2.8" => "v2_8.json",
+    "2.8.1" => "v2_8_1.json",
+    "2.8.2" => "v2_8_2.json",
+}
+
+/// The HL7 v2 versions whose MSH-12 this module accepts (2.1 to 2.8.2).
+pub const KNOWN: &[&str] = &[
+    "2.1", "2.2", "2.3", "2.3.1", "2.4", "2.5", "2.5.1", "2.6", "2.7", "2.7.1", "2.8", "2.8.1",
+    "2.8.2",
+];
+
+fn loaded(index: usize) -> Option<&'static Version> {
+    static CELLS: [OnceLock<Option<Version>>; 12] = [const { OnceLock::new() }; 12];
+    let (_, text) = FILES.get(index)?;
+    CELLS
+        .get(index)?
+        .get_or_init(|| {
+            serde_json::from_str::<RawVersion>(text)
+                .ok()
+                .map(Version::from_raw)
+        })
+        .as_ref()
+}
+
+/// The definitions for an MSH-12 version: `(definitions, exact)`; `exact` is false when
+/// a nearby release stands in (2.7.1 → 2.7).
+pub fn version(name: &str) -> Option<(&'static Version, bool)> {
+    if let Some(i) = FILES.iter().position(|(n, _)| *n == name) {
+        return loaded(i).map(|v| (v, true));
+    }
+    if !KNOWN.contains(&name) {
+        return None;
+    }
+    // Nearest earlier bundled release with the same major.minor (2.7.1 → 2.7).
+    let minor: String = name.split('.').take(2).collect::<Vec<_>>().join(".");
+    let i = FILES.iter().rposition(|(n, _)| *n == minor)?;
+    loaded(i).map(|v| (v, false))
+}
+
+/// Every bundled version's definitions, for "which version defines this structure".
+pub fn all() -> impl Iterator<Item = &'static Version> {
+    (0..FILES.len()).filter_map(loaded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_bundled_version_loads() {
+        for (name, _) in FILES {
+            let (v, exact) = version(name).unwrap();
+            assert!(exact);
+            assert_eq!(v.name, *name);
+            assert!(
+                v.structure("ACK").is_some() || v.name == "2.1",
+                "{name} ACK"
+            );
+            assert!(v.segment(b"MSH").is_some());
+        }
+    }
+
+    #[test]
+    fn event_map_sends_adt_a04_to_adt_a01() {
+        let (v, _) = version("2.5.1").unwrap();
+        assert_eq!(v.structure_for("ADT", "A04"), Some("ADT_A01"));
+        assert_eq!(v.structure_for("ORU", "R01"), Some("ORU_R01"));
+        assert_eq!(v.structure_for("ACK", "A01"), Some("ACK"));
+    }
+
+    #[test]
+    fn v2_7_1_uses_the_2_7_definitions() {
+        let (v, exact) = version("2.7.1").unwrap();
+        assert_eq!(v.name, "2.7");
+        assert!(!exact);
+        assert!(version("3.0").is_none());
+    }
+
+    #[test]
+    fn tables_answer_membership() {
+        let (v, _) = version("2.5.1").unwrap();
+        assert_eq!(v.table_has("0103", b"P"), Some(true));
+        assert_eq!(v.table_has("0103", b"Q"), Some(false));
+        assert_eq!(v.table_has("9999", b"P"), None);
+    }
+}

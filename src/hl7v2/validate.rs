@@ -1,0 +1,949 @@
+//! The rules: one message against its version's definitions.
+//!
+//! What a conformance tool checks, in this order: the header (MSH-1, MSH-2, MSH-9,
+//! MSH-12), the abstract message structure (segment groups, order and cardinality,
+//! HL7 v2.5 section 2.12), then every segment's fields: usage (required fields), field
+//! repetitions, data type formats, coded values against HL7 tables, escape sequences;
+//! every DT, DTM and TS value goes through the shared datetime engine.
+
+use std::fmt::{self, Write as _};
+
+use super::codes::*;
+use super::escape;
+use super::parse::{split, Delimiters, HeaderError, Segment, Segments};
+use super::schema::{self, Child, FieldDef, Kind, Version};
+use crate::codes::{Code, DIAGNOSTICS_TRUNCATED};
+use crate::datetime::{self, Syntax, ZoneRules};
+use crate::report::{Diagnostic, ExchangePattern, Report, Severity};
+use crate::traffic::Environment;
+
+/// Segments examined per message; beyond it the rest are counted, not checked.
+pub(crate) const MAX_SEGMENTS: usize = 1_000_000;
+/// Datetime entries recorded per report.
+pub(crate) const MAX_DATETIMES: usize = 200_000;
+/// Out-of-place segments reported before structure checking stops.
+const MAX_MISPLACED: usize = 64;
+/// Group nesting followed when matching a structure (HL7 structures nest < 10 deep).
+const MAX_GROUP_DEPTH: u32 = 32;
+
+/// What a message needs from its payload.
+pub(crate) struct Options<'a> {
+    pub rules: &'a ZoneRules,
+    pub use_msh7_offset: bool,
+    pub max_diagnostics: usize,
+}
+
+/// A place in the message, printed in the DESIGN.md path syntax (`OBX[3]-14.1.2`).
+#[derive(Clone, Copy)]
+struct Place<'a> {
+    segment: &'a [u8],
+    occurrence: u32,
+    field: usize,
+    component: usize,
+    subcomponent: usize,
+}
+
+impl fmt::Display for Place<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for &b in self.segment {
+            f.write_char(if b.is_ascii_graphic() { b as char } else { '?' })?;
+        }
+        if self.occurrence > 1 {
+            write!(f, "[{}]", self.occurrence)?;
+        }
+        if self.field > 0 {
+            write!(f, "-{}", self.field)?;
+        }
+        if self.component > 0 {
+            write!(f, ".{}", self.component)?;
+        }
+        if self.subcomponent > 0 {
+            write!(f, ".{}", self.subcomponent)?;
+        }
+        Ok(())
+    }
+}
+
+/// Adds diagnostics to a report up to a bound, then counts the rest.
+struct Sink<'r> {
+    report: &'r mut Report,
+    max: usize,
+    dropped: u64,
+    worst: Severity,
+}
+
+impl Sink<'_> {
+    fn add(&mut self, code: &Code, path: impl fmt::Display, message: impl Into<String>) {
+        if self.report.diagnostics.len() + 1 >= self.max {
+            self.dropped += 1;
+            self.worst = self.worst.max(code.severity);
+            return;
+        }
+        self.report.add(code, path.to_string(), message);
+    }
+
+    fn finish(self) {
+        note_dropped(self.report, self.dropped, self.worst);
+    }
+}
+
+/// Records `dropped` diagnostics that were not kept (worst severity `worst`) in one
+/// summary at the end of the report, merged with a summary already there, so that a
+/// report of many messages keeps a single one.
+pub(crate) fn note_dropped(report: &mut Report, dropped: u64, worst: Severity) {
+    if dropped == 0 {
+        return;
+    }
+    if let Some(last) = report
+        .diagnostics
+        .last_mut()
+        .filter(|d| d.code == DIAGNOSTICS_TRUNCATED.name)
+    {
+        let before: u64 = last
+            .message
+            .split(' ')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        last.message = format!(
+            "{} more diagnostics were not listed",
+            before.saturating_add(dropped)
+        );
+        last.severity = last.severity.max(worst);
+        return;
+    }
+    report.push(
+        Diagnostic::new(
+            &DIAGNOSTICS_TRUNCATED,
+            "",
+            format!("{dropped} more diagnostics were not listed"),
+        )
+        .with_severity(worst),
+    );
+}
+
+/// Appends framing and envelope diagnostics without letting the report grow past `max`
+/// (a capture of a million broken frames in one report); the rest are summarised.
+pub(crate) fn append_bounded(report: &mut Report, extra: &mut Vec<Diagnostic>, max: usize) {
+    let mut dropped = 0u64;
+    let mut worst = Severity::Info;
+    for d in extra.drain(..) {
+        if report.diagnostics.len() + 1 >= max {
+            dropped += 1;
+            worst = worst.max(d.severity);
+        } else {
+            report.push(d);
+        }
+    }
+    note_dropped(report, dropped, worst);
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A decoded, owned copy of a value for report metadata.
+fn value_text(bytes: &[u8], d: &Delimiters) -> String {
+    match escape::decode(bytes, d) {
+        Ok(v) => text(&v),
+        Err(_) => text(bytes),
+    }
+}
+
+fn first_component<'a>(value: &'a [u8], d: &Delimiters) -> &'a [u8] {
+    split(value, d.component).next().unwrap_or_default()
+}
+
+/// HL7 segment ids are three characters, an upper-case letter then letters or digits
+/// (HL7 v2.5 section 2.5.1).
+fn valid_segment_id(raw: &[u8], d: &Delimiters) -> bool {
+    matches!(raw, [a, b, c, rest @ ..]
+        if a.is_ascii_uppercase()
+        && (b.is_ascii_uppercase() || b.is_ascii_digit())
+        && (c.is_ascii_uppercase() || c.is_ascii_digit())
+        && rest.first().map_or(true, |&s| s == d.field))
+}
+
+/// The exchange pattern of a message type (DESIGN.md's exchange model).
+fn pattern(message_type: &str) -> ExchangePattern {
+    match message_type {
+        "ACK" | "MCF" | "MFK" | "ORR" | "ORL" | "ORG" | "ORS" | "ORA" | "ORB" | "ORD" | "ORN"
+        | "ORP" | "ORI" | "RRA" | "RRD" | "RRE" | "RRG" | "RRI" | "OSR" | "BPS" | "BRP" | "BRT"
+        | "BTS" => ExchangePattern::Acknowledgement,
+        "QBP" | "QRY" | "QSB" | "QVR" | "QCN" | "QSX" | "VXQ" | "SQM" | "OSQ" | "RQA" | "RQC"
+        | "RQI" | "RQP" | "ERQ" | "EQQ" | "SPQ" => ExchangePattern::Query,
+        "RSP" | "RTB" | "RDY" | "ADR" | "ORF" | "VXR" | "VXX" | "DSR" | "TBR" | "SQR" | "EDR"
+        | "RAR" | "RDR" | "RER" | "RGR" | "ROR" | "RPI" | "RPL" | "RCI" | "RCL" | "RPR" | "RPA"
+        | "RCR" => ExchangePattern::QueryResponse,
+        _ => ExchangePattern::Notification,
+    }
+}
+
+/// MSH-11.1 processing ID (HL7 table 0103): P production, T training, D debugging.
+fn environment(processing_id: &str) -> Option<Environment> {
+    match processing_id {
+        "P" => Some(Environment::Production),
+        "T" => Some(Environment::Staging),
+        "D" => Some(Environment::Development),
+        _ => None,
+    }
+}
+
+fn is_numeric(v: &[u8]) -> bool {
+    // HL7 v2.5 section 2.A.47: optional sign, digits, optional decimal point.
+    let v = v
+        .strip_prefix(b"+")
+        .or_else(|| v.strip_prefix(b"-"))
+        .unwrap_or(v);
+    let mut digits = 0usize;
+    let mut points = 0usize;
+    for &b in v {
+        match b {
+            b'0'..=b'9' => digits += 1,
+            b'.' => points += 1,
+            _ => return false,
+        }
+    }
+    digits > 0 && points <= 1
+}
+
+struct Checker<'a, 'r> {
+    v: &'static Version,
+    d: Delimiters,
+    sink: Sink<'r>,
+    rules: &'a ZoneRules,
+    /// Segment definitions already looked up in this message, by id.
+    definitions: Vec<([u8; 3], Option<&'static [FieldDef]>)>,
+}
+
+impl Checker<'_, '_> {
+    fn datetime(&mut self, place: Place<'_>, value: &[u8], syntax: Syntax) {
+        if self.sink.report.datetimes.len() >= MAX_DATETIMES {
+            return;
+        }
+        let path = place.to_string();
+        let value = String::from_utf8_lossy(value);
+        datetime::record(self.sink.report, &path, &value, syntax, self.rules);
+    }
+
+    /// Checks one value of data type `dt` at `level` (0 field, 1 component,
+    /// 2 subcomponent).
+    fn value(
+        &mut self,
+        kind: Kind,
+        dt: &str,
+        table: &str,
+        value: &[u8],
+        place: Place<'_>,
+        level: u8,
+    ) {
+        if value.is_empty() || kind == Kind::Text {
+            return;
+        }
+        let null = value == b"\"\"";
+        match kind {
+            Kind::Text => {}
+            Kind::Date => self.datetime(place, value, Syntax::Hl7v2Date),
+            Kind::DateTime => self.datetime(place, value, Syntax::Hl7v2DateTime),
+            Kind::Timestamp => {
+                // TS.1 and TS.2 (degree of precision, HL7 v2.5 section 2.A.81).
+                let sep = if level == 0 {
+                    self.d.component
+                } else {
+                    self.d.subcomponent
+                };
+                let mut parts = split(value, sep);
+                let ts1 = parts.next().unwrap_or_default();
+                let ts2 = if level >= 2 {
+                    &[][..]
+                } else {
+                    parts.next().unwrap_or_default()
+                };
+                if ts2.is_empty() {
+                    self.datetime(place, ts1, Syntax::Hl7v2DateTime);
+                } else {
+                    let mut joined = Vec::with_capacity(ts1.len() + 1 + ts2.len());
+                    joined.extend_from_slice(ts1);
+                    joined.push(b'^');
+                    joined.extend_from_slice(ts2);
+                    self.datetime(place, &joined, Syntax::Hl7v2DateTime);
+                }
+            }
+            Kind::Numeric if !null && !is_numeric(value) => self.sink.add(
+                &HL7_DATA_TYPE_FORMAT,
+                place,
+                "an NM value must be an optionally signed decimal number (HL7 v2.5 section 2.A.47)",
+            ),
+            Kind::SequenceId if !null && !value.iter().all(u8::is_ascii_digit) => self.sink.add(
+                &HL7_DATA_TYPE_FORMAT,
+                place,
+                "an SI value must be a non-negative integer (HL7 v2.5 section 2.A.72)",
+            ),
+            Kind::Coded if !null && !table.is_empty() => self.table(table, value, place),
+            Kind::Numeric | Kind::SequenceId | Kind::Coded => {}
+            Kind::Composite(index) => {
+                if level >= 2 {
+                    return;
+                }
+                let Some(components) = self.v.composite(index) else {
+                    return;
+                };
+                let sep = if level == 0 {
+                    self.d.component
+                } else {
+                    self.d.subcomponent
+                };
+                let mut coding_system: &[u8] = &[];
+                let mut first: &[u8] = &[];
+                for (i, part) in split(value, sep).enumerate() {
+                    if i == 0 {
+                        first = part;
+                    }
+                    if i == 2 {
+                        coding_system = part;
+                    }
+                    let Some(def) = components.get(i) else {
+                        break; // extra components are ignored by receivers (section 2.11)
+                    };
+                    let mut inner = place;
+                    if level == 0 {
+                        inner.component = i + 1;
+                    } else {
+                        inner.subcomponent = i + 1;
+                    }
+                    self.value(def.2, &def.0, &def.1, part, inner, level + 1);
+                }
+                // Coded elements name their code system in component 3; an HL7 table
+                // named there is checked (HL7 v2.5 section 2.A.8).
+                if !table.is_empty()
+                    && matches!(dt, "CE" | "CWE" | "CNE" | "CF")
+                    && !first.is_empty()
+                    && coding_system.len() == 3 + table.len()
+                    && coding_system.starts_with(b"HL7")
+                    && coding_system.get(3..) == Some(table.as_bytes())
+                {
+                    let mut inner = place;
+                    if level == 0 {
+                        inner.component = 1;
+                    } else {
+                        inner.subcomponent = 1;
+                    }
+                    self.table(table, first, inner);
+                }
+            }
+        }
+    }
+
+    fn table(&mut self, table: &str, value: &[u8], place: Place<'_>) {
+        if self.v.table_has(table, value) == Some(false) {
+            self.sink.add(
+                &HL7_TABLE_VALUE,
+                place,
+                format!(
+                    "the value is not in HL7 table {table} (version {})",
+                    self.v.name
+                ),
+            );
+        }
+    }
+
+    fn segment(&mut self, seg: &Segment<'_>, occurrence: u32) {
+        let id = seg.id();
+        let key = [
+            id.first().copied().unwrap_or(0),
+            id.get(1).copied().unwrap_or(0),
+            id.get(2).copied().unwrap_or(0),
+        ];
+        let cached = self
+            .definitions
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, d)| *d);
+        let defs = match cached {
+            Some(defs) => defs,
+            None => {
+                let defs = self.v.segment(id);
+                self.definitions.push((key, defs));
+                defs
+            }
+        };
+        let Some(defs) = defs else {
+            return;
+        };
+        let header = seg.is_header();
+        let escapes = self
+            .d
+            .escape
+            .is_some_and(|e| memchr::memchr(e, seg.raw()).is_some());
+        // OBX-5's data type is the one OBX-2 names (HL7 v2.5 section 7.4.2.2).
+        let obx_type = if id == b"OBX" {
+            seg.field(2, &self.d)
+        } else {
+            None
+        };
+        let base = Place {
+            segment: id,
+            occurrence,
+            field: 0,
+            component: 0,
+            subcomponent: 0,
+        };
+        for (n, raw) in seg.fields(&self.d) {
+            if header && n <= 2 {
+                continue; // MSH-1 and MSH-2 are the delimiters themselves
+            }
+            let Some(def) = n.checked_sub(1).and_then(|i| defs.get(i)) else {
+                break; // fields beyond the definition are ignored (section 2.11)
+            };
+            let place = Place { field: n, ..base };
+            if raw.is_empty() {
+                if def.min() > 0 {
+                    self.sink.add(
+                        &HL7_REQUIRED_FIELD_EMPTY,
+                        place,
+                        "a required field is empty",
+                    );
+                }
+                continue;
+            }
+            if def.data_type() == "WD" || def.max() == Some(0) {
+                self.sink.add(
+                    &HL7_FIELD_WITHDRAWN,
+                    place,
+                    format!(
+                        "the field is withdrawn in version {} and should not be valued",
+                        self.v.name
+                    ),
+                );
+                continue;
+            }
+            if escapes {
+                if let Err(e) = escape::check(raw, &self.d) {
+                    self.sink.add(&HL7_ESCAPE_INVALID, place, e.describe());
+                }
+            }
+            let (kind, dt) = match (obx_type, n) {
+                (Some(t), 5) => {
+                    let dt = std::str::from_utf8(first_component(t, &self.d)).unwrap_or("");
+                    (self.v.kind_of(dt), dt)
+                }
+                _ => (def.kind(), def.data_type()),
+            };
+            let max = def.max();
+            for (index, rep) in split(raw, self.d.repetition).enumerate() {
+                if max.is_some_and(|m| index as u64 >= m) {
+                    self.sink.add(
+                        &HL7_FIELD_REPETITION,
+                        place,
+                        format!(
+                            "the field repeats more than {} time(s)",
+                            max.unwrap_or_default()
+                        ),
+                    );
+                    break;
+                }
+                self.value(kind, dt, def.table(), rep, place, 0);
+            }
+        }
+    }
+}
+
+/// Structure matching (HL7 v2.5 section 2.12: `[ ]` optional, `{ }` repeating).
+/// Greedy, as receivers parse: a group is entered only on a segment that may begin it.
+struct Matcher<'v, 's> {
+    v: &'v Version,
+    ids: &'s [&'s [u8]],
+    pos: usize,
+    missing: Vec<(&'v str, bool)>,
+    /// Enclosing groups, innermost (the one being matched) last, with whether they repeat.
+    enclosing: Vec<(&'v str, bool)>,
+}
+
+impl<'v> Matcher<'v, '_> {
+    fn sequence(&mut self, children: &'v [Child], depth: u32) {
+        for child in children {
+            let mut count = 0u64;
+            loop {
+                if child.max().is_some_and(|m| count >= m) {
+                    break;
+                }
+                let Some(&id) = self.ids.get(self.pos) else {
+                    break;
+                };
+                if child.is_group() {
+                    if depth >= MAX_GROUP_DEPTH || !self.v.may_start(child.name(), id) {
+                        break;
+                    }
+                    // The anchor (first required segment) of an enclosing repeating group
+                    // begins a new occurrence of that group rather than an optional nested
+                    // one: ORC after a specimen in OMG_O19 is the next ORDER, not a
+                    // PRIOR_RESULT (whose anchor is also ORC). The shallower reading needs
+                    // no look-ahead, as receivers parse.
+                    if count >= u64::from(child.min())
+                        && self.enclosing.iter().any(|&(g, repeats)| {
+                            repeats && self.v.anchor(g).map(str::as_bytes) == Some(id)
+                        })
+                    {
+                        break;
+                    }
+                    let before = self.pos;
+                    self.enclosing.push((child.name(), child.max() != Some(1)));
+                    if let Some(inner) = self.v.group(child.name()) {
+                        if self.v.is_choice(child.name()) {
+                            self.choice(inner, depth + 1);
+                        } else {
+                            self.sequence(inner, depth + 1);
+                        }
+                    }
+                    self.enclosing.pop();
+                    if self.pos == before {
+                        break;
+                    }
+                } else if id == child.name().as_bytes() {
+                    self.pos += 1;
+                } else {
+                    break;
+                }
+                count += 1;
+            }
+            if count < u64::from(child.min()) {
+                self.missing.push((child.name(), child.is_group()));
+            }
+        }
+    }
+}
+
+impl<'v> Matcher<'v, '_> {
+    /// `<A | B | C>`: the first alternative that can start here.
+    fn choice(&mut self, children: &'v [Child], depth: u32) {
+        let Some(&id) = self.ids.get(self.pos) else {
+            return;
+        };
+        for child in children {
+            let fits = if child.is_group() {
+                self.v.may_start(child.name(), id)
+            } else {
+                id == child.name().as_bytes()
+            };
+            if fits {
+                self.sequence(std::slice::from_ref(child), depth);
+                return;
+            }
+        }
+    }
+}
+
+fn collect_ids<'v>(v: &'v Version, children: &'v [Child], out: &mut Vec<&'v str>, depth: u32) {
+    if depth > MAX_GROUP_DEPTH {
+        return;
+    }
+    for child in children {
+        if child.is_group() {
+            if let Some(inner) = v.group(child.name()) {
+                collect_ids(v, inner, out, depth + 1);
+            }
+        } else if !out.contains(&child.name()) {
+            out.push(child.name());
+        }
+    }
+}
+
+fn label(id: &[u8], occurrence: u32) -> String {
+    Place {
+        segment: id,
+        occurrence,
+        field: 0,
+        component: 0,
+        subcomponent: 0,
+    }
+    .to_string()
+}
+
+/// Checks the segment sequence against the structure.
+fn check_structure(
+    v: &Version,
+    structure: &[Child],
+    segments: &[(Segment<'_>, u32)],
+    sink: &mut Sink<'_>,
+) {
+    let mut known = Vec::new();
+    collect_ids(v, structure, &mut known, 0);
+    let mut kept: Vec<usize> = Vec::with_capacity(segments.len());
+    // Whether an id is in the structure, decided once per distinct id.
+    let mut decided: Vec<(&[u8], bool)> = Vec::new();
+    for (i, (seg, occurrence)) in segments.iter().enumerate() {
+        let id = seg.id();
+        let in_structure = match decided.iter().find(|(k, _)| *k == id) {
+            Some((_, known_id)) => *known_id,
+            None => {
+                let known_id = known.iter().any(|k| k.as_bytes() == id);
+                decided.push((id, known_id));
+                known_id
+            }
+        };
+        if in_structure {
+            kept.push(i);
+        } else if id.first() == Some(&b'Z') {
+            sink.add(
+                &HL7_Z_SEGMENT,
+                label(id, *occurrence),
+                "a locally defined Z-segment; it is not checked (HL7 v2.5 section 2.8.2)",
+            );
+        } else {
+            sink.add(
+                &HL7_SEGMENT_UNEXPECTED,
+                label(id, *occurrence),
+                format!(
+                    "this segment is not part of message structure in version {}",
+                    v.name
+                ),
+            );
+        }
+    }
+    let mut misplaced_ids: Vec<&[u8]> = Vec::new();
+    let mut misplaced = 0usize;
+    loop {
+        let ids: Vec<&[u8]> = kept
+            .iter()
+            .filter_map(|&i| segments.get(i).map(|(s, _)| s.id()))
+            .collect();
+        let mut m = Matcher {
+            v,
+            ids: &ids,
+            pos: 0,
+            missing: Vec::new(),
+            enclosing: Vec::new(),
+        };
+        m.sequence(structure, 0);
+        if m.pos >= ids.len() || misplaced >= MAX_MISPLACED {
+            if m.pos < ids.len() {
+                sink.add(
+                    &HL7_SEGMENT_ORDER,
+                    "",
+                    format!("more than {MAX_MISPLACED} segments are out of place; the rest of the structure was not checked"),
+                );
+            }
+            for (name, group) in m.missing {
+                if misplaced_ids.contains(&name.as_bytes()) {
+                    continue; // present, reported out of order
+                }
+                if group {
+                    sink.add(
+                        &HL7_GROUP_MISSING,
+                        name,
+                        "a required segment group is missing (HL7 v2.5 section 2.12)",
+                    );
+                } else {
+                    sink.add(
+                        &HL7_SEGMENT_MISSING,
+                        name,
+                        format!("required segment {name} is missing"),
+                    );
+                }
+            }
+            return;
+        }
+        let Some(&index) = kept.get(m.pos) else {
+            return;
+        };
+        let Some((seg, occurrence)) = segments.get(index) else {
+            return;
+        };
+        let previous = m
+            .pos
+            .checked_sub(1)
+            .and_then(|p| kept.get(p))
+            .and_then(|&i| segments.get(i))
+            .map(|(s, _)| s.id());
+        if previous == Some(seg.id()) {
+            sink.add(
+                &HL7_SEGMENT_REPETITION,
+                label(seg.id(), *occurrence),
+                "the segment repeats more often than the message structure allows",
+            );
+        } else {
+            sink.add(
+                &HL7_SEGMENT_ORDER,
+                label(seg.id(), *occurrence),
+                "the segment is out of order for the message structure",
+            );
+            misplaced_ids.push(seg.id());
+        }
+        misplaced += 1;
+        kept.remove(m.pos);
+    }
+}
+
+/// Validates one message (`bytes` from its MSH to its last segment) into `report`.
+pub(crate) fn message(bytes: &[u8], report: &mut Report, options: &Options<'_>) {
+    let mut sink = Sink {
+        report,
+        max: options.max_diagnostics,
+        dropped: 0,
+        worst: Severity::Info,
+    };
+    check_message(bytes, &mut sink, options);
+    sink.finish();
+}
+
+fn check_message(bytes: &[u8], sink: &mut Sink<'_>, options: &Options<'_>) {
+    let d = match super::parse::Delimiters::from_header(bytes) {
+        Ok(d) => d,
+        Err(HeaderError::NotAHeader) => {
+            sink.add(
+                &HL7_MSH_MISSING,
+                "MSH",
+                "the message does not start with an MSH segment and its delimiters",
+            );
+            return;
+        }
+        Err(HeaderError::BadEncodingCharacters) => {
+            sink.add(
+                &HL7_ENCODING_CHARACTERS,
+                "MSH-2",
+                "MSH-2 must hold 2 to 5 distinct non-alphanumeric encoding characters (HL7 v2.5 section 2.5.4)",
+            );
+            return;
+        }
+    };
+
+    // Segments with their occurrence numbers; ids are counted in a small list because a
+    // message uses a few dozen distinct ids at most.
+    let mut iter = Segments::new(bytes);
+    let mut segments: Vec<(Segment<'_>, u32)> = Vec::new();
+    let mut counts: Vec<(&[u8], u32)> = Vec::new();
+    let mut bad_ids = 0u64;
+    for seg in iter.by_ref() {
+        if segments.len() >= MAX_SEGMENTS {
+            sink.add(
+                &HL7_SEGMENT_COUNT_EXCEEDED,
+                "",
+                format!(
+                    "the message has more than {MAX_SEGMENTS} segments; the rest were not examined"
+                ),
+            );
+            break;
+        }
+        if !valid_segment_id(seg.raw(), &d) {
+            bad_ids += 1;
+            if bad_ids <= 16 {
+                sink.add(
+                    &HL7_SEGMENT_ID_INVALID,
+                    format!("segment {}", segments.len() + 1),
+                    "a segment does not start with a three-character id and a field separator (HL7 v2.5 section 2.5.1)",
+                );
+            }
+            continue;
+        }
+        let id = seg.id();
+        let occurrence = match counts.iter_mut().find(|(k, _)| *k == id) {
+            Some((_, n)) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                counts.push((id, 1));
+                1
+            }
+        };
+        segments.push((seg, occurrence));
+    }
+    if iter.saw_line_feed() {
+        sink.add(
+            &HL7_SEGMENT_TERMINATOR_LF,
+            "",
+            "segments end with a line feed; HL7 v2.5 section 2.5.2 specifies a carriage return",
+        );
+    }
+    let Some((msh, _)) = segments.first() else {
+        return;
+    };
+
+    // Header metadata (HL7 v2.5 section 2.14.9).
+    let field = |n: usize| msh.field(n, &d).unwrap_or_default();
+    let msh9 = field(9);
+    let mut parts = split(msh9, d.component);
+    let message_type = text(parts.next().unwrap_or_default());
+    let event = text(parts.next().unwrap_or_default());
+    let declared_structure = text(parts.next().unwrap_or_default());
+    let version_name = text(first_component(field(12), &d));
+    let processing = text(first_component(field(11), &d));
+    {
+        let exchange = &mut sink.report.exchange;
+        exchange.version = (!version_name.is_empty()).then(|| version_name.clone());
+        exchange.message_type = (!message_type.is_empty()).then(|| message_type.clone());
+        exchange.event = (!event.is_empty()).then(|| event.clone());
+        exchange.message_id = Some(value_text(field(10), &d)).filter(|s| !s.is_empty());
+        exchange.processing_id = (!processing.is_empty()).then(|| processing.clone());
+        exchange.claimed_environment = environment(&processing);
+        if !message_type.is_empty() {
+            exchange.pattern = Some(pattern(&message_type));
+        }
+        if let Some((msa, _)) = segments.iter().find(|(s, _)| s.id() == b"MSA") {
+            let related = msa.field(2, &d).unwrap_or_default();
+            exchange.relates_to = Some(value_text(related, &d)).filter(|s| !s.is_empty());
+        }
+    }
+
+    let Some((v, exact)) = schema::version(&version_name) else {
+        sink.add(
+            &HL7_VERSION_UNKNOWN,
+            "MSH-12",
+            "MSH-12 does not name an HL7 v2 version from 2.1 to 2.8.2; structure and fields were not checked",
+        );
+        return;
+    };
+    if !exact {
+        sink.add(
+            &HL7_DEFINITIONS_NEAREST,
+            "MSH-12",
+            format!(
+                "no bundled definitions for this exact version; those of {} were used",
+                v.name
+            ),
+        );
+    }
+
+    let mut rules = options.rules.clone();
+    if options.use_msh7_offset {
+        let msh7 = String::from_utf8_lossy(first_component(field(7), &d)).into_owned();
+        rules.message_offset = datetime::offset_of(&msh7, Syntax::Hl7v2DateTime);
+    }
+
+    // Structure: MSH-9.3 where given and defined, else the version's event map
+    // (HL7 v2.5 section 2.14.9.9; MSH-9.3 takes its values from table 0354).
+    let mapped = v.structure_for(&message_type, &event);
+    let declared = (!declared_structure.is_empty()).then_some(declared_structure.as_str());
+    let declared_def = declared.and_then(|name| v.structure(name).map(|c| (name, c)));
+    let mapped_def = mapped.and_then(|name| v.structure(name).map(|c| (name, c)));
+    let chosen = match (declared, declared_def, mapped_def) {
+        (_, Some(def), mapped) => {
+            if mapped.is_some_and(|(m, _)| Some(m) != declared) {
+                sink.add(
+                    &HL7_STRUCTURE_MISMATCH,
+                    "MSH-9.3",
+                    format!(
+                        "MSH-9.3 names another structure than version {} assigns to this event",
+                        v.name
+                    ),
+                );
+            }
+            Some(def)
+        }
+        (Some(_), None, Some(def)) => {
+            sink.add(
+                &HL7_STRUCTURE_MISMATCH,
+                "MSH-9.3",
+                format!("MSH-9.3 is not a structure of version {} (table 0354); the event's structure was used", v.name),
+            );
+            Some(def)
+        }
+        (None, None, Some(def)) => Some(def),
+        (_, None, None) if message_type.is_empty() => None, // reported as a required field
+        (Some(name), None, None) => {
+            if schema::all().any(|o| o.structure(name).is_some()) {
+                sink.add(
+                    &HL7_VERSION_MISMATCH,
+                    "MSH-12",
+                    format!("the message structure is not defined in version {}, only in other versions", v.name),
+                );
+            } else {
+                sink.add(
+                    &HL7_UNKNOWN_MESSAGE_TYPE,
+                    "MSH-9.3",
+                    "no HL7 v2 version defines this message structure",
+                );
+            }
+            None
+        }
+        (None, None, None) => {
+            let own = format!("{message_type}_{event}");
+            if schema::all().any(|o| {
+                o.structure_for(&message_type, &event).is_some() || o.structure(&own).is_some()
+            }) {
+                sink.add(
+                    &HL7_VERSION_MISMATCH,
+                    "MSH-12",
+                    format!("version {} defines no structure for this message type and event; other versions do", v.name),
+                );
+            } else {
+                sink.add(
+                    &HL7_UNKNOWN_MESSAGE_TYPE,
+                    "MSH-9",
+                    format!(
+                        "version {} defines no message structure for this message type and event",
+                        v.name
+                    ),
+                );
+            }
+            None
+        }
+    };
+    let structure = chosen.map(|(_, children)| children);
+    let structure_name = chosen.map(|(name, _)| name.to_owned());
+    sink.report.exchange.structure = structure_name;
+    if let Some(children) = structure {
+        check_structure(v, children, &segments, sink);
+    }
+
+    let mut checker = Checker {
+        v,
+        d,
+        sink: Sink {
+            report: &mut *sink.report,
+            max: sink.max,
+            dropped: 0,
+            worst: Severity::Info,
+        },
+        rules: &rules,
+        definitions: Vec::new(),
+    };
+    for (seg, occurrence) in &segments {
+        checker.segment(seg, *occurrence);
+    }
+    sink.dropped += checker.sink.dropped;
+    sink.worst = sink.worst.max(checker.sink.worst);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_follow_the_design_syntax() {
+        let p = Place {
+            segment: b"OBX",
+            occurrence: 3,
+            field: 14,
+            component: 1,
+            subcomponent: 2,
+        };
+        assert_eq!(p.to_string(), "OBX[3]-14.1.2");
+        let p = Place {
+            segment: b"PID",
+            occurrence: 1,
+            field: 7,
+            component: 0,
+            subcomponent: 0,
+        };
+        assert_eq!(p.to_string(), "PID-7");
+    }
+
+    #[test]
+    fn numeric_values_follow_section_2_a_47() {
+        assert!(is_numeric(b"-1.5"));
+        assert!(is_numeric(b"+12"));
+        assert!(is_numeric(b".5"));
+        assert!(!is_numeric(b"1.2.3"));
+        assert!(!is_numeric(b"12a"));
+        assert!(!is_numeric(b"-"));
+    }
+
+    #[test]
+    fn patterns_of_query_response_ack_and_notification() {
+        assert_eq!(pattern("QBP"), ExchangePattern::Query);
+        assert_eq!(pattern("RSP"), ExchangePattern::QueryResponse);
+        assert_eq!(pattern("ACK"), ExchangePattern::Acknowledgement);
+        assert_eq!(pattern("ORU"), ExchangePattern::Notification);
+    }
+}
