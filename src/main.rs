@@ -9,6 +9,7 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use payload_triage::batch::{self, Outcome};
@@ -44,44 +45,16 @@ enum OutputFormat {
     Json,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum TrafficArg {
-    RedoxApi,
-    Carequality,
-    Hl7v2Mllp,
-    UploadedFile,
-    EmbeddedFile,
-    Other,
+/// Accepts exactly the command-line names of the library's vocabulary (and lists them
+/// in `--help`), so the CLI has no second copy of the traffic types or environments.
+fn traffic_parser() -> impl clap::builder::TypedValueParser<Value = TrafficType> {
+    PossibleValuesParser::new(TrafficType::ALL.map(TrafficType::cli_name))
+        .try_map(|name| name.parse::<TrafficType>())
 }
 
-impl From<TrafficArg> for TrafficType {
-    fn from(t: TrafficArg) -> Self {
-        match t {
-            TrafficArg::RedoxApi => TrafficType::RedoxApi,
-            TrafficArg::Carequality => TrafficType::Carequality,
-            TrafficArg::Hl7v2Mllp => TrafficType::Hl7v2Mllp,
-            TrafficArg::UploadedFile => TrafficType::UploadedFile,
-            TrafficArg::EmbeddedFile => TrafficType::EmbeddedFile,
-            TrafficArg::Other => TrafficType::Other,
-        }
-    }
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum EnvironmentArg {
-    Development,
-    Staging,
-    Production,
-}
-
-impl From<EnvironmentArg> for Environment {
-    fn from(e: EnvironmentArg) -> Self {
-        match e {
-            EnvironmentArg::Development => Environment::Development,
-            EnvironmentArg::Staging => Environment::Staging,
-            EnvironmentArg::Production => Environment::Production,
-        }
-    }
+fn environment_parser() -> impl clap::builder::TypedValueParser<Value = Environment> {
+    PossibleValuesParser::new(["development", "staging", "production"])
+        .try_map(|name| name.parse::<Environment>())
 }
 
 #[derive(clap::Args)]
@@ -90,15 +63,15 @@ struct ValidateArgs {
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     format: OutputFormat,
     /// The channel the payloads arrived on; it wins over what the content looks like.
-    #[arg(long, value_enum)]
-    traffic: Option<TrafficArg>,
+    #[arg(long, value_parser = traffic_parser())]
+    traffic: Option<TrafficType>,
     /// The sender's IANA zone, used only for local times that carry no offset.
     #[arg(long, value_name = "IANA_ZONE")]
     timezone: Option<String>,
     /// The environment type of this exchange (the destination); payloads that claim
     /// another are rejected.
-    #[arg(long, value_enum)]
-    environment: Option<EnvironmentArg>,
+    #[arg(long, value_parser = environment_parser())]
+    environment: Option<Environment>,
     /// TOML configuration: limits, bounds, source profiles.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -149,10 +122,10 @@ fn validate(args: ValidateArgs) -> Result<ExitCode, Error> {
         config.source.timezone = Some(zone.clone());
     }
     if let Some(environment) = args.environment {
-        config.destination_environment = Some(environment.into());
+        config.destination_environment = Some(environment);
     }
     let engine = Engine::new(config)?;
-    let hint = args.traffic.map(TrafficType::from);
+    let hint = args.traffic;
     let inputs = batch::expand(&args.paths);
 
     let stdout = io::stdout();
