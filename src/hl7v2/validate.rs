@@ -6,7 +6,7 @@
 //! repetitions, data type formats, coded values against HL7 tables, escape sequences;
 //! every DT, DTM and TS value goes through the shared datetime engine.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 
 use super::codes::*;
 use super::escape;
@@ -43,24 +43,83 @@ struct Place<'a> {
     subcomponent: usize,
 }
 
-impl fmt::Display for Place<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Place<'_> {
+    /// Appends the path to `out` without the `fmt` machinery: paths are written for
+    /// every datetime entry, so this is on the hot path.
+    fn write_into(&self, out: &mut String) {
         for &b in self.segment {
-            f.write_char(if b.is_ascii_graphic() { b as char } else { '?' })?;
+            out.push(if b.is_ascii_graphic() { b as char } else { '?' });
         }
         if self.occurrence > 1 {
-            write!(f, "[{}]", self.occurrence)?;
+            out.push('[');
+            push_number(out, self.occurrence as usize);
+            out.push(']');
         }
         if self.field > 0 {
-            write!(f, "-{}", self.field)?;
+            out.push('-');
+            push_number(out, self.field);
         }
         if self.component > 0 {
-            write!(f, ".{}", self.component)?;
+            out.push('.');
+            push_number(out, self.component);
         }
         if self.subcomponent > 0 {
-            write!(f, ".{}", self.subcomponent)?;
+            out.push('.');
+            push_number(out, self.subcomponent);
         }
-        Ok(())
+    }
+}
+
+/// Appends the decimal digits of `n`.
+fn push_number(out: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut len = 0;
+    loop {
+        if let Some(slot) = digits.get_mut(len) {
+            *slot = b'0' + (n % 10) as u8;
+        }
+        len += 1;
+        n /= 10;
+        if n == 0 || len >= digits.len() {
+            break;
+        }
+    }
+    for &d in digits.get(..len).unwrap_or_default().iter().rev() {
+        out.push(d as char);
+    }
+}
+
+impl fmt::Display for Place<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = String::with_capacity(16);
+        self.write_into(&mut out);
+        f.write_str(&out)
+    }
+}
+
+/// What a diagnostic's path can be made from: a place (formatted only when the
+/// diagnostic is kept) or a ready string.
+trait PathText {
+    fn into_path(self) -> String;
+}
+
+impl PathText for Place<'_> {
+    fn into_path(self) -> String {
+        let mut out = String::with_capacity(16);
+        self.write_into(&mut out);
+        out
+    }
+}
+
+impl PathText for &str {
+    fn into_path(self) -> String {
+        self.to_owned()
+    }
+}
+
+impl PathText for String {
+    fn into_path(self) -> String {
+        self
     }
 }
 
@@ -73,13 +132,13 @@ struct Sink<'r> {
 }
 
 impl Sink<'_> {
-    fn add(&mut self, code: &Code, path: impl fmt::Display, message: impl Into<String>) {
+    fn add(&mut self, code: &Code, path: impl PathText, message: impl Into<String>) {
         if self.report.diagnostics.len() + 1 >= self.max {
             self.dropped += 1;
             self.worst = self.worst.max(code.severity);
             return;
         }
-        self.report.add(code, path.to_string(), message);
+        self.report.add(code, path.into_path(), message);
     }
 
     fn finish(self) {
@@ -214,6 +273,10 @@ struct Checker<'a, 'r> {
     rules: &'a ZoneRules,
     /// Segment definitions already looked up in this message, by id.
     definitions: Vec<([u8; 3], Option<&'static [FieldDef]>)>,
+    /// Scratch for a datetime's path (`datetime::record` copies what it keeps).
+    path: String,
+    /// Scratch for a TS value joined as `TS.1^TS.2`.
+    joined: Vec<u8>,
 }
 
 impl Checker<'_, '_> {
@@ -221,9 +284,10 @@ impl Checker<'_, '_> {
         if self.sink.report.datetimes.len() >= MAX_DATETIMES {
             return;
         }
-        let path = place.to_string();
+        self.path.clear();
+        place.write_into(&mut self.path);
         let value = String::from_utf8_lossy(value);
-        datetime::record(self.sink.report, &path, &value, syntax, self.rules);
+        datetime::record(self.sink.report, &self.path, &value, syntax, self.rules);
     }
 
     /// Checks one value of data type `dt` at `level` (0 field, 1 component,
@@ -262,11 +326,13 @@ impl Checker<'_, '_> {
                 if ts2.is_empty() {
                     self.datetime(place, ts1, Syntax::Hl7v2DateTime);
                 } else {
-                    let mut joined = Vec::with_capacity(ts1.len() + 1 + ts2.len());
+                    let mut joined = std::mem::take(&mut self.joined);
+                    joined.clear();
                     joined.extend_from_slice(ts1);
                     joined.push(b'^');
                     joined.extend_from_slice(ts2);
                     self.datetime(place, &joined, Syntax::Hl7v2DateTime);
+                    self.joined = joined;
                 }
             }
             Kind::Numeric if !null && !is_numeric(value) => self.sink.add(
@@ -556,7 +622,7 @@ fn label(id: &[u8], occurrence: u32) -> String {
         component: 0,
         subcomponent: 0,
     }
-    .to_string()
+    .into_path()
 }
 
 /// Checks the segment sequence against the structure.
@@ -897,6 +963,8 @@ fn check_message(bytes: &[u8], sink: &mut Sink<'_>, options: &Options<'_>) {
         },
         rules: &rules,
         definitions: Vec::new(),
+        path: String::with_capacity(32),
+        joined: Vec::new(),
     };
     for (seg, occurrence) in &segments {
         checker.segment(seg, *occurrence);
@@ -927,6 +995,14 @@ mod tests {
             subcomponent: 0,
         };
         assert_eq!(p.to_string(), "PID-7");
+        let p = Place {
+            segment: b"OBX",
+            occurrence: 290_001,
+            field: 10,
+            component: 0,
+            subcomponent: 0,
+        };
+        assert_eq!(p.into_path(), "OBX[290001]-10");
     }
 
     #[test]
