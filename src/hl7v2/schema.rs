@@ -63,9 +63,30 @@ pub enum Kind {
 }
 
 /// One element of a message structure or group: `[name, min, max, is_group]`
-/// (max −1 = unbounded).
+/// (max −1 = unbounded). A group's index in its version ([`Version::group_at`]) is
+/// resolved at load time so that matching hashes no names.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Child(pub String, pub u32, pub i64, pub u8);
+pub struct Child(
+    pub String,
+    pub u32,
+    pub i64,
+    pub u8,
+    #[serde(skip)] pub Option<u32>,
+);
+
+/// What structure matching needs of a group, resolved once at load time.
+#[derive(Debug)]
+pub struct GroupInfo {
+    /// The group's children.
+    pub children: Vec<Child>,
+    /// True for a `<A | B>` choice group.
+    pub choice: bool,
+    /// The segment ids that may begin an occurrence.
+    pub first: Vec<String>,
+    /// The first required segment (through required subgroups); `None` for choice
+    /// groups and groups with nothing required.
+    pub anchor: Option<String>,
+}
 
 impl Child {
     /// The segment id or group name.
@@ -83,6 +104,10 @@ impl Child {
     /// True for a segment group.
     pub fn is_group(&self) -> bool {
         self.3 != 0
+    }
+    /// A group's index in its version's resolved groups ([`Version::group_at`]).
+    pub fn group_index(&self) -> Option<u32> {
+        self.4
     }
 }
 
@@ -150,6 +175,8 @@ pub struct Version {
     events: HashMap<String, String>,
     /// For each group: the segment ids that may begin it.
     first: HashMap<String, Vec<String>>,
+    /// Groups by the index their `Child` entries carry.
+    infos: Vec<GroupInfo>,
 }
 
 impl Version {
@@ -177,6 +204,7 @@ impl Version {
                 .collect(),
             events: raw.events,
             first: HashMap::default(),
+            infos: Vec::new(),
         };
         let mut names: Vec<(String, Vec<ComponentDef>)> = raw_datatypes.into_iter().collect();
         names.sort_by(|a, b| a.0.cmp(&b.0));
@@ -192,6 +220,7 @@ impl Version {
             first.insert(name.clone(), out);
         }
         v.first = first;
+        v.resolve_groups();
         let kinds: HashMap<String, Kind> = v
             .segments
             .values()
@@ -211,6 +240,39 @@ impl Version {
             component.2 = kind(&component.0);
         }
         v
+    }
+
+    /// Numbers the groups, marks every group child with its number and builds the
+    /// [`GroupInfo`] list that structure matching walks.
+    fn resolve_groups(&mut self) {
+        let mut names: Vec<String> = self.groups.keys().cloned().collect();
+        names.sort();
+        let index: HashMap<String, u32> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), u32::try_from(i).unwrap_or(u32::MAX)))
+            .collect();
+        let mark = |children: &mut Vec<Child>| {
+            for child in children.iter_mut().filter(|c| c.is_group()) {
+                child.4 = index.get(&child.0).copied();
+            }
+        };
+        self.messages.values_mut().for_each(mark);
+        self.groups.values_mut().for_each(mark);
+        self.infos = names
+            .iter()
+            .map(|name| GroupInfo {
+                children: self.groups.get(name).cloned().unwrap_or_default(),
+                choice: self.is_choice(name),
+                first: self.first.get(name).cloned().unwrap_or_default(),
+                anchor: self.anchor(name).map(str::to_owned),
+            })
+            .collect();
+    }
+
+    /// A group by the index its `Child` entry carries.
+    pub fn group_at(&self, index: u32) -> Option<&GroupInfo> {
+        self.infos.get(usize::try_from(index).ok()?)
     }
 
     /// FIRST set of a group: the ids of its leading children up to and including the
@@ -264,13 +326,6 @@ impl Version {
     /// A group's children.
     pub fn group(&self, name: &str) -> Option<&[Child]> {
         self.groups.get(name).map(Vec::as_slice)
-    }
-
-    /// Whether `segment` may begin an occurrence of `group`.
-    pub fn may_start(&self, group: &str, segment: &[u8]) -> bool {
-        self.first
-            .get(group)
-            .is_some_and(|ids| ids.iter().any(|id| id.as_bytes() == segment))
     }
 
     /// A group's anchor: its first required segment, looked for through required

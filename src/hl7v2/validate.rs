@@ -521,8 +521,9 @@ struct Matcher<'v, 's> {
     ids: &'s [&'s [u8]],
     pos: usize,
     missing: Vec<(&'v str, bool)>,
-    /// Enclosing groups, innermost (the one being matched) last, with whether they repeat.
-    enclosing: Vec<(&'v str, bool)>,
+    /// Enclosing groups, innermost (the one being matched) last: their anchors (first
+    /// required segment), with whether they repeat.
+    enclosing: Vec<(Option<&'v [u8]>, bool)>,
 }
 
 impl<'v> Matcher<'v, '_> {
@@ -537,7 +538,10 @@ impl<'v> Matcher<'v, '_> {
                     break;
                 };
                 if child.is_group() {
-                    if depth >= MAX_GROUP_DEPTH || !self.v.may_start(child.name(), id) {
+                    let Some(info) = child.group_index().and_then(|i| self.v.group_at(i)) else {
+                        break;
+                    };
+                    if depth >= MAX_GROUP_DEPTH || !info.first.iter().any(|f| f.as_bytes() == id) {
                         break;
                     }
                     // The anchor (first required segment) of an enclosing repeating group
@@ -546,20 +550,22 @@ impl<'v> Matcher<'v, '_> {
                     // PRIOR_RESULT (whose anchor is also ORC). The shallower reading needs
                     // no look-ahead, as receivers parse.
                     if count >= u64::from(child.min())
-                        && self.enclosing.iter().any(|&(g, repeats)| {
-                            repeats && self.v.anchor(g).map(str::as_bytes) == Some(id)
-                        })
+                        && self
+                            .enclosing
+                            .iter()
+                            .any(|&(anchor, repeats)| repeats && anchor == Some(id))
                     {
                         break;
                     }
                     let before = self.pos;
-                    self.enclosing.push((child.name(), child.max() != Some(1)));
-                    if let Some(inner) = self.v.group(child.name()) {
-                        if self.v.is_choice(child.name()) {
-                            self.choice(inner, depth + 1);
-                        } else {
-                            self.sequence(inner, depth + 1);
-                        }
+                    self.enclosing.push((
+                        info.anchor.as_deref().map(str::as_bytes),
+                        child.max() != Some(1),
+                    ));
+                    if info.choice {
+                        self.choice(&info.children, depth + 1);
+                    } else {
+                        self.sequence(&info.children, depth + 1);
                     }
                     self.enclosing.pop();
                     if self.pos == before {
@@ -587,7 +593,10 @@ impl<'v> Matcher<'v, '_> {
         };
         for child in children {
             let fits = if child.is_group() {
-                self.v.may_start(child.name(), id)
+                child
+                    .group_index()
+                    .and_then(|i| self.v.group_at(i))
+                    .is_some_and(|info| info.first.iter().any(|f| f.as_bytes() == id))
             } else {
                 id == child.name().as_bytes()
             };
