@@ -119,6 +119,7 @@ pub struct FieldDef(
     pub i64,
     pub String,
     #[serde(skip)] pub Kind,
+    #[serde(skip)] pub Option<u32>,
 );
 
 impl FieldDef {
@@ -142,11 +143,20 @@ impl FieldDef {
     pub fn kind(&self) -> Kind {
         self.4
     }
+    /// The bundled table's index ([`Version::table_has_at`]), resolved at load time.
+    pub fn table_index(&self) -> Option<u32> {
+        self.5
+    }
 }
 
 /// A component of a composite data type: `[data type, table]`.
 #[derive(Debug, Clone, Deserialize)]
-pub struct ComponentDef(pub String, pub String, #[serde(skip)] pub Kind);
+pub struct ComponentDef(
+    pub String,
+    pub String,
+    #[serde(skip)] pub Kind,
+    #[serde(skip)] pub Option<u32>,
+);
 
 #[derive(Debug, Deserialize)]
 struct RawVersion {
@@ -171,7 +181,10 @@ pub struct Version {
     segments: HashMap<String, Vec<FieldDef>>,
     datatypes: HashMap<String, u32>,
     composites: Vec<Vec<ComponentDef>>,
-    tables: HashMap<String, HashSet<Box<[u8]>>>,
+    /// Bundled tables by number, as indices into `table_values`.
+    tables: HashMap<String, u32>,
+    /// Each bundled table's values (never empty: empty tables are not bundled).
+    table_values: Vec<HashSet<Box<[u8]>>>,
     events: HashMap<String, String>,
     /// For each group: the segment ids that may begin it.
     first: HashMap<String, Vec<String>>,
@@ -190,22 +203,28 @@ impl Version {
             segments: raw.segments,
             datatypes: HashMap::default(),
             composites: Vec::new(),
-            tables: raw
-                .tables
-                .into_iter()
-                .map(|(k, v)| {
-                    (
-                        k,
-                        v.into_iter()
-                            .map(|s| s.into_bytes().into_boxed_slice())
-                            .collect(),
-                    )
-                })
-                .collect(),
+            tables: HashMap::default(),
+            table_values: Vec::new(),
             events: raw.events,
             first: HashMap::default(),
             infos: Vec::new(),
         };
+        let mut tables: Vec<(String, Vec<String>)> = raw
+            .tables
+            .into_iter()
+            .filter(|(_, values)| !values.is_empty())
+            .collect();
+        tables.sort_by(|a, b| a.0.cmp(&b.0));
+        for (index, (name, values)) in tables.into_iter().enumerate() {
+            v.tables
+                .insert(name, u32::try_from(index).unwrap_or(u32::MAX));
+            v.table_values.push(
+                values
+                    .into_iter()
+                    .map(|s| s.into_bytes().into_boxed_slice())
+                    .collect(),
+            );
+        }
         let mut names: Vec<(String, Vec<ComponentDef>)> = raw_datatypes.into_iter().collect();
         names.sort_by(|a, b| a.0.cmp(&b.0));
         for (index, (name, components)) in names.into_iter().enumerate() {
@@ -235,9 +254,11 @@ impl Version {
         let kind = |dt: &str| kinds.get(dt).copied().unwrap_or_default();
         for field in v.segments.values_mut().flatten() {
             field.4 = kind(&field.0);
+            field.5 = v.tables.get(&field.3).copied();
         }
         for component in v.composites.iter_mut().flatten() {
             component.2 = kind(&component.0);
+            component.3 = v.tables.get(&component.1).copied();
         }
         v
     }
@@ -359,20 +380,26 @@ impl Version {
     }
 
     /// Whether the table is bundled, and if so whether it holds `value`.
+    #[cfg(test)]
     pub fn table_has(&self, table: &str, value: &[u8]) -> Option<bool> {
-        let values = self.tables.get(table)?;
-        if values.is_empty() {
-            return None;
+        self.table_has_at(*self.tables.get(table)?, value)
+    }
+
+    /// [`Version::table_has`] by the index a field or component carries
+    /// ([`FieldDef::table_index`]).
+    pub fn table_has_at(&self, index: u32, value: &[u8]) -> Option<bool> {
+        let values = self.table_values.get(usize::try_from(index).ok()?)?;
+        if values.contains(value) {
+            return Some(true);
         }
         // hl7apy lost the leading zeros of numeric codes (table 0062 has `1`, the
         // standard `01`): a numeric value also matches without them.
-        let trimmed = if value.iter().all(u8::is_ascii_digit) {
+        if value.first() == Some(&b'0') && value.iter().all(u8::is_ascii_digit) {
             let zeros = value.iter().take_while(|&&b| b == b'0').count();
-            value.get(zeros.min(value.len().saturating_sub(1))..)
-        } else {
-            None
-        };
-        Some(values.contains(value) || trimmed.is_some_and(|t| values.contains(t)))
+            let trimmed = value.get(zeros.min(value.len().saturating_sub(1))..);
+            return Some(trimmed.is_some_and(|t| values.contains(t)));
+        }
+        Some(false)
     }
 
     /// The structure a message type and trigger event use in this version (HL7 v2.5

@@ -266,6 +266,15 @@ fn is_numeric(v: &[u8]) -> bool {
     digits > 0 && points <= 1
 }
 
+/// How to check one value: its data type, resolved kind and HL7 table.
+#[derive(Clone, Copy)]
+struct Ty<'t> {
+    kind: Kind,
+    data_type: &'t str,
+    table: &'t str,
+    table_index: Option<u32>,
+}
+
 struct Checker<'a, 'r> {
     v: &'static Version,
     d: Delimiters,
@@ -292,15 +301,13 @@ impl Checker<'_, '_> {
 
     /// Checks one value of data type `dt` at `level` (0 field, 1 component,
     /// 2 subcomponent).
-    fn value(
-        &mut self,
-        kind: Kind,
-        dt: &str,
-        table: &str,
-        value: &[u8],
-        place: Place<'_>,
-        level: u8,
-    ) {
+    fn value(&mut self, ty: Ty<'_>, value: &[u8], place: Place<'_>, level: u8) {
+        let Ty {
+            kind,
+            data_type: dt,
+            table,
+            table_index,
+        } = ty;
         if value.is_empty() || kind == Kind::Text {
             return;
         }
@@ -345,7 +352,11 @@ impl Checker<'_, '_> {
                 place,
                 "an SI value must be a non-negative integer (HL7 v2.5 section 2.A.72)",
             ),
-            Kind::Coded if !null && !table.is_empty() => self.table(table, value, place),
+            Kind::Coded if !null => {
+                if let Some(index) = table_index {
+                    self.table(table, index, value, place);
+                }
+            }
             Kind::Numeric | Kind::SequenceId | Kind::Coded => {}
             Kind::Composite(index) => {
                 if level >= 2 {
@@ -377,12 +388,20 @@ impl Checker<'_, '_> {
                     } else {
                         inner.subcomponent = i + 1;
                     }
-                    self.value(def.2, &def.0, &def.1, part, inner, level + 1);
+                    let ty = Ty {
+                        kind: def.2,
+                        data_type: &def.0,
+                        table: &def.1,
+                        table_index: def.3,
+                    };
+                    self.value(ty, part, inner, level + 1);
                 }
                 // Coded elements name their code system in component 3; an HL7 table
                 // named there is checked (HL7 v2.5 section 2.A.8).
-                if !table.is_empty()
-                    && matches!(dt, "CE" | "CWE" | "CNE" | "CF")
+                let Some(index) = table_index else {
+                    return;
+                };
+                if matches!(dt, "CE" | "CWE" | "CNE" | "CF")
                     && !first.is_empty()
                     && coding_system.len() == 3 + table.len()
                     && coding_system.starts_with(b"HL7")
@@ -394,14 +413,14 @@ impl Checker<'_, '_> {
                     } else {
                         inner.subcomponent = 1;
                     }
-                    self.table(table, first, inner);
+                    self.table(table, index, first, inner);
                 }
             }
         }
     }
 
-    fn table(&mut self, table: &str, value: &[u8], place: Place<'_>) {
-        if self.v.table_has(table, value) == Some(false) {
+    fn table(&mut self, table: &str, index: u32, value: &[u8], place: Place<'_>) {
+        if self.v.table_has_at(index, value) == Some(false) {
             self.sink.add(
                 &HL7_TABLE_VALUE,
                 place,
@@ -508,7 +527,13 @@ impl Checker<'_, '_> {
                     );
                     break;
                 }
-                self.value(kind, dt, def.table(), rep, place, 0);
+                let ty = Ty {
+                    kind,
+                    data_type: dt,
+                    table: def.table(),
+                    table_index: def.table_index(),
+                };
+                self.value(ty, rep, place, 0);
             }
         }
     }
