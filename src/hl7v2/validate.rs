@@ -141,6 +141,16 @@ impl Sink<'_> {
         self.report.add(code, path.into_path(), message);
     }
 
+    /// [`Sink::add`] with a message that is made only when the diagnostic is kept.
+    fn add_with(&mut self, code: &Code, path: impl PathText, message: impl FnOnce() -> String) {
+        if self.report.diagnostics.len() + 1 >= self.max {
+            self.dropped += 1;
+            self.worst = self.worst.max(code.severity);
+            return;
+        }
+        self.report.add(code, path.into_path(), message());
+    }
+
     fn finish(self) {
         note_dropped(self.report, self.dropped, self.worst);
     }
@@ -421,14 +431,16 @@ impl Checker<'_, '_> {
 
     fn table(&mut self, table: &str, index: u32, value: &[u8], place: Place<'_>) {
         if self.v.table_has_at(index, value) == Some(false) {
-            self.sink.add(
-                &HL7_TABLE_VALUE,
-                place,
-                format!(
-                    "the value is not in HL7 table {table} (version {})",
-                    self.v.name
-                ),
-            );
+            let version = self.v.name.as_str();
+            self.sink.add_with(&HL7_TABLE_VALUE, place, || {
+                let mut m = String::with_capacity(48 + table.len() + version.len());
+                m.push_str("the value is not in HL7 table ");
+                m.push_str(table);
+                m.push_str(" (version ");
+                m.push_str(version);
+                m.push(')');
+                m
+            });
         }
     }
 
@@ -492,14 +504,10 @@ impl Checker<'_, '_> {
                 continue;
             }
             if def.data_type() == "WD" || def.max() == Some(0) {
-                self.sink.add(
-                    &HL7_FIELD_WITHDRAWN,
-                    place,
-                    format!(
-                        "the field is withdrawn in version {} and should not be valued",
-                        self.v.name
-                    ),
-                );
+                let version = self.v.name.as_str();
+                self.sink.add_with(&HL7_FIELD_WITHDRAWN, place, || {
+                    format!("the field is withdrawn in version {version} and should not be valued")
+                });
                 continue;
             }
             if escapes {
@@ -517,14 +525,12 @@ impl Checker<'_, '_> {
             let max = def.max();
             for (index, rep) in split(raw, self.d.repetition).enumerate() {
                 if max.is_some_and(|m| index as u64 >= m) {
-                    self.sink.add(
-                        &HL7_FIELD_REPETITION,
-                        place,
+                    self.sink.add_with(&HL7_FIELD_REPETITION, place, || {
                         format!(
                             "the field repeats more than {} time(s)",
                             max.unwrap_or_default()
-                        ),
-                    );
+                        )
+                    });
                     break;
                 }
                 let ty = Ty {
