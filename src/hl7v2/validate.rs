@@ -10,7 +10,7 @@ use std::fmt;
 
 use super::codes::*;
 use super::escape;
-use super::parse::{split, Delimiters, HeaderError, Segment, Segments};
+use super::parse::{split, unsplit, Delimiters, HeaderError, Segment, Segments, Split};
 use super::schema::{self, Child, FieldDef, Kind, Version};
 use crate::codes::{Code, DIAGNOSTICS_TRUNCATED};
 use crate::datetime::{self, Syntax, ZoneRules};
@@ -296,9 +296,26 @@ struct Checker<'a, 'r> {
     path: String,
     /// Scratch for a TS value joined as `TS.1^TS.2`.
     joined: Vec<u8>,
+    /// Whether the segment being checked holds a repetition / subcomponent separator
+    /// at all: one vectorised search per segment spares re-scanning every field and
+    /// component for a separator it cannot contain.
+    segment_has_repetition: bool,
+    segment_has_subcomponent: bool,
 }
 
 impl Checker<'_, '_> {
+    /// The pieces of `value` between `sep`, without scanning for a repetition or
+    /// subcomponent separator that the segment does not contain.
+    fn pieces<'v>(&self, value: &'v [u8], sep: u8) -> Split<'v> {
+        let absent = (sep == self.d.repetition && !self.segment_has_repetition)
+            || (sep == self.d.subcomponent && !self.segment_has_subcomponent);
+        if absent {
+            unsplit(value, sep)
+        } else {
+            split(value, sep)
+        }
+    }
+
     fn datetime(&mut self, place: Place<'_>, value: &[u8], syntax: Syntax) {
         if self.sink.report.datetimes.len() >= MAX_DATETIMES {
             return;
@@ -333,7 +350,7 @@ impl Checker<'_, '_> {
                 } else {
                     self.d.subcomponent
                 };
-                let mut parts = split(value, sep);
+                let mut parts = self.pieces(value, sep);
                 let ts1 = parts.next().unwrap_or_default();
                 let ts2 = if level >= 2 {
                     &[][..]
@@ -382,7 +399,7 @@ impl Checker<'_, '_> {
                 };
                 let mut coding_system: &[u8] = &[];
                 let mut first: &[u8] = &[];
-                for (i, part) in split(value, sep).enumerate() {
+                for (i, part) in self.pieces(value, sep).enumerate() {
                     if i == 0 {
                         first = part;
                     }
@@ -468,6 +485,8 @@ impl Checker<'_, '_> {
             return;
         };
         let header = seg.is_header();
+        self.segment_has_repetition = memchr::memchr(self.d.repetition, seg.raw()).is_some();
+        self.segment_has_subcomponent = memchr::memchr(self.d.subcomponent, seg.raw()).is_some();
         let escapes = self
             .d
             .escape
@@ -523,7 +542,7 @@ impl Checker<'_, '_> {
                 _ => (def.kind(), def.data_type()),
             };
             let max = def.max();
-            for (index, rep) in split(raw, self.d.repetition).enumerate() {
+            for (index, rep) in self.pieces(raw, self.d.repetition).enumerate() {
                 if max.is_some_and(|m| index as u64 >= m) {
                     self.sink.add_with(&HL7_FIELD_REPETITION, place, || {
                         format!(
@@ -1005,6 +1024,8 @@ fn check_message(bytes: &[u8], sink: &mut Sink<'_>, options: &Options<'_>) {
         definitions: Vec::new(),
         path: String::with_capacity(32),
         joined: Vec::new(),
+        segment_has_repetition: true,
+        segment_has_subcomponent: true,
     };
     for (seg, occurrence) in &segments {
         checker.segment(seg, *occurrence);
