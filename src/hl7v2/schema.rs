@@ -190,6 +190,8 @@ pub struct Version {
     first: HashMap<String, Vec<String>>,
     /// Groups by the index their `Child` entries carry.
     infos: Vec<GroupInfo>,
+    /// For each message structure: every segment id it names, through its groups.
+    structure_ids: HashMap<String, Vec<String>>,
 }
 
 impl Version {
@@ -208,6 +210,7 @@ impl Version {
             events: raw.events,
             first: HashMap::default(),
             infos: Vec::new(),
+            structure_ids: HashMap::default(),
         };
         let mut tables: Vec<(String, Vec<String>)> = raw
             .tables
@@ -240,6 +243,16 @@ impl Version {
         }
         v.first = first;
         v.resolve_groups();
+        let structure_ids = v
+            .messages
+            .iter()
+            .map(|(name, children)| {
+                let mut ids = Vec::new();
+                v.collect_ids(children, &mut ids, 0);
+                (name.clone(), ids)
+            })
+            .collect();
+        v.structure_ids = structure_ids;
         let kinds: HashMap<String, Kind> = v
             .segments
             .values()
@@ -289,6 +302,28 @@ impl Version {
                 anchor: self.anchor(name).map(str::to_owned),
             })
             .collect();
+    }
+
+    /// The segment ids under `children`, through groups (depth-bounded against cyclic
+    /// data; HL7 structures nest fewer than 10 deep).
+    fn collect_ids(&self, children: &[Child], out: &mut Vec<String>, depth: u32) {
+        if depth > 32 {
+            return;
+        }
+        for child in children {
+            if child.is_group() {
+                if let Some(inner) = self.groups.get(child.name()) {
+                    self.collect_ids(inner, out, depth + 1);
+                }
+            } else if !out.iter().any(|id| id == child.name()) {
+                out.push(child.0.clone());
+            }
+        }
+    }
+
+    /// Every segment id a message structure names, through its groups.
+    pub fn structure_ids(&self, name: &str) -> &[String] {
+        self.structure_ids.get(name).map_or(&[], Vec::as_slice)
     }
 
     /// A group by the index its `Child` entry carries.
@@ -342,11 +377,6 @@ impl Version {
     /// True for a `<A | B>` choice group: exactly one child occurs.
     pub fn is_choice(&self, group: &str) -> bool {
         self.choices.iter().any(|c| c == group)
-    }
-
-    /// A group's children.
-    pub fn group(&self, name: &str) -> Option<&[Child]> {
-        self.groups.get(name).map(Vec::as_slice)
     }
 
     /// A group's anchor: its first required segment, looked for through required

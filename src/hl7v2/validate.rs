@@ -658,21 +658,6 @@ impl<'v> Matcher<'v, '_> {
     }
 }
 
-fn collect_ids<'v>(v: &'v Version, children: &'v [Child], out: &mut Vec<&'v str>, depth: u32) {
-    if depth > MAX_GROUP_DEPTH {
-        return;
-    }
-    for child in children {
-        if child.is_group() {
-            if let Some(inner) = v.group(child.name()) {
-                collect_ids(v, inner, out, depth + 1);
-            }
-        } else if !out.contains(&child.name()) {
-            out.push(child.name());
-        }
-    }
-}
-
 fn label(id: &[u8], occurrence: u32) -> String {
     Place {
         segment: id,
@@ -688,11 +673,10 @@ fn label(id: &[u8], occurrence: u32) -> String {
 fn check_structure(
     v: &Version,
     structure: &[Child],
+    known: &[String],
     segments: &[(Segment<'_>, u32)],
     sink: &mut Sink<'_>,
 ) {
-    let mut known = Vec::new();
-    collect_ids(v, structure, &mut known, 0);
     let mut kept: Vec<usize> = Vec::with_capacity(segments.len());
     // Whether an id is in the structure, decided once per distinct id.
     let mut decided: Vec<(&[u8], bool)> = Vec::new();
@@ -1004,11 +988,9 @@ fn check_message(bytes: &[u8], sink: &mut Sink<'_>, options: &Options<'_>) {
             None
         }
     };
-    let structure = chosen.map(|(_, children)| children);
-    let structure_name = chosen.map(|(name, _)| name.to_owned());
-    sink.report.exchange.structure = structure_name;
-    if let Some(children) = structure {
-        check_structure(v, children, &segments, sink);
+    sink.report.exchange.structure = chosen.map(|(name, _)| name.to_owned());
+    if let Some((name, children)) = chosen {
+        check_structure(v, children, v.structure_ids(name), &segments, sink);
     }
 
     let mut checker = Checker {
