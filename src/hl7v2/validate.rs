@@ -819,8 +819,11 @@ fn check_message(bytes: &[u8], sink: &mut Sink<'_>, options: &Options<'_>) {
     // Segments with their occurrence numbers; ids are counted in a small list because a
     // message uses a few dozen distinct ids at most.
     let mut iter = Segments::new(bytes);
-    let mut segments: Vec<(Segment<'_>, u32)> = Vec::new();
-    let mut counts: Vec<(&[u8], u32)> = Vec::new();
+    // Sized from the bytes (segments average well over 48 bytes) so that it seldom
+    // grows; bounded by the segment cap.
+    let mut segments: Vec<(Segment<'_>, u32)> =
+        Vec::with_capacity((bytes.len() / 48).clamp(8, MAX_SEGMENTS));
+    let mut counts: Vec<(&[u8], u32)> = Vec::with_capacity(16);
     let mut bad_ids = 0u64;
     for seg in iter.by_ref() {
         if segments.len() >= MAX_SEGMENTS {
@@ -1003,7 +1006,7 @@ fn check_message(bytes: &[u8], sink: &mut Sink<'_>, options: &Options<'_>) {
             worst: Severity::Info,
         },
         rules: &rules,
-        definitions: Vec::new(),
+        definitions: Vec::with_capacity(16),
         path: String::with_capacity(32),
         joined: Vec::new(),
         segment_has_repetition: true,
