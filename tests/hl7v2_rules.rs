@@ -499,3 +499,34 @@ fn the_anchor_of_an_enclosing_repeating_group_starts_its_next_occurrence() {
     );
     assert!(r.valid(), "{:?}", codes(&r));
 }
+
+#[test]
+fn obx_4_observation_sub_id_is_conditional_not_required() {
+    // The standard's OBX attribute table (v2.3.1 figure 7-5, v2.7 and v2.8 section 7.4.2)
+    // gives OBX-4 usage C; hl7apy has it R in these three versions, which the generator
+    // corrects. OBX-3 (usage R) stays required: the control that the check still runs.
+    for version in ["2.3.1", "2.7", "2.8"] {
+        let msh =
+            format!("MSH|^~\\&|LAB|FAC|EHR|FAC|20240102030405||ORU^R01^ORU_R01|C1|P|{version}");
+        let r = one(&msg(&[
+            &msh,
+            "PID|1||12345^^^HOSP^MR||DOE^JANE",
+            "OBR|1|||1^Panel^L",
+            "OBX|1|NM|||5||||||F",
+        ]));
+        let empty: Vec<&str> = r
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "HL7_REQUIRED_FIELD_EMPTY" && d.path.starts_with("OBX"))
+            .map(|d| d.path.as_str())
+            .collect();
+        assert!(
+            empty.iter().any(|p| p.ends_with("-3")),
+            "{version}: {empty:?}"
+        );
+        assert!(
+            !empty.iter().any(|p| p.ends_with("-4")),
+            "{version}: {empty:?}"
+        );
+    }
+}

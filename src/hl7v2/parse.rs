@@ -217,6 +217,17 @@ pub fn split(value: &[u8], delimiter: u8) -> Split<'_> {
     Split {
         rest: Some(value),
         delimiter,
+        scan: true,
+    }
+}
+
+/// [`split`] of a value the caller knows holds no `delimiter` (its segment has none):
+/// yields the value whole without scanning it again.
+pub fn unsplit(value: &[u8], delimiter: u8) -> Split<'_> {
+    Split {
+        rest: Some(value),
+        delimiter,
+        scan: false,
     }
 }
 
@@ -225,6 +236,7 @@ pub fn split(value: &[u8], delimiter: u8) -> Split<'_> {
 pub struct Split<'a> {
     rest: Option<&'a [u8]>,
     delimiter: u8,
+    scan: bool,
 }
 
 impl<'a> Iterator for Split<'a> {
@@ -233,6 +245,10 @@ impl<'a> Iterator for Split<'a> {
     #[inline]
     fn next(&mut self) -> Option<&'a [u8]> {
         let rest = self.rest?;
+        if !self.scan {
+            self.rest = None;
+            return Some(rest);
+        }
         match find(self.delimiter, rest) {
             Some(i) => {
                 self.rest = rest.get(i + 1..);
@@ -392,6 +408,13 @@ mod tests {
         let pid = Segments::new(b"PID|1||X").next().unwrap();
         assert_eq!(pid.field(3, &d), Some(&b"X"[..]));
         assert_eq!(pid.field(4, &d), None);
+    }
+
+    #[test]
+    fn unsplit_yields_the_value_whole_and_split_counts_an_empty_value_once() {
+        assert_eq!(unsplit(b"a^b", b'&').collect::<Vec<_>>(), [&b"a^b"[..]]);
+        assert_eq!(unsplit(b"", b'&').collect::<Vec<_>>(), [&b""[..]]);
+        assert_eq!(split(b"", b'&').collect::<Vec<_>>(), [&b""[..]]);
     }
 
     #[test]

@@ -63,9 +63,30 @@ pub enum Kind {
 }
 
 /// One element of a message structure or group: `[name, min, max, is_group]`
-/// (max −1 = unbounded).
+/// (max −1 = unbounded). A group's index in its version ([`Version::group_at`]) is
+/// resolved at load time so that matching hashes no names.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Child(pub String, pub u32, pub i64, pub u8);
+pub struct Child(
+    pub String,
+    pub u32,
+    pub i64,
+    pub u8,
+    #[serde(skip)] pub Option<u32>,
+);
+
+/// What structure matching needs of a group, resolved once at load time.
+#[derive(Debug)]
+pub struct GroupInfo {
+    /// The group's children.
+    pub children: Vec<Child>,
+    /// True for a `<A | B>` choice group.
+    pub choice: bool,
+    /// The segment ids that may begin an occurrence.
+    pub first: Vec<String>,
+    /// The first required segment (through required subgroups); `None` for choice
+    /// groups and groups with nothing required.
+    pub anchor: Option<String>,
+}
 
 impl Child {
     /// The segment id or group name.
@@ -84,6 +105,10 @@ impl Child {
     pub fn is_group(&self) -> bool {
         self.3 != 0
     }
+    /// A group's index in its version's resolved groups ([`Version::group_at`]).
+    pub fn group_index(&self) -> Option<u32> {
+        self.4
+    }
 }
 
 /// A segment field: `[data type, min, max, table]` (table `""` for none).
@@ -94,6 +119,7 @@ pub struct FieldDef(
     pub i64,
     pub String,
     #[serde(skip)] pub Kind,
+    #[serde(skip)] pub Option<u32>,
 );
 
 impl FieldDef {
@@ -117,11 +143,20 @@ impl FieldDef {
     pub fn kind(&self) -> Kind {
         self.4
     }
+    /// The bundled table's index ([`Version::table_has_at`]), resolved at load time.
+    pub fn table_index(&self) -> Option<u32> {
+        self.5
+    }
 }
 
 /// A component of a composite data type: `[data type, table]`.
 #[derive(Debug, Clone, Deserialize)]
-pub struct ComponentDef(pub String, pub String, #[serde(skip)] pub Kind);
+pub struct ComponentDef(
+    pub String,
+    pub String,
+    #[serde(skip)] pub Kind,
+    #[serde(skip)] pub Option<u32>,
+);
 
 #[derive(Debug, Deserialize)]
 struct RawVersion {
@@ -146,10 +181,17 @@ pub struct Version {
     segments: HashMap<String, Vec<FieldDef>>,
     datatypes: HashMap<String, u32>,
     composites: Vec<Vec<ComponentDef>>,
-    tables: HashMap<String, HashSet<Box<[u8]>>>,
+    /// Bundled tables by number, as indices into `table_values`.
+    tables: HashMap<String, u32>,
+    /// Each bundled table's values (never empty: empty tables are not bundled).
+    table_values: Vec<HashSet<Box<[u8]>>>,
     events: HashMap<String, String>,
     /// For each group: the segment ids that may begin it.
     first: HashMap<String, Vec<String>>,
+    /// Groups by the index their `Child` entries carry.
+    infos: Vec<GroupInfo>,
+    /// For each message structure: every segment id it names, through its groups.
+    structure_ids: HashMap<String, Vec<String>>,
 }
 
 impl Version {
@@ -163,21 +205,29 @@ impl Version {
             segments: raw.segments,
             datatypes: HashMap::default(),
             composites: Vec::new(),
-            tables: raw
-                .tables
-                .into_iter()
-                .map(|(k, v)| {
-                    (
-                        k,
-                        v.into_iter()
-                            .map(|s| s.into_bytes().into_boxed_slice())
-                            .collect(),
-                    )
-                })
-                .collect(),
+            tables: HashMap::default(),
+            table_values: Vec::new(),
             events: raw.events,
             first: HashMap::default(),
+            infos: Vec::new(),
+            structure_ids: HashMap::default(),
         };
+        let mut tables: Vec<(String, Vec<String>)> = raw
+            .tables
+            .into_iter()
+            .filter(|(_, values)| !values.is_empty())
+            .collect();
+        tables.sort_by(|a, b| a.0.cmp(&b.0));
+        for (index, (name, values)) in tables.into_iter().enumerate() {
+            v.tables
+                .insert(name, u32::try_from(index).unwrap_or(u32::MAX));
+            v.table_values.push(
+                values
+                    .into_iter()
+                    .map(|s| s.into_bytes().into_boxed_slice())
+                    .collect(),
+            );
+        }
         let mut names: Vec<(String, Vec<ComponentDef>)> = raw_datatypes.into_iter().collect();
         names.sort_by(|a, b| a.0.cmp(&b.0));
         for (index, (name, components)) in names.into_iter().enumerate() {
@@ -192,6 +242,17 @@ impl Version {
             first.insert(name.clone(), out);
         }
         v.first = first;
+        v.resolve_groups();
+        let structure_ids = v
+            .messages
+            .iter()
+            .map(|(name, children)| {
+                let mut ids = Vec::new();
+                v.collect_ids(children, &mut ids, 0);
+                (name.clone(), ids)
+            })
+            .collect();
+        v.structure_ids = structure_ids;
         let kinds: HashMap<String, Kind> = v
             .segments
             .values()
@@ -206,11 +267,68 @@ impl Version {
         let kind = |dt: &str| kinds.get(dt).copied().unwrap_or_default();
         for field in v.segments.values_mut().flatten() {
             field.4 = kind(&field.0);
+            field.5 = v.tables.get(&field.3).copied();
         }
         for component in v.composites.iter_mut().flatten() {
             component.2 = kind(&component.0);
+            component.3 = v.tables.get(&component.1).copied();
         }
         v
+    }
+
+    /// Numbers the groups, marks every group child with its number and builds the
+    /// [`GroupInfo`] list that structure matching walks.
+    fn resolve_groups(&mut self) {
+        let mut names: Vec<String> = self.groups.keys().cloned().collect();
+        names.sort();
+        let index: HashMap<String, u32> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), u32::try_from(i).unwrap_or(u32::MAX)))
+            .collect();
+        let mark = |children: &mut Vec<Child>| {
+            for child in children.iter_mut().filter(|c| c.is_group()) {
+                child.4 = index.get(&child.0).copied();
+            }
+        };
+        self.messages.values_mut().for_each(mark);
+        self.groups.values_mut().for_each(mark);
+        self.infos = names
+            .iter()
+            .map(|name| GroupInfo {
+                children: self.groups.get(name).cloned().unwrap_or_default(),
+                choice: self.is_choice(name),
+                first: self.first.get(name).cloned().unwrap_or_default(),
+                anchor: self.anchor(name).map(str::to_owned),
+            })
+            .collect();
+    }
+
+    /// The segment ids under `children`, through groups (depth-bounded against cyclic
+    /// data; HL7 structures nest fewer than 10 deep).
+    fn collect_ids(&self, children: &[Child], out: &mut Vec<String>, depth: u32) {
+        if depth > 32 {
+            return;
+        }
+        for child in children {
+            if child.is_group() {
+                if let Some(inner) = self.groups.get(child.name()) {
+                    self.collect_ids(inner, out, depth + 1);
+                }
+            } else if !out.iter().any(|id| id == child.name()) {
+                out.push(child.0.clone());
+            }
+        }
+    }
+
+    /// Every segment id a message structure names, through its groups.
+    pub fn structure_ids(&self, name: &str) -> &[String] {
+        self.structure_ids.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// A group by the index its `Child` entry carries.
+    pub fn group_at(&self, index: u32) -> Option<&GroupInfo> {
+        self.infos.get(usize::try_from(index).ok()?)
     }
 
     /// FIRST set of a group: the ids of its leading children up to and including the
@@ -261,18 +379,6 @@ impl Version {
         self.choices.iter().any(|c| c == group)
     }
 
-    /// A group's children.
-    pub fn group(&self, name: &str) -> Option<&[Child]> {
-        self.groups.get(name).map(Vec::as_slice)
-    }
-
-    /// Whether `segment` may begin an occurrence of `group`.
-    pub fn may_start(&self, group: &str, segment: &[u8]) -> bool {
-        self.first
-            .get(group)
-            .is_some_and(|ids| ids.iter().any(|id| id.as_bytes() == segment))
-    }
-
     /// A group's anchor: its first required segment, looked for through required
     /// subgroups; `None` for choice groups and groups with nothing required.
     pub fn anchor(&self, group: &str) -> Option<&str> {
@@ -304,20 +410,26 @@ impl Version {
     }
 
     /// Whether the table is bundled, and if so whether it holds `value`.
+    #[cfg(test)]
     pub fn table_has(&self, table: &str, value: &[u8]) -> Option<bool> {
-        let values = self.tables.get(table)?;
-        if values.is_empty() {
-            return None;
+        self.table_has_at(*self.tables.get(table)?, value)
+    }
+
+    /// [`Version::table_has`] by the index a field or component carries
+    /// ([`FieldDef::table_index`]).
+    pub fn table_has_at(&self, index: u32, value: &[u8]) -> Option<bool> {
+        let values = self.table_values.get(usize::try_from(index).ok()?)?;
+        if values.contains(value) {
+            return Some(true);
         }
         // hl7apy lost the leading zeros of numeric codes (table 0062 has `1`, the
         // standard `01`): a numeric value also matches without them.
-        let trimmed = if value.iter().all(u8::is_ascii_digit) {
+        if value.first() == Some(&b'0') && value.iter().all(u8::is_ascii_digit) {
             let zeros = value.iter().take_while(|&&b| b == b'0').count();
-            value.get(zeros.min(value.len().saturating_sub(1))..)
-        } else {
-            None
-        };
-        Some(values.contains(value) || trimmed.is_some_and(|t| values.contains(t)))
+            let trimmed = value.get(zeros.min(value.len().saturating_sub(1))..);
+            return Some(trimmed.is_some_and(|t| values.contains(t)));
+        }
+        Some(false)
     }
 
     /// The structure a message type and trigger event use in this version (HL7 v2.5

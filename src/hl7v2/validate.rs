@@ -6,11 +6,11 @@
 //! repetitions, data type formats, coded values against HL7 tables, escape sequences;
 //! every DT, DTM and TS value goes through the shared datetime engine.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 
 use super::codes::*;
 use super::escape;
-use super::parse::{split, Delimiters, HeaderError, Segment, Segments};
+use super::parse::{split, unsplit, Delimiters, HeaderError, Segment, Segments, Split};
 use super::schema::{self, Child, FieldDef, Kind, Version};
 use crate::codes::{Code, DIAGNOSTICS_TRUNCATED};
 use crate::datetime::{self, Syntax, ZoneRules};
@@ -43,24 +43,83 @@ struct Place<'a> {
     subcomponent: usize,
 }
 
-impl fmt::Display for Place<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Place<'_> {
+    /// Appends the path to `out` without the `fmt` machinery: paths are written for
+    /// every datetime entry, so this is on the hot path.
+    fn write_into(&self, out: &mut String) {
         for &b in self.segment {
-            f.write_char(if b.is_ascii_graphic() { b as char } else { '?' })?;
+            out.push(if b.is_ascii_graphic() { b as char } else { '?' });
         }
         if self.occurrence > 1 {
-            write!(f, "[{}]", self.occurrence)?;
+            out.push('[');
+            push_number(out, self.occurrence as usize);
+            out.push(']');
         }
         if self.field > 0 {
-            write!(f, "-{}", self.field)?;
+            out.push('-');
+            push_number(out, self.field);
         }
         if self.component > 0 {
-            write!(f, ".{}", self.component)?;
+            out.push('.');
+            push_number(out, self.component);
         }
         if self.subcomponent > 0 {
-            write!(f, ".{}", self.subcomponent)?;
+            out.push('.');
+            push_number(out, self.subcomponent);
         }
-        Ok(())
+    }
+}
+
+/// Appends the decimal digits of `n`.
+fn push_number(out: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut len = 0;
+    loop {
+        if let Some(slot) = digits.get_mut(len) {
+            *slot = b'0' + (n % 10) as u8;
+        }
+        len += 1;
+        n /= 10;
+        if n == 0 || len >= digits.len() {
+            break;
+        }
+    }
+    for &d in digits.get(..len).unwrap_or_default().iter().rev() {
+        out.push(d as char);
+    }
+}
+
+impl fmt::Display for Place<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = String::with_capacity(16);
+        self.write_into(&mut out);
+        f.write_str(&out)
+    }
+}
+
+/// What a diagnostic's path can be made from: a place (formatted only when the
+/// diagnostic is kept) or a ready string.
+trait PathText {
+    fn into_path(self) -> String;
+}
+
+impl PathText for Place<'_> {
+    fn into_path(self) -> String {
+        let mut out = String::with_capacity(16);
+        self.write_into(&mut out);
+        out
+    }
+}
+
+impl PathText for &str {
+    fn into_path(self) -> String {
+        self.to_owned()
+    }
+}
+
+impl PathText for String {
+    fn into_path(self) -> String {
+        self
     }
 }
 
@@ -73,13 +132,23 @@ struct Sink<'r> {
 }
 
 impl Sink<'_> {
-    fn add(&mut self, code: &Code, path: impl fmt::Display, message: impl Into<String>) {
+    fn add(&mut self, code: &Code, path: impl PathText, message: impl Into<String>) {
         if self.report.diagnostics.len() + 1 >= self.max {
             self.dropped += 1;
             self.worst = self.worst.max(code.severity);
             return;
         }
-        self.report.add(code, path.to_string(), message);
+        self.report.add(code, path.into_path(), message);
+    }
+
+    /// [`Sink::add`] with a message that is made only when the diagnostic is kept.
+    fn add_with(&mut self, code: &Code, path: impl PathText, message: impl FnOnce() -> String) {
+        if self.report.diagnostics.len() + 1 >= self.max {
+            self.dropped += 1;
+            self.worst = self.worst.max(code.severity);
+            return;
+        }
+        self.report.add(code, path.into_path(), message());
     }
 
     fn finish(self) {
@@ -207,6 +276,15 @@ fn is_numeric(v: &[u8]) -> bool {
     digits > 0 && points <= 1
 }
 
+/// How to check one value: its data type, resolved kind and HL7 table.
+#[derive(Clone, Copy)]
+struct Ty<'t> {
+    kind: Kind,
+    data_type: &'t str,
+    table: &'t str,
+    table_index: Option<u32>,
+}
+
 struct Checker<'a, 'r> {
     v: &'static Version,
     d: Delimiters,
@@ -214,29 +292,49 @@ struct Checker<'a, 'r> {
     rules: &'a ZoneRules,
     /// Segment definitions already looked up in this message, by id.
     definitions: Vec<([u8; 3], Option<&'static [FieldDef]>)>,
+    /// Scratch for a datetime's path (`datetime::record` copies what it keeps).
+    path: String,
+    /// Scratch for a TS value joined as `TS.1^TS.2`.
+    joined: Vec<u8>,
+    /// Whether the segment being checked holds a repetition / subcomponent separator
+    /// at all: one vectorised search per segment spares re-scanning every field and
+    /// component for a separator it cannot contain.
+    segment_has_repetition: bool,
+    segment_has_subcomponent: bool,
 }
 
 impl Checker<'_, '_> {
+    /// The pieces of `value` between `sep`, without scanning for a repetition or
+    /// subcomponent separator that the segment does not contain.
+    fn pieces<'v>(&self, value: &'v [u8], sep: u8) -> Split<'v> {
+        let absent = (sep == self.d.repetition && !self.segment_has_repetition)
+            || (sep == self.d.subcomponent && !self.segment_has_subcomponent);
+        if absent {
+            unsplit(value, sep)
+        } else {
+            split(value, sep)
+        }
+    }
+
     fn datetime(&mut self, place: Place<'_>, value: &[u8], syntax: Syntax) {
         if self.sink.report.datetimes.len() >= MAX_DATETIMES {
             return;
         }
-        let path = place.to_string();
+        self.path.clear();
+        place.write_into(&mut self.path);
         let value = String::from_utf8_lossy(value);
-        datetime::record(self.sink.report, &path, &value, syntax, self.rules);
+        datetime::record(self.sink.report, &self.path, &value, syntax, self.rules);
     }
 
     /// Checks one value of data type `dt` at `level` (0 field, 1 component,
     /// 2 subcomponent).
-    fn value(
-        &mut self,
-        kind: Kind,
-        dt: &str,
-        table: &str,
-        value: &[u8],
-        place: Place<'_>,
-        level: u8,
-    ) {
+    fn value(&mut self, ty: Ty<'_>, value: &[u8], place: Place<'_>, level: u8) {
+        let Ty {
+            kind,
+            data_type: dt,
+            table,
+            table_index,
+        } = ty;
         if value.is_empty() || kind == Kind::Text {
             return;
         }
@@ -252,7 +350,7 @@ impl Checker<'_, '_> {
                 } else {
                     self.d.subcomponent
                 };
-                let mut parts = split(value, sep);
+                let mut parts = self.pieces(value, sep);
                 let ts1 = parts.next().unwrap_or_default();
                 let ts2 = if level >= 2 {
                     &[][..]
@@ -262,11 +360,13 @@ impl Checker<'_, '_> {
                 if ts2.is_empty() {
                     self.datetime(place, ts1, Syntax::Hl7v2DateTime);
                 } else {
-                    let mut joined = Vec::with_capacity(ts1.len() + 1 + ts2.len());
+                    let mut joined = std::mem::take(&mut self.joined);
+                    joined.clear();
                     joined.extend_from_slice(ts1);
                     joined.push(b'^');
                     joined.extend_from_slice(ts2);
                     self.datetime(place, &joined, Syntax::Hl7v2DateTime);
+                    self.joined = joined;
                 }
             }
             Kind::Numeric if !null && !is_numeric(value) => self.sink.add(
@@ -279,7 +379,11 @@ impl Checker<'_, '_> {
                 place,
                 "an SI value must be a non-negative integer (HL7 v2.5 section 2.A.72)",
             ),
-            Kind::Coded if !null && !table.is_empty() => self.table(table, value, place),
+            Kind::Coded if !null => {
+                if let Some(index) = table_index {
+                    self.table(table, index, value, place);
+                }
+            }
             Kind::Numeric | Kind::SequenceId | Kind::Coded => {}
             Kind::Composite(index) => {
                 if level >= 2 {
@@ -295,7 +399,7 @@ impl Checker<'_, '_> {
                 };
                 let mut coding_system: &[u8] = &[];
                 let mut first: &[u8] = &[];
-                for (i, part) in split(value, sep).enumerate() {
+                for (i, part) in self.pieces(value, sep).enumerate() {
                     if i == 0 {
                         first = part;
                     }
@@ -311,12 +415,20 @@ impl Checker<'_, '_> {
                     } else {
                         inner.subcomponent = i + 1;
                     }
-                    self.value(def.2, &def.0, &def.1, part, inner, level + 1);
+                    let ty = Ty {
+                        kind: def.2,
+                        data_type: &def.0,
+                        table: &def.1,
+                        table_index: def.3,
+                    };
+                    self.value(ty, part, inner, level + 1);
                 }
                 // Coded elements name their code system in component 3; an HL7 table
                 // named there is checked (HL7 v2.5 section 2.A.8).
-                if !table.is_empty()
-                    && matches!(dt, "CE" | "CWE" | "CNE" | "CF")
+                let Some(index) = table_index else {
+                    return;
+                };
+                if matches!(dt, "CE" | "CWE" | "CNE" | "CF")
                     && !first.is_empty()
                     && coding_system.len() == 3 + table.len()
                     && coding_system.starts_with(b"HL7")
@@ -328,22 +440,24 @@ impl Checker<'_, '_> {
                     } else {
                         inner.subcomponent = 1;
                     }
-                    self.table(table, first, inner);
+                    self.table(table, index, first, inner);
                 }
             }
         }
     }
 
-    fn table(&mut self, table: &str, value: &[u8], place: Place<'_>) {
-        if self.v.table_has(table, value) == Some(false) {
-            self.sink.add(
-                &HL7_TABLE_VALUE,
-                place,
-                format!(
-                    "the value is not in HL7 table {table} (version {})",
-                    self.v.name
-                ),
-            );
+    fn table(&mut self, table: &str, index: u32, value: &[u8], place: Place<'_>) {
+        if self.v.table_has_at(index, value) == Some(false) {
+            let version = self.v.name.as_str();
+            self.sink.add_with(&HL7_TABLE_VALUE, place, || {
+                let mut m = String::with_capacity(48 + table.len() + version.len());
+                m.push_str("the value is not in HL7 table ");
+                m.push_str(table);
+                m.push_str(" (version ");
+                m.push_str(version);
+                m.push(')');
+                m
+            });
         }
     }
 
@@ -371,6 +485,8 @@ impl Checker<'_, '_> {
             return;
         };
         let header = seg.is_header();
+        self.segment_has_repetition = memchr::memchr(self.d.repetition, seg.raw()).is_some();
+        self.segment_has_subcomponent = memchr::memchr(self.d.subcomponent, seg.raw()).is_some();
         let escapes = self
             .d
             .escape
@@ -407,14 +523,10 @@ impl Checker<'_, '_> {
                 continue;
             }
             if def.data_type() == "WD" || def.max() == Some(0) {
-                self.sink.add(
-                    &HL7_FIELD_WITHDRAWN,
-                    place,
-                    format!(
-                        "the field is withdrawn in version {} and should not be valued",
-                        self.v.name
-                    ),
-                );
+                let version = self.v.name.as_str();
+                self.sink.add_with(&HL7_FIELD_WITHDRAWN, place, || {
+                    format!("the field is withdrawn in version {version} and should not be valued")
+                });
                 continue;
             }
             if escapes {
@@ -430,19 +542,23 @@ impl Checker<'_, '_> {
                 _ => (def.kind(), def.data_type()),
             };
             let max = def.max();
-            for (index, rep) in split(raw, self.d.repetition).enumerate() {
+            for (index, rep) in self.pieces(raw, self.d.repetition).enumerate() {
                 if max.is_some_and(|m| index as u64 >= m) {
-                    self.sink.add(
-                        &HL7_FIELD_REPETITION,
-                        place,
+                    self.sink.add_with(&HL7_FIELD_REPETITION, place, || {
                         format!(
                             "the field repeats more than {} time(s)",
                             max.unwrap_or_default()
-                        ),
-                    );
+                        )
+                    });
                     break;
                 }
-                self.value(kind, dt, def.table(), rep, place, 0);
+                let ty = Ty {
+                    kind,
+                    data_type: dt,
+                    table: def.table(),
+                    table_index: def.table_index(),
+                };
+                self.value(ty, rep, place, 0);
             }
         }
     }
@@ -455,8 +571,9 @@ struct Matcher<'v, 's> {
     ids: &'s [&'s [u8]],
     pos: usize,
     missing: Vec<(&'v str, bool)>,
-    /// Enclosing groups, innermost (the one being matched) last, with whether they repeat.
-    enclosing: Vec<(&'v str, bool)>,
+    /// Enclosing groups, innermost (the one being matched) last: their anchors (first
+    /// required segment), with whether they repeat.
+    enclosing: Vec<(Option<&'v [u8]>, bool)>,
 }
 
 impl<'v> Matcher<'v, '_> {
@@ -471,7 +588,10 @@ impl<'v> Matcher<'v, '_> {
                     break;
                 };
                 if child.is_group() {
-                    if depth >= MAX_GROUP_DEPTH || !self.v.may_start(child.name(), id) {
+                    let Some(info) = child.group_index().and_then(|i| self.v.group_at(i)) else {
+                        break;
+                    };
+                    if depth >= MAX_GROUP_DEPTH || !info.first.iter().any(|f| f.as_bytes() == id) {
                         break;
                     }
                     // The anchor (first required segment) of an enclosing repeating group
@@ -480,20 +600,22 @@ impl<'v> Matcher<'v, '_> {
                     // PRIOR_RESULT (whose anchor is also ORC). The shallower reading needs
                     // no look-ahead, as receivers parse.
                     if count >= u64::from(child.min())
-                        && self.enclosing.iter().any(|&(g, repeats)| {
-                            repeats && self.v.anchor(g).map(str::as_bytes) == Some(id)
-                        })
+                        && self
+                            .enclosing
+                            .iter()
+                            .any(|&(anchor, repeats)| repeats && anchor == Some(id))
                     {
                         break;
                     }
                     let before = self.pos;
-                    self.enclosing.push((child.name(), child.max() != Some(1)));
-                    if let Some(inner) = self.v.group(child.name()) {
-                        if self.v.is_choice(child.name()) {
-                            self.choice(inner, depth + 1);
-                        } else {
-                            self.sequence(inner, depth + 1);
-                        }
+                    self.enclosing.push((
+                        info.anchor.as_deref().map(str::as_bytes),
+                        child.max() != Some(1),
+                    ));
+                    if info.choice {
+                        self.choice(&info.children, depth + 1);
+                    } else {
+                        self.sequence(&info.children, depth + 1);
                     }
                     self.enclosing.pop();
                     if self.pos == before {
@@ -521,7 +643,10 @@ impl<'v> Matcher<'v, '_> {
         };
         for child in children {
             let fits = if child.is_group() {
-                self.v.may_start(child.name(), id)
+                child
+                    .group_index()
+                    .and_then(|i| self.v.group_at(i))
+                    .is_some_and(|info| info.first.iter().any(|f| f.as_bytes() == id))
             } else {
                 id == child.name().as_bytes()
             };
@@ -529,21 +654,6 @@ impl<'v> Matcher<'v, '_> {
                 self.sequence(std::slice::from_ref(child), depth);
                 return;
             }
-        }
-    }
-}
-
-fn collect_ids<'v>(v: &'v Version, children: &'v [Child], out: &mut Vec<&'v str>, depth: u32) {
-    if depth > MAX_GROUP_DEPTH {
-        return;
-    }
-    for child in children {
-        if child.is_group() {
-            if let Some(inner) = v.group(child.name()) {
-                collect_ids(v, inner, out, depth + 1);
-            }
-        } else if !out.contains(&child.name()) {
-            out.push(child.name());
         }
     }
 }
@@ -556,18 +666,17 @@ fn label(id: &[u8], occurrence: u32) -> String {
         component: 0,
         subcomponent: 0,
     }
-    .to_string()
+    .into_path()
 }
 
 /// Checks the segment sequence against the structure.
 fn check_structure(
     v: &Version,
     structure: &[Child],
+    known: &[String],
     segments: &[(Segment<'_>, u32)],
     sink: &mut Sink<'_>,
 ) {
-    let mut known = Vec::new();
-    collect_ids(v, structure, &mut known, 0);
     let mut kept: Vec<usize> = Vec::with_capacity(segments.len());
     // Whether an id is in the structure, decided once per distinct id.
     let mut decided: Vec<(&[u8], bool)> = Vec::new();
@@ -710,8 +819,11 @@ fn check_message(bytes: &[u8], sink: &mut Sink<'_>, options: &Options<'_>) {
     // Segments with their occurrence numbers; ids are counted in a small list because a
     // message uses a few dozen distinct ids at most.
     let mut iter = Segments::new(bytes);
-    let mut segments: Vec<(Segment<'_>, u32)> = Vec::new();
-    let mut counts: Vec<(&[u8], u32)> = Vec::new();
+    // Sized from the bytes (segments average well over 48 bytes) so that it seldom
+    // grows; bounded by the segment cap.
+    let mut segments: Vec<(Segment<'_>, u32)> =
+        Vec::with_capacity((bytes.len() / 48).clamp(8, MAX_SEGMENTS));
+    let mut counts: Vec<(&[u8], u32)> = Vec::with_capacity(16);
     let mut bad_ids = 0u64;
     for seg in iter.by_ref() {
         if segments.len() >= MAX_SEGMENTS {
@@ -879,11 +991,9 @@ fn check_message(bytes: &[u8], sink: &mut Sink<'_>, options: &Options<'_>) {
             None
         }
     };
-    let structure = chosen.map(|(_, children)| children);
-    let structure_name = chosen.map(|(name, _)| name.to_owned());
-    sink.report.exchange.structure = structure_name;
-    if let Some(children) = structure {
-        check_structure(v, children, &segments, sink);
+    sink.report.exchange.structure = chosen.map(|(name, _)| name.to_owned());
+    if let Some((name, children)) = chosen {
+        check_structure(v, children, v.structure_ids(name), &segments, sink);
     }
 
     let mut checker = Checker {
@@ -896,7 +1006,11 @@ fn check_message(bytes: &[u8], sink: &mut Sink<'_>, options: &Options<'_>) {
             worst: Severity::Info,
         },
         rules: &rules,
-        definitions: Vec::new(),
+        definitions: Vec::with_capacity(16),
+        path: String::with_capacity(32),
+        joined: Vec::new(),
+        segment_has_repetition: true,
+        segment_has_subcomponent: true,
     };
     for (seg, occurrence) in &segments {
         checker.segment(seg, *occurrence);
@@ -927,6 +1041,14 @@ mod tests {
             subcomponent: 0,
         };
         assert_eq!(p.to_string(), "PID-7");
+        let p = Place {
+            segment: b"OBX",
+            occurrence: 290_001,
+            field: 10,
+            component: 0,
+            subcomponent: 0,
+        };
+        assert_eq!(p.into_path(), "OBX[290001]-10");
     }
 
     #[test]

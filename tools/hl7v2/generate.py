@@ -17,7 +17,8 @@ One JSON file per version, `v2_5_1.json`:
   datatypes: composite name -> [[data_type, table], ...]          (component n at n-1)
   tables: "0001" -> [values]   (only tables that some field or component refers to)
   events: "ADT^A04" -> "ADT_A01"
-hl7apy carries no field lengths, so none are written.
+hl7apy carries no field lengths, so none are written. USAGE_OVERRIDES corrects the
+usage of the few fields hl7apy marks R where the standard gives C or O.
 """
 import filecmp
 import importlib
@@ -58,6 +59,21 @@ SHARED_STRUCTURES = {
     "ORU_R01": ["R32"],
     "QBP_Q11": ["Q13", "Q15"],
     "RSP_K11": ["K13", "K15"],
+}
+
+
+# Fields whose usage the standard's segment attribute table gives as C (conditional) or O
+# but hl7apy marks R (min 1). The engine cannot evaluate the standard's conditions, so a
+# C field is checked as optional (min 0): an empty one is not HL7_REQUIRED_FIELD_EMPTY.
+# (version, segment, field number) -> where the standard says so.
+USAGE_OVERRIDES = {
+    # OBX-4 Observation Sub-ID: OPT C in the OBX attribute table of chapter 7
+    # (v2.3.1 section 7.3.2 figure 7-5 "OBX attributes"; v2.7 and v2.8 section 7.4.2
+    # "HL7 Attribute Table - OBX - Observation/Result"). hl7apy has it R in exactly these
+    # three versions and O (as the standard's C) in 2.3, 2.4, 2.5, 2.5.1, 2.6, 2.8.1, 2.8.2.
+    ("2.3.1", "OBX", 4): "v2.3.1 section 7.3.2, figure 7-5: OBX-4 OPT C",
+    ("2.7", "OBX", 4): "v2.7 section 7.4.2, HL7 Attribute Table - OBX: OBX-4 OPT C",
+    ("2.8", "OBX", 4): "v2.8 section 7.4.2, HL7 Attribute Table - OBX: OBX-4 OPT C",
 }
 
 
@@ -111,6 +127,8 @@ def generate(version):
             data_type, table = ref[2], table_id(ref[4])
             if table:
                 used_tables.add(table)
+            if (version, seg, number) in USAGE_OVERRIDES:
+                lo = 0
             row.append([data_type or "", lo, hi, table])
         segments[seg] = row
     datatypes = {}
