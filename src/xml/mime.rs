@@ -237,14 +237,14 @@ pub fn split(bytes: &[u8], max_parts: usize) -> Result<Package<'_>, MimeError> {
         if !at_line_start {
             continue;
         }
-        if bytes.get(from..from + 2) == Some(b"--".as_slice()) {
-            positions.push(at);
-            closed = true;
-            break;
-        }
         positions.push(at);
+        // n delimiter lines bound n - 1 parts; the closing delimiter counts too.
         if positions.len() > max_parts + 1 {
             return Err(MimeError::TooManyParts);
+        }
+        if bytes.get(from..from + 2) == Some(b"--".as_slice()) {
+            closed = true;
+            break;
         }
     }
     if positions.is_empty() {
@@ -300,6 +300,18 @@ mod tests {
     use super::*;
 
     const PACKAGE: &[u8] = b"Content-Type: multipart/related; boundary=\"MIMEb\"; type=\"application/xop+xml\"; start=\"<root@x>\"\r\n\r\n--MIMEb\r\nContent-Type: application/xop+xml; charset=UTF-8\r\nContent-ID: <root@x>\r\n\r\n<e/>\r\n--MIMEb\r\nContent-Type: application/pdf\r\nContent-ID: <doc%201@x>\r\n\r\n%PDF-1.4\r\n--MIMEb--\r\n";
+
+    #[test]
+    fn the_part_bound_counts_the_part_closed_by_the_final_delimiter() {
+        // Found by the xml_mime fuzz target: two parts, the second closed by `--b--`,
+        // came back from a split bounded to one part.
+        let two = b"--b\nContent-ID: <a>\n\n<x/>\n--b\nContent-ID: <c>\n\n<y/>\n--b--\n";
+        assert_eq!(split(two, 2).map(|p| p.parts.len()), Ok(2));
+        assert_eq!(
+            split(two, 1).map(|p| p.parts.len()),
+            Err(MimeError::TooManyParts)
+        );
+    }
 
     #[test]
     fn parts_root_and_cid_are_found() {
