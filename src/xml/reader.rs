@@ -286,21 +286,18 @@ fn reborrow<'a>(whole: &'a str, part: &str) -> Option<&'a str> {
 fn split_qname(name: &str) -> Option<(&str, &str)> {
     // Names are short (bounded by `max_name_length`): one inline byte loop finds the
     // colons without a `memchr` call per name, which dominated the profile.
+    // A branch-free count first (it vectorises); the position only when there is one.
     let bytes = name.as_bytes();
-    let mut colon = None;
-    let mut colons = 0usize;
-    for (i, &b) in bytes.iter().enumerate() {
-        if b == b':' {
-            colons += 1;
-            colon.get_or_insert(i);
+    let colons = bytes
+        .iter()
+        .fold(0usize, |n, &b| n + usize::from(b == b':'));
+    let (prefix, local) = match colons {
+        0 => ("", name),
+        1 => {
+            let at = bytes.iter().position(|&b| b == b':')?;
+            (name.get(..at)?, name.get(at + 1..)?)
         }
-    }
-    if colons > 1 {
-        return None;
-    }
-    let (prefix, local) = match colon {
-        Some(at) => (name.get(..at)?, name.get(at + 1..)?),
-        None => ("", name),
+        _ => return None,
     };
     if local.is_empty() || (prefix.is_empty() && local.len() != name.len()) {
         return None;
@@ -873,7 +870,7 @@ fn parse_attributes<'a>(
         }
     }
     // WFC: Unique Att Spec, on the names as written.
-    if has_duplicates(raw_names) {
+    if has_duplicates(&raw_names) {
         return Err((
             Problem::DuplicateAttribute,
             "an attribute appears twice on one element (XML 1.0 section 3.1, WFC: Unique Att Spec)",
@@ -956,7 +953,7 @@ impl<'a> NameSet<'a> {
 
 /// Whether a name occurs twice: a linear scan for the few attributes real tags carry,
 /// a hash set above that so the check stays linear.
-fn has_duplicates(names: NameSet<'_>) -> bool {
+fn has_duplicates(names: &NameSet<'_>) -> bool {
     if names.spill.is_empty() {
         let list = names.inline.get(..names.len).unwrap_or_default();
         return list
