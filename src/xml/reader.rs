@@ -1127,6 +1127,35 @@ mod tests {
     }
 
     #[test]
+    fn noncharacters_fffe_ffff_are_found_across_scan_blocks() {
+        // XML 1.0 section 2.2 excludes U+FFFE and U+FFFF; U+FFFD and U+FEFF are Chars.
+        // The scan works in 64-byte blocks, so place each sequence across the boundary,
+        // with and without white space in the block (the scan's two first tests).
+        let naive = |buf: &[u8]| {
+            std::str::from_utf8(buf).ok().and_then(|text| {
+                text.char_indices()
+                    .find(|&(_, c)| !is_xml_char(c))
+                    .map(|(i, _)| i)
+            })
+        };
+        for seq in ["\u{FFFE}", "\u{FFFF}", "\u{FFFD}", "\u{FEFF}", "\u{F000}"] {
+            for filler in ["a", "\n"] {
+                for at in 56..70 {
+                    let mut text = filler.repeat(at);
+                    text.push_str(seq);
+                    text.push_str(&"b".repeat(80));
+                    let buf = text.as_bytes();
+                    assert_eq!(
+                        first_invalid_char(buf),
+                        naive(buf),
+                        "{seq:?} at {at} after {filler:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn control_characters_are_invalid() {
         assert_eq!(problem("<a>\u{1}</a>"), Some(Problem::InvalidCharacter));
         assert_eq!(problem("<a>\u{FFFF}</a>"), Some(Problem::InvalidCharacter));
