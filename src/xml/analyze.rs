@@ -304,6 +304,39 @@ impl<'a, 'r> Analyzer<'a, 'r> {
     }
 }
 
+/// Appends `[k]` to a location path without the formatting machinery (it ran once per
+/// repeated sibling and showed in profiles).
+fn push_index(path: &mut String, k: u32) {
+    let mut digits = [0u8; 10];
+    let mut n = k;
+    let mut len = 0;
+    while len < digits.len() {
+        if let Some(d) = digits.get_mut(len) {
+            // `n % 10` is below 10, so the cast cannot truncate.
+            *d = b'0' + (n % 10) as u8;
+        }
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    path.push('[');
+    for d in digits.iter().take(len).rev() {
+        path.push(char::from(*d));
+    }
+    path.push(']');
+}
+
+/// `path/@name`, allocated once at its final size.
+fn attribute_path(path: &str, name: &str) -> String {
+    let mut at = String::with_capacity(path.len() + 2 + name.len());
+    at.push_str(path);
+    at.push_str("/@");
+    at.push_str(name);
+    at
+}
+
 impl<'a> Visitor<'a> for Analyzer<'a, '_> {
     fn start(&mut self, tag: &StartTag<'a, '_>) {
         let depth = tag.depth;
@@ -320,8 +353,7 @@ impl<'a> Visitor<'a> for Analyzer<'a, '_> {
         self.path.push('/');
         self.path.push_str(tag.local);
         if k > 1 {
-            use std::fmt::Write;
-            let _ = write!(self.path, "[{k}]");
+            push_index(&mut self.path, k);
         }
         let parent = self.frames.last();
         let parent_local = parent.map(|f| f.local);
@@ -367,7 +399,7 @@ impl<'a> Visitor<'a> for Analyzer<'a, '_> {
                     if is_ts || is_bound {
                         ts = is_ts;
                         if let Some(value) = tag.attr("value") {
-                            let at = format!("{}/@value", self.path);
+                            let at = attribute_path(&self.path, "value");
                             self.record(&at, value, DtSyntax::Ts, false);
                         }
                     }
@@ -389,7 +421,7 @@ impl<'a> Visitor<'a> for Analyzer<'a, '_> {
                 for (element, attr, syntax) in &self.schema.attr_datetimes {
                     if element == tag.local {
                         if let Some(value) = tag.attr(attr) {
-                            let at = format!("{}/@{attr}", self.path);
+                            let at = attribute_path(&self.path, attr);
                             let syntax = *syntax;
                             self.record(&at, value, syntax, false);
                         }
