@@ -598,14 +598,7 @@ pub fn read<'a, V: Visitor<'a>>(
                         "`]]>` in character data (XML 1.0 section 2.4)",
                     ));
                 }
-                text_run = text_run.saturating_add(raw.len());
-                if text_run > limits.max_text_length {
-                    return Err(Fatal::new(
-                        Problem::TextLength,
-                        offset,
-                        "a text run is too long",
-                    ));
-                }
+                grow_text_run(&mut text_run, raw.len(), limits.max_text_length, offset)?;
                 visitor.text(raw);
             }
             Event::CData(t) => {
@@ -621,14 +614,7 @@ pub fn read<'a, V: Visitor<'a>>(
                     // A reader over `&str` only ever borrows text; nothing to read otherwise.
                     Cow::Owned(_) => "",
                 };
-                text_run = text_run.saturating_add(raw.len());
-                if text_run > limits.max_text_length {
-                    return Err(Fatal::new(
-                        Problem::TextLength,
-                        offset,
-                        "a text run is too long",
-                    ));
-                }
+                grow_text_run(&mut text_run, raw.len(), limits.max_text_length, offset)?;
                 visitor.text(raw);
             }
             Event::GeneralRef(r) => {
@@ -640,14 +626,7 @@ pub fn read<'a, V: Visitor<'a>>(
                     ));
                 }
                 let c = resolve(&r).map_err(|(p, d)| Fatal::new(p, offset, d))?;
-                text_run = text_run.saturating_add(4);
-                if text_run > limits.max_text_length {
-                    return Err(Fatal::new(
-                        Problem::TextLength,
-                        offset,
-                        "a text run is too long",
-                    ));
-                }
+                grow_text_run(&mut text_run, 4, limits.max_text_length, offset)?;
                 visitor.text_char(c);
             }
             Event::DocType(_) => {
@@ -963,6 +942,20 @@ fn has_duplicates(names: &NameSet<'_>) -> bool {
     }
     let mut seen = HashSet::with_capacity(names.spill.len());
     !names.spill.iter().all(|n| seen.insert(*n))
+}
+
+/// Adds `len` bytes to the current text run (character data, CDATA and references
+/// between two tags count together) and refuses the run once it passes the limit.
+fn grow_text_run(run: &mut usize, len: usize, max: usize, offset: u64) -> Result<(), Fatal> {
+    *run = run.saturating_add(len);
+    if *run > max {
+        return Err(Fatal::new(
+            Problem::TextLength,
+            offset,
+            "a text run is too long",
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
