@@ -8,23 +8,10 @@
     clippy::indexing_slicing
 )] // test code: a panic is a failing test
 
+mod common;
+use common::{fixture, has, uploaded};
+
 use payload_triage::{Context, Engine, Format, Report, Severity, TrafficType};
-
-fn fixture(name: &str) -> Vec<u8> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/xml/");
-    std::fs::read(format!("{path}{name}")).unwrap()
-}
-
-fn uploaded(bytes: &[u8]) -> Report {
-    Engine::default().validate(bytes, &Context::new().with_hint(TrafficType::UploadedFile))
-}
-
-fn has(report: &Report, code: &str, path: &str) -> bool {
-    report
-        .diagnostics
-        .iter()
-        .any(|d| d.code == code && d.path == path)
-}
 
 fn non_datetime_errors(report: &Report) -> Vec<String> {
     report

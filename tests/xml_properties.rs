@@ -8,14 +8,12 @@
     clippy::indexing_slicing
 )] // test code: a panic is a failing test
 
+mod common;
+use common::fixture;
+
 use payload_triage::xml::reader::{check, XmlLimits};
 use payload_triage::{Context, Engine, TrafficType};
 use proptest::prelude::*;
-
-fn fixture(name: &str) -> Vec<u8> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/xml/");
-    std::fs::read(format!("{path}{name}")).unwrap()
-}
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]

@@ -9,15 +9,10 @@
     clippy::indexing_slicing
 )] // test code: a panic is a failing test
 
-use payload_triage::{Config, Context, Engine, Report, TrafficType};
+mod common;
+use common::{carequality, codes};
 
-fn carequality(bytes: &[u8]) -> Report {
-    Engine::default().validate(bytes, &Context::new().with_hint(TrafficType::Carequality))
-}
-
-fn codes(report: &Report) -> Vec<&str> {
-    report.diagnostics.iter().map(|d| d.code).collect()
-}
+use payload_triage::{Config, Context, Engine, TrafficType};
 
 const SOAP_OPEN: &str = r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body>"#;
 

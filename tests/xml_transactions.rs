@@ -8,28 +8,11 @@
     clippy::indexing_slicing
 )] // test code: a panic is a failing test
 
+mod common;
+use common::{carequality, codes, fixture, has};
+
 use base64::Engine as _;
 use payload_triage::{Context, Engine, ExchangePattern, Format, Report, TrafficType};
-
-fn fixture(name: &str) -> Vec<u8> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/xml/");
-    std::fs::read(format!("{path}{name}")).unwrap()
-}
-
-fn carequality(bytes: &[u8]) -> Report {
-    Engine::default().validate(bytes, &Context::new().with_hint(TrafficType::Carequality))
-}
-
-fn codes(report: &Report) -> Vec<&str> {
-    report.diagnostics.iter().map(|d| d.code).collect()
-}
-
-fn has(report: &Report, code: &str, path: &str) -> bool {
-    report
-        .diagnostics
-        .iter()
-        .any(|d| d.code == code && d.path == path)
-}
 
 /// Errors other than the datetime engine's own verdicts.
 fn structural_errors(report: &Report) -> Vec<String> {
