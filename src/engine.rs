@@ -79,7 +79,6 @@ pub struct Engine {
 }
 
 /// The payload as a format module sees it.
-#[allow(dead_code)]
 pub(crate) struct Payload<'a> {
     /// The bytes of the whole payload (all messages, frames included).
     pub bytes: &'a [u8],
@@ -99,8 +98,6 @@ pub(crate) struct Payload<'a> {
     pub split: bool,
 }
 
-// Used by the format modules as they land; the baseline ones use only some of it.
-#[allow(dead_code)]
 impl Payload<'_> {
     /// A fresh report for (part of) this payload.
     pub fn new_report(&self, format: Format, size_bytes: u64) -> Report {
@@ -227,7 +224,6 @@ impl Payload<'_> {
     }
 }
 
-#[allow(dead_code)]
 /// RFC 4648 base64 with or without padding; line breaks are removed before decoding.
 const BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
     &base64::alphabet::STANDARD,
