@@ -13,7 +13,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use payload_triage::classify;
+use payload_triage::unstable::classify;
 
 fn padded(head: &[u8], fill: u8, size: usize) -> Vec<u8> {
     let mut bytes = head.to_vec();

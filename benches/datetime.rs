@@ -18,10 +18,10 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use payload_triage::config::lookup_zone;
-use payload_triage::datetime::{canonicalize, record, Syntax, ZoneRules};
-use payload_triage::report::{Format, Report};
-use payload_triage::traffic::TrafficType;
+use payload_triage::unstable::datetime::lookup_zone;
+use payload_triage::unstable::datetime::{canonicalize, record, Syntax, ZoneRules};
+use payload_triage::TrafficType;
+use payload_triage::{Format, Report};
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{Date, OffsetDateTime, UtcOffset};

@@ -14,7 +14,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use payload_triage::hl7v2::parse;
+use payload_triage::unstable::hl7v2::parse;
 use payload_triage::{Context, Engine, TrafficType};
 
 const MSH: &str = "MSH|^~\\&|LAB|GENERAL HOSPITAL|EHR|GENERAL HOSPITAL|20240102030405-0500||";

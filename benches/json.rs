@@ -62,7 +62,7 @@ fn bench_json(c: &mut Criterion) {
     ];
     for (name, bytes) in &inputs {
         let report = engine.validate(bytes, &ctx);
-        assert!(report.valid(), "{name}: {:?}", report.first_problem());
+        assert!(report.is_valid(), "{name}: {:?}", report.first_problem());
         let mut group = c.benchmark_group(format!("json/{name}"));
         group.throughput(Throughput::Bytes(bytes.len() as u64));
         if bytes.len() > 500_000 {
@@ -90,7 +90,10 @@ fn bench_json(c: &mut Criterion) {
             BenchmarkId::new("canonical_document", bytes.len()),
             bytes,
             |b, bytes| {
-                b.iter(|| payload_triage::json::canonical_document(black_box(bytes), &ctx).unwrap())
+                b.iter(|| {
+                    payload_triage::unstable::json::canonical_document(black_box(bytes), &ctx)
+                        .unwrap()
+                })
             },
         );
         group.finish();

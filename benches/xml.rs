@@ -24,7 +24,7 @@ use std::hint::black_box;
 
 use base64::Engine as _;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use payload_triage::xml::reader::{check, XmlLimits};
+use payload_triage::unstable::xml::reader::{check, XmlLimits};
 use payload_triage::{Context, Engine, TrafficType};
 
 fn ccda(entries: usize) -> String {

@@ -2,7 +2,8 @@
 //!
 //! [`classify`] reads at most [`SNIFF_WINDOW`] bytes, so its cost does not grow with the
 //! payload. A caller's hint (the channel the payload arrived on) wins; without one the
-//! content decides, in the order of DESIGN.md ("Classification"): MLLP start byte or
+//! content decides, in the order of `docs/contract.md` ("Classification"), each rule
+//! living with its format module in [`crate::formats`]: MLLP start byte or
 //! `MSH`/`FHS`/`BHS` → HL7 v2; a JSON object with `Meta.DataModel` or `resourceType` →
 //! Redox API; a SOAP 1.2 envelope, bare or as the root of an MTOM package → Carequality;
 //! a known file signature or a bare CDA `ClinicalDocument` → uploaded file; else other.
@@ -32,7 +33,8 @@ pub struct Sniffed {
 /// The traffic type of `bytes`: the hint where one is given, else what the content is.
 ///
 /// ```
-/// use payload_triage::{classify, TrafficType};
+/// use payload_triage::unstable::classify::classify;
+/// use payload_triage::TrafficType;
 /// assert_eq!(classify(b"MSH|^~\\&|LAB|", None), TrafficType::Hl7v2Mllp);
 /// assert_eq!(classify(br#"{"resourceType":"Patient"}"#, None), TrafficType::RedoxApi);
 /// assert_eq!(classify(b"%PDF-1.7", Some(TrafficType::EmbeddedFile)), TrafficType::EmbeddedFile);
@@ -41,31 +43,15 @@ pub fn classify(bytes: &[u8], hint: Option<TrafficType>) -> TrafficType {
     hint.unwrap_or_else(|| sniff(bytes).traffic)
 }
 
-/// What the content looks like, from at most [`SNIFF_WINDOW`] leading bytes.
+/// What the content looks like, from at most [`SNIFF_WINDOW`] leading bytes. Each
+/// format module's rule is asked in registry order ([`crate::formats::REGISTRY`]).
 pub fn sniff(bytes: &[u8]) -> Sniffed {
     let window = bytes.get(..SNIFF_WINDOW).unwrap_or(bytes);
-    if let Some(format) = file_signature(window) {
-        return Sniffed {
-            traffic: TrafficType::UploadedFile,
-            format,
-        };
-    }
     let text = skip_bom_and_space(window);
-    if text.first() == Some(&0x0B) || starts_hl7_header(text) {
-        return Sniffed {
-            traffic: TrafficType::Hl7v2Mllp,
-            format: Format::Hl7v2,
-        };
-    }
-    match text.first() {
-        Some(b'{') => return sniff_json(text),
-        Some(b'<') => return sniff_xml(text, false),
-        Some(b'-') | Some(b'C') | Some(b'c') | Some(b'M') | Some(b'm') => {
-            if let Some(sniffed) = sniff_multipart(text) {
-                return sniffed;
-            }
+    for module in crate::formats::REGISTRY {
+        if let Some(sniffed) = module.sniff(window, text) {
+            return sniffed;
         }
-        _ => {}
     }
     let format = if looks_like_text(window) {
         Format::Text
@@ -75,6 +61,36 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
     Sniffed {
         traffic: TrafficType::Other,
         format,
+    }
+}
+
+/// HL7 v2: the MLLP start block or an `MSH`/`FHS`/`BHS` header.
+pub(crate) fn sniff_hl7v2(text: &[u8]) -> Option<Sniffed> {
+    (text.first() == Some(&0x0B) || starts_hl7_header(text)).then_some(Sniffed {
+        traffic: TrafficType::Hl7v2Mllp,
+        format: Format::Hl7v2,
+    })
+}
+
+/// A binary file signature.
+pub(crate) fn sniff_file(window: &[u8]) -> Option<Sniffed> {
+    file_signature(window).map(|format| Sniffed {
+        traffic: TrafficType::UploadedFile,
+        format,
+    })
+}
+
+/// A JSON object.
+pub(crate) fn sniff_json_text(text: &[u8]) -> Option<Sniffed> {
+    (text.first() == Some(&b'{')).then(|| sniff_json(text))
+}
+
+/// An XML document, or an MTOM package whose root part is a SOAP 1.2 envelope.
+pub(crate) fn sniff_xml_text(text: &[u8]) -> Option<Sniffed> {
+    match text.first() {
+        Some(b'<') => Some(sniff_xml(text, false)),
+        Some(b'-' | b'C' | b'c' | b'M' | b'm') => sniff_multipart(text),
+        _ => None,
     }
 }
 

@@ -1,23 +1,105 @@
 //! The registry of diagnostic codes.
 //!
 //! Every code a report can carry is declared once, with its default severity and its
-//! meaning, in the module that owns the rule: the prefix names the module (`HL7_` →
+//! meaning, in the module that owns the rule, and re-exported here so that every code is
+//! `payload_triage::codes::NAME`: the prefix names the module (`HL7_` →
 //! [`crate::hl7v2`], `JSON_`/`REDOX_`/`FHIR_` → [`crate::json`], `XML_`/`SOAP_`/`IHE_`/`CDA_`
 //! → [`crate::xml`], `DATETIME_` → [`crate::datetime`], everything else here). [`all`]
 //! lists them for `triage codes` and the README; a test keeps the names unique and
 //! SCREAMING_SNAKE_CASE.
 
+use std::borrow::Cow;
+
 use crate::report::Severity;
 
-/// A diagnostic code: stable name, default severity, meaning.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A diagnostic code: a stable name, its default severity and its meaning.
+///
+/// `Copy` and cheap to compare; it serializes as its name and compares equal to it, so
+/// `diagnostic.code == "HL7_MSH_MISSING"` reads as it should. Every code is a constant
+/// in this module ([`HL7_MSH_MISSING`], ...) and [`all`] lists them.
+///
+/// ```
+/// use payload_triage::codes::{self, Code};
+///
+/// let code: Code = codes::SIZE_LIMIT_EXCEEDED;
+/// assert_eq!(code, "SIZE_LIMIT_EXCEEDED");
+/// assert_eq!(Code::from_name("SIZE_LIMIT_EXCEEDED"), Some(code));
+/// assert_eq!(code.to_string(), "SIZE_LIMIT_EXCEEDED");
+/// ```
+#[derive(Debug, Clone, Copy)]
 pub struct Code {
+    pub(crate) name: &'static str,
+    pub(crate) severity: Severity,
+    pub(crate) meaning: &'static str,
+}
+
+impl Code {
     /// Stable SCREAMING_SNAKE_CASE identifier; never renamed once released.
-    pub name: &'static str,
-    /// Severity unless a policy says otherwise.
-    pub severity: Severity,
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The severity it has unless the configuration or a policy says otherwise.
+    pub fn default_severity(&self) -> Severity {
+        self.severity
+    }
+
     /// One sentence: the rule this code reports.
-    pub meaning: &'static str,
+    pub fn meaning(&self) -> &'static str {
+        self.meaning
+    }
+
+    /// Looks a code up by name.
+    pub fn from_name(name: &str) -> Option<Code> {
+        find(name).copied()
+    }
+}
+
+impl PartialEq for Code {
+    fn eq(&self, other: &Code) -> bool {
+        // Names are unique (a test checks it), so the name is the identity.
+        self.name == other.name
+    }
+}
+
+impl Eq for Code {}
+
+impl std::hash::Hash for Code {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+    }
+}
+
+impl PartialEq<str> for Code {
+    fn eq(&self, other: &str) -> bool {
+        self.name == other
+    }
+}
+
+impl PartialEq<&str> for Code {
+    fn eq(&self, other: &&str) -> bool {
+        self.name == *other
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+impl serde::Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Code {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = <Cow<'de, str>>::deserialize(deserializer)?;
+        Code::from_name(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown diagnostic code `{name}`")))
+    }
 }
 
 /// Declares codes as `pub const`s and collects them in `pub const CODES`.
@@ -41,7 +123,6 @@ define_codes! {
     EMPTY_PAYLOAD: Error, "The payload has no bytes.";
     SIZE_LIMIT_EXCEEDED: Error, "The payload is larger than its traffic type's limit; it was rejected before parsing.";
     CONTENT_TYPE_MISMATCH: Warning, "The caller's traffic hint and the content disagree; the hint decided the traffic type.";
-    VALIDATION_NOT_AVAILABLE: Info, "Part of the validation for this kind of payload is not implemented; the message names what was not checked.";
     ENVIRONMENT_MISMATCH: Error, "Source and destination environment types differ; data may only flow between equal environment types.";
     FILE_SIGNATURE_UNKNOWN: Warning, "An uploaded or embedded file has no known file signature.";
     FILE_TRUNCATED: Error, "A file's structure ends before its format's required trailer (PDF %%EOF, PNG IEND, JPEG EOI, ZIP end of central directory).";
@@ -53,16 +134,25 @@ define_codes! {
     CONTENT_UNRECOGNISED: Info, "The content matches no known format; only the size limit was applied.";
     DIAGNOSTICS_TRUNCATED: Info, "The report reached its diagnostic limit; the rest are counted here with the worst severity among them.";
     MESSAGE_COUNT_EXCEEDED: Error, "A file holds more messages than the configured limit; the rest were not examined.";
+    DATETIMES_TRUNCATED: Info, "The report reached its datetime limit; the rest were canonicalized and checked but are not listed, and are counted here.";
+    EMBEDDED_FILE_REPEATED: Info, "The same embedded file is referenced more than once; it was validated once, at its first reference.";
+    PAYLOAD_HOLDS_SEVERAL_MESSAGES: Warning, "A payload validated as one message holds several; the report is the first message's, and is an error when another message has errors (validate it message by message to see each).";
 }
 
-/// Every registered code, core first, then each format module's.
+// Every code is reachable from this one flat module, whichever module owns its rule.
+pub use crate::datetime::codes::*;
+pub use crate::hl7v2::codes::*;
+pub use crate::json::codes::*;
+pub use crate::xml::codes::*;
+
+/// Every registered code: the engine's own, the datetime engine's, then each format
+/// module's in registry order ([`crate::formats`]).
 pub fn all() -> impl Iterator<Item = &'static Code> {
-    CODES
-        .iter()
-        .chain(crate::datetime::codes::CODES)
-        .chain(crate::hl7v2::codes::CODES)
-        .chain(crate::json::codes::CODES)
-        .chain(crate::xml::codes::CODES)
+    CODES.iter().chain(crate::datetime::codes::CODES).chain(
+        crate::formats::REGISTRY
+            .iter()
+            .flat_map(|module| module.codes().iter()),
+    )
 }
 
 /// Looks a code up by name.

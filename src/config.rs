@@ -1,8 +1,11 @@
-//! Configuration: size limits, embedded-file bounds, source profiles and the destination.
+//! Configuration: size limits, bounds, severity overrides, source profiles and the
+//! destination.
 //!
-//! [`Config`] deserializes from the TOML file the command line takes (`--config`); the
-//! library itself does not parse TOML. Source profiles are matched to inputs by path
-//! prefix, so an archive organised per sender gets each sender's zone and environment.
+//! [`Config`] is the TOML file the command line takes (`--config`). With the `config`
+//! feature (on by default), [`Config::from_toml_str`] and [`Config::from_path`] read it
+//! in the library too, so a service and the CLI read the same file the same way.
+//! Source profiles are matched to inputs by path prefix, so an archive organised per
+//! sender gets each sender's zone and environment.
 //!
 //! ```toml
 //! destination_environment = "production"
@@ -19,20 +22,27 @@
 //! timezone = "America/Chicago"
 //! hl7_use_msh7_offset = true
 //! dst_policy = "earlier"
+//!
+//! [severity]          # per-code overrides: info, warning, error or off
+//! HL7_TABLE_VALUE = "info"
 //! ```
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::datetime::DstPolicy;
-use crate::error::Error;
-use crate::limits::SizePolicy;
+use crate::codes::Code;
+use crate::datetime::{lookup_zone, DstPolicy};
+use crate::error::{ConfigError, Error};
+pub use crate::limits::SizePolicy;
+use crate::report::Severity;
 use crate::traffic::Environment;
+pub use crate::xml::XmlLimits;
 
 /// Bounds on the work input can cause beyond its size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Bounds {
     /// How deep embedded files may nest (a file in a file in a payload is depth 2).
     pub embedded_depth: u8,
@@ -40,8 +50,18 @@ pub struct Bounds {
     pub embedded_count: usize,
     /// How many messages one file may hold (HL7 batches, MLLP captures, NDJSON).
     pub messages_per_file: usize,
-    /// How many diagnostics one report keeps; the rest are counted in a final one.
+    /// How many segments of one HL7 v2 message are examined; the rest are reported
+    /// with `HL7_SEGMENT_COUNT_EXCEEDED`.
+    pub segments_per_message: usize,
+    /// How many diagnostics one report lists; the rest are counted in a final one. The
+    /// gate's own diagnostics (content mismatch, environment) are always listed.
     pub diagnostics_per_report: usize,
+    /// How many datetimes one report lists; the rest are still canonicalized and
+    /// checked, and counted in one `DATETIMES_TRUNCATED`.
+    pub datetimes_per_report: usize,
+    /// How many findings (listed or not) a format may make in one report before it is
+    /// told to stop examining the payload.
+    pub findings_per_report: u64,
     /// Bounds of the secure XML reader (`[bounds.xml]`).
     pub xml: crate::xml::XmlLimits,
 }
@@ -52,7 +72,10 @@ impl Default for Bounds {
             embedded_depth: 4,
             embedded_count: 256,
             messages_per_file: 1_000_000,
+            segments_per_message: 1_000_000,
             diagnostics_per_report: 1_000,
+            datetimes_per_report: 200_000,
+            findings_per_report: 1_000_000,
             xml: crate::xml::XmlLimits::default(),
         }
     }
@@ -61,6 +84,7 @@ impl Default for Bounds {
 /// A sender's profile as written in configuration.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct SourceConfig {
     /// Path prefixes of inputs from this source (named profiles only).
     pub paths: Vec<String>,
@@ -74,9 +98,26 @@ pub struct SourceConfig {
     pub hl7_use_msh7_offset: bool,
 }
 
-/// The whole configuration.
+/// The whole configuration. Every field has a default; change what you need.
+///
+/// ```
+/// use payload_triage::{Config, Engine};
+///
+/// let config = Config::from_toml_str(r#"
+///     destination_environment = "staging"
+///     [bounds]
+///     diagnostics_per_report = 50
+///     [severity]
+///     HL7_TABLE_VALUE = "off"
+/// "#)?;
+/// assert_eq!(config.bounds.diagnostics_per_report, 50);
+/// let engine = Engine::new(config)?;
+/// # let _ = engine;
+/// # Ok::<(), payload_triage::Error>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Config {
     /// Size limit per traffic type.
     pub limits: SizePolicy,
@@ -88,13 +129,85 @@ pub struct Config {
     pub source: SourceConfig,
     /// Named source profiles, matched by path prefix.
     pub sources: BTreeMap<String, SourceConfig>,
+    /// Per-code severity overrides (`[severity]`).
+    pub severity: SeverityOverrides,
 }
 
-/// A sender's profile, resolved: the zone is looked up in jiff's bundled tz database.
+/// Per-code severity overrides: `CODE = "info" | "warning" | "error" | "off"`. An `off`
+/// code is neither listed nor counted. Unknown codes are a configuration error, so a
+/// typo cannot silently leave a rule on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SeverityOverrides {
+    entries: Vec<(Code, Option<Severity>)>,
+}
+
+impl SeverityOverrides {
+    /// Sets `code` to `severity`, or turns it off with `None`.
+    pub fn set(&mut self, code: Code, severity: Option<Severity>) {
+        self.entries.retain(|(c, _)| *c != code);
+        self.entries.push((code, severity));
+    }
+
+    /// The override for `code`: `None` when there is none, `Some(None)` when it is off.
+    pub fn get(&self, code: &Code) -> Option<Option<Severity>> {
+        if self.entries.is_empty() {
+            return None;
+        }
+        self.entries
+            .iter()
+            .find(|(c, _)| c.name == code.name)
+            .map(|&(_, s)| s)
+    }
+
+    /// Whether no code is overridden.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn parse(entries: BTreeMap<String, String>) -> Result<Self, ConfigError> {
+        let mut overrides = SeverityOverrides::default();
+        for (name, value) in entries {
+            let code =
+                Code::from_name(&name).ok_or(ConfigError::UnknownCode { name: name.clone() })?;
+            let severity = match value.as_str() {
+                "info" => Some(Severity::Info),
+                "warning" => Some(Severity::Warning),
+                "error" => Some(Severity::Error),
+                "off" => None,
+                _ => return Err(ConfigError::UnknownSeverity { code: name, value }),
+            };
+            overrides.set(code, severity);
+        }
+        Ok(overrides)
+    }
+}
+
+impl<'de> Deserialize<'de> for SeverityOverrides {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let entries = BTreeMap::<String, String>::deserialize(deserializer)?;
+        SeverityOverrides::parse(entries).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A sender's profile, resolved: the zone is looked up in the bundled tz database, so
+/// results do not depend on the host's tzdata. Zones are given by IANA name.
+///
+/// ```
+/// use payload_triage::{DstPolicy, Environment, SourceProfile};
+///
+/// let profile = SourceProfile::default()
+///     .with_zone("America/Chicago")?
+///     .with_environment(Environment::Production)
+///     .with_dst_policy(DstPolicy::Earlier);
+/// assert_eq!(profile.zone_name(), Some("America/Chicago"));
+/// assert!(SourceProfile::default().with_zone("Mars/Olympus_Mons").is_err());
+/// # Ok::<(), payload_triage::Error>(())
+/// ```
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct SourceProfile {
-    /// The sender's IANA zone, for local times without an offset.
-    pub zone: Option<jiff::tz::TimeZone>,
+    pub(crate) zone: Option<jiff::tz::TimeZone>,
+    zone_name: Option<String>,
     /// The sender's environment type.
     pub environment: Option<Environment>,
     /// DST gap and fold policy.
@@ -104,11 +217,16 @@ pub struct SourceProfile {
 }
 
 impl SourceProfile {
-    /// A profile with the sender's IANA zone, looked up in the bundled tz database so the
-    /// result does not depend on the host's tzdata.
+    /// A profile with the sender's IANA zone, for local times without an offset.
     pub fn with_zone(mut self, iana_name: &str) -> Result<Self, Error> {
         self.zone = Some(lookup_zone(iana_name)?);
+        self.zone_name = Some(iana_name.to_owned());
         Ok(self)
+    }
+
+    /// The sender's IANA zone name, if one is set.
+    pub fn zone_name(&self) -> Option<&str> {
+        self.zone_name.as_deref()
     }
 
     /// A profile with the sender's environment type.
@@ -117,10 +235,23 @@ impl SourceProfile {
         self
     }
 
+    /// A profile with a DST gap and fold policy.
+    pub fn with_dst_policy(mut self, policy: DstPolicy) -> Self {
+        self.dst_policy = policy;
+        self
+    }
+
+    /// HL7 v2: whether MSH-7's offset applies to other fields that carry none.
+    pub fn with_msh7_offset(mut self, use_it: bool) -> Self {
+        self.hl7_use_msh7_offset = use_it;
+        self
+    }
+
     /// Resolves a configured profile.
     pub fn from_config(config: &SourceConfig) -> Result<Self, Error> {
         let mut profile = SourceProfile {
             zone: None,
+            zone_name: None,
             environment: config.environment,
             dst_policy: config.dst_policy,
             hl7_use_msh7_offset: config.hl7_use_msh7_offset,
@@ -132,15 +263,53 @@ impl SourceProfile {
     }
 }
 
-/// Looks an IANA zone name up in jiff's bundled database.
-pub fn lookup_zone(iana_name: &str) -> Result<jiff::tz::TimeZone, Error> {
-    static DB: std::sync::OnceLock<jiff::tz::TimeZoneDatabase> = std::sync::OnceLock::new();
-    DB.get_or_init(jiff::tz::TimeZoneDatabase::bundled)
-        .get(iana_name)
-        .map_err(|_| Error::Config(format!("unknown IANA time zone `{iana_name}`")))
-}
-
 impl Config {
+    /// The same configuration with the size limit of `traffic` set to `bytes`.
+    ///
+    /// ```
+    /// use payload_triage::{Config, TrafficType};
+    ///
+    /// let config = Config::default().with_limit(TrafficType::Hl7v2Mllp, 5_000_000);
+    /// assert_eq!(config.limits.limit(TrafficType::Hl7v2Mllp), 5_000_000);
+    /// ```
+    pub fn with_limit(mut self, traffic: crate::traffic::TrafficType, bytes: u64) -> Self {
+        self.limits.set(traffic, bytes);
+        self
+    }
+
+    /// The same configuration with the destination's environment type set.
+    pub fn with_destination(mut self, environment: Environment) -> Self {
+        self.destination_environment = Some(environment);
+        self
+    }
+
+    /// Reads a configuration from TOML text, and checks it.
+    #[cfg(feature = "config")]
+    pub fn from_toml_str(text: &str) -> Result<Config, Error> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+            path: None,
+            message: e.to_string(),
+        })?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Reads a configuration file (TOML), and checks it.
+    #[cfg(feature = "config")]
+    pub fn from_path(path: impl AsRef<std::path::Path>) -> Result<Config, Error> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Unreadable {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        let config: Config = toml::from_str(&text).map_err(|e| ConfigError::Syntax {
+            path: Some(path.to_owned()),
+            message: e.to_string(),
+        })?;
+        config.check()?;
+        Ok(config)
+    }
+
     /// The source profile for an input path: the named profile with the longest matching
     /// path prefix, else the default profile.
     pub fn profile_for(&self, path: &str) -> Result<SourceProfile, Error> {
@@ -158,13 +327,25 @@ impl Config {
     pub fn check(&self) -> Result<(), Error> {
         SourceProfile::from_config(&self.source)?;
         for (name, source) in &self.sources {
-            SourceProfile::from_config(source)
-                .map_err(|e| Error::Config(format!("source `{name}`: {e}")))?;
+            if let Err(Error::Config(error)) = SourceProfile::from_config(source) {
+                return Err(ConfigError::Source {
+                    profile: name.clone(),
+                    error: Box::new(error),
+                }
+                .into());
+            }
         }
-        if self.bounds.diagnostics_per_report == 0 {
-            return Err(Error::Config(
-                "bounds.diagnostics_per_report must be at least 1".into(),
-            ));
+        let bounds = [
+            (
+                "diagnostics_per_report",
+                self.bounds.diagnostics_per_report as u64,
+            ),
+            ("findings_per_report", self.bounds.findings_per_report),
+        ];
+        for (bound, value) in bounds {
+            if value == 0 {
+                return Err(ConfigError::Bound { bound, minimum: 1 }.into());
+            }
         }
         Ok(())
     }

@@ -1,25 +1,31 @@
 //! The engine: one pipeline for every format.
 //!
-//! limit → classify → parse → validate structure → canonicalize datetimes → embedded
-//! files → report (DESIGN.md, "Architecture"). The [`Engine`] holds configuration only;
-//! compiled schemas live in the format modules behind `OnceLock`s, built on first use and
-//! shared by every thread. Format modules receive a [`Payload`] and push one [`Report`]
-//! per message; the engine does everything that is the same for all formats (limits,
-//! classification, hint mismatch, environments, report bounds, sources).
+//! limit → classify → format module (parse, validate, datetimes) → embedded files →
+//! gate checks → report (`docs/architecture.md`). The [`Engine`] holds configuration
+//! only; compiled schemas live in the format modules behind `OnceLock`s, built on first
+//! use and shared by every thread. A format module (found in [`crate::formats`])
+//! receives a `Payload` and pushes one [`Emitter`] per message; it never sees the
+//! engine. The engine then validates the embedded files each emitter queued, adds the
+//! gate's own diagnostics (hint mismatch, environments) and finishes the reports.
 
 use std::io::Read;
 
 use crate::classify::{self, Sniffed, SNIFF_WINDOW};
-use crate::codes;
+use crate::codes::{self, Code};
 use crate::config::{Config, SourceProfile};
 use crate::datetime::ZoneRules;
+use crate::emit::{Emitter, Queued};
 use crate::error::Error;
+use crate::formats;
+pub use crate::json::CanonicalError;
 use crate::limits::{self, read_up_to};
 use crate::report::{Diagnostic, Format, Report, Severity};
+pub use crate::stream::Stream;
 use crate::traffic::{Environment, TrafficType};
 
 /// What the caller knows about a payload: the channel it came on and who sent it.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct Context {
     /// The traffic type of the channel the payload arrived on; it wins over the content.
     pub hint: Option<TrafficType>,
@@ -70,7 +76,7 @@ impl Context {
 ///
 /// let engine = Engine::default();
 /// let report = engine.validate(b"", &Context::new().with_hint(TrafficType::Hl7v2Mllp));
-/// assert!(!report.valid());
+/// assert!(!report.is_valid());
 /// assert_eq!(report.diagnostics[0].code, "EMPTY_PAYLOAD");
 /// ```
 #[derive(Debug, Clone, Default)]
@@ -90,18 +96,23 @@ pub(crate) struct Payload<'a> {
     pub limit: u64,
     /// The caller's context.
     pub ctx: &'a Context,
-    /// The engine, for configuration and embedded files.
-    pub engine: &'a Engine,
+    /// The configuration in force.
+    pub config: &'a Config,
     /// How deep inside other payloads this one sits (0 for the payload itself).
     pub depth: u8,
-    /// Whether a file of several messages gives one report per message.
-    pub split: bool,
 }
 
-impl Payload<'_> {
-    /// A fresh report for (part of) this payload.
-    pub fn new_report(&self, format: Format, size_bytes: u64) -> Report {
-        Report::new(self.traffic, format, size_bytes, self.limit)
+impl<'a> Payload<'a> {
+    /// An emitter for (one message of) this payload.
+    pub fn emitter(&self, format: Format, size_bytes: u64) -> Emitter<'a> {
+        Emitter::new(
+            self.config,
+            self.traffic,
+            format,
+            size_bytes,
+            self.limit,
+            self.depth,
+        )
     }
 
     /// How local times of this payload are placed on the timeline.
@@ -114,113 +125,9 @@ impl Payload<'_> {
         }
     }
 
-    /// The engine's configuration.
-    pub fn config(&self) -> &Config {
-        &self.engine.config
-    }
-
-    /// Validates a base64-encoded embedded file found at `path` and attaches its report
-    /// to `carrier`. The embedded-file limit is checked on the decoded size computed from
-    /// the base64 length, before anything is decoded (DESIGN.md).
-    pub fn embed_base64(&self, carrier: &mut Report, path: &str, text: &[u8]) {
-        if !self.may_embed(carrier, path) {
-            return;
-        }
-        let decoded_len = limits::base64_decoded_len(text);
-        let limit = self.engine.config.limits.embedded_file;
-        if decoded_len > limit {
-            let mut nested = Report::new(
-                TrafficType::EmbeddedFile,
-                Format::Unknown,
-                decoded_len,
-                limit,
-            );
-            nested.source = path.to_owned();
-            nested.encoded_bytes = Some(text.len() as u64);
-            nested.add(
-                &codes::SIZE_LIMIT_EXCEEDED,
-                "",
-                format!("decoded size is over the {limit}-byte limit for embedded_file"),
-            );
-            self.attach(carrier, path, nested);
-            return;
-        }
-        let compact: Vec<u8> = text
-            .iter()
-            .copied()
-            .filter(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-            .collect();
-        let mut nested = match BASE64.decode(&compact) {
-            Ok(decoded) => self.engine.run_embedded(&decoded, self.ctx, self.depth + 1),
-            Err(_) => {
-                let mut r = Report::new(
-                    TrafficType::EmbeddedFile,
-                    Format::Unknown,
-                    decoded_len,
-                    limit,
-                );
-                r.add(
-                    &codes::EMBEDDED_BASE64_INVALID,
-                    "",
-                    "the text is not valid base64 (RFC 4648 section 4)",
-                );
-                r
-            }
-        };
-        nested.source = path.to_owned();
-        nested.encoded_bytes = Some(text.len() as u64);
-        self.attach(carrier, path, nested);
-    }
-
-    /// Validates an embedded file carried as raw bytes (an MTOM part) found at `path`.
-    pub fn embed_bytes(&self, carrier: &mut Report, path: &str, bytes: &[u8]) {
-        if !self.may_embed(carrier, path) {
-            return;
-        }
-        let mut nested = self.engine.run_embedded(bytes, self.ctx, self.depth + 1);
-        nested.source = path.to_owned();
-        self.attach(carrier, path, nested);
-    }
-
-    fn may_embed(&self, carrier: &mut Report, path: &str) -> bool {
-        let bounds = &self.engine.config.bounds;
-        if self.depth >= bounds.embedded_depth {
-            carrier.add(
-                &codes::EMBEDDED_DEPTH_EXCEEDED,
-                path,
-                format!(
-                    "embedded files nest deeper than {} levels",
-                    bounds.embedded_depth
-                ),
-            );
-            return false;
-        }
-        if carrier.embedded.len() >= bounds.embedded_count {
-            if !carrier
-                .diagnostics
-                .iter()
-                .any(|d| d.code == codes::EMBEDDED_COUNT_EXCEEDED.name)
-            {
-                carrier.add(
-                    &codes::EMBEDDED_COUNT_EXCEEDED,
-                    path,
-                    format!("more than {} embedded files", bounds.embedded_count),
-                );
-            }
-            return false;
-        }
-        true
-    }
-
-    fn attach(&self, carrier: &mut Report, path: &str, nested: Report) {
-        if !nested.valid() {
-            carrier.add(
-                &codes::EMBEDDED_FILE_INVALID,
-                path,
-                "the embedded file has errors; see its nested report",
-            );
-        }
-        carrier.embedded.push(nested);
+    /// The configuration in force.
+    pub fn config(&self) -> &'a Config {
+        self.config
     }
 }
 
@@ -246,34 +153,31 @@ impl Engine {
 
     /// Validates `bytes` as one payload holding one message.
     ///
-    /// For a file that may hold several messages (an HL7 batch, an MLLP capture, NDJSON),
-    /// use [`Engine::validate_messages`].
+    /// A payload that turns out to hold several messages (an HL7 batch, an MLLP
+    /// capture, NDJSON) is never merged into one report: the report is the first
+    /// message's, with `PAYLOAD_HOLDS_SEVERAL_MESSAGES` saying how many there are, as an
+    /// error when another of them has errors. [`Engine::validate_messages`] gives every
+    /// message its own report.
     pub fn validate(&self, bytes: &[u8], ctx: &Context) -> Report {
-        let reports = self.run(bytes, bytes.len() as u64, ctx, false, 0);
-        let mut report = reports.into_iter().next().unwrap_or_else(|| {
-            Report::new(TrafficType::Other, Format::Unknown, bytes.len() as u64, 0)
-        });
-        if report.source.is_empty() {
-            report.source = ctx.source_name.clone();
-        }
-        report
+        self.single(
+            self.run(bytes, bytes.len() as u64, ctx, 0),
+            ctx,
+            bytes.len() as u64,
+        )
     }
 
     /// Validates `bytes` and gives one report per message it holds, in order. Sources
     /// are numbered `name#1`, `name#2`, ... when there are several.
     pub fn validate_messages(&self, bytes: &[u8], ctx: &Context) -> Vec<Report> {
-        self.run(bytes, bytes.len() as u64, ctx, true, 0)
+        self.run(bytes, bytes.len() as u64, ctx, 0)
     }
 
-    /// Reads and validates one payload. No more than limit + 1 bytes are ever read: an
-    /// over-limit payload is reported without being read to its end.
+    /// Reads and validates one payload, as [`Engine::validate`]. No more than limit + 1
+    /// bytes are ever read: an over-limit payload is reported without being read to
+    /// its end.
     pub fn validate_reader<R: Read>(&self, reader: R, ctx: &Context) -> Result<Report, Error> {
         let (bytes, size) = self.read_bounded(reader, ctx, None)?;
-        let reports = self.run(&bytes, size, ctx, false, 0);
-        Ok(reports
-            .into_iter()
-            .next()
-            .unwrap_or_else(|| Report::new(TrafficType::Other, Format::Unknown, size, 0)))
+        Ok(self.single(self.run(&bytes, size, ctx, 0), ctx, size))
     }
 
     /// Reads a payload and gives one report per message it holds; `known_len` is the
@@ -286,7 +190,82 @@ impl Engine {
         known_len: Option<u64>,
     ) -> Result<Vec<Report>, Error> {
         let (bytes, size) = self.read_bounded(reader, ctx, known_len)?;
-        Ok(self.run(&bytes, size, ctx, true, 0))
+        Ok(self.run(&bytes, size, ctx, 0))
+    }
+
+    /// Validates a stream of messages as they arrive (an MLLP connection, an NDJSON
+    /// feed), yielding one report per message. Memory stays bounded by one message (at
+    /// most its limit + 1 bytes), however long the stream runs. See [`Stream`].
+    ///
+    /// ```
+    /// use payload_triage::{Context, Engine};
+    ///
+    /// let engine = Engine::default();
+    /// let feed: &[u8] = b"\x0bMSH|^~\\&|A|B|||20240101||ADT^A01|1|P|2.5.1\r\x1c\r\x0bPID|1\r\x1c\r";
+    /// let reports: Vec<_> = engine
+    ///     .validate_stream(feed, &Context::new().named("feed"))
+    ///     .collect::<Result<_, _>>()?;
+    /// assert_eq!(reports.len(), 2);
+    /// assert_eq!(reports[1].source, "feed#2");
+    /// assert!(reports[1].errors().any(|d| d.code == "HL7_MSH_MISSING"));
+    /// # Ok::<(), payload_triage::Error>(())
+    /// ```
+    pub fn validate_stream<R: Read>(&self, reader: R, ctx: &Context) -> Stream<'_, R> {
+        Stream::new(self, reader, ctx.clone())
+    }
+
+    /// The JSON payload `bytes` (one document, or NDJSON lines) with every declared
+    /// datetime replaced by its canonical UTC value and every other byte unchanged
+    /// (`--canonical-out`). Zones come from `ctx` as in validation; values that cannot be
+    /// canonicalized without inventing information are kept as sent.
+    ///
+    /// ```
+    /// use payload_triage::{Context, Engine, SourceProfile};
+    ///
+    /// let engine = Engine::default();
+    /// let ctx = Context::new().with_source(SourceProfile::default().with_zone("America/New_York")?);
+    /// let doc = br#"{"resourceType": "Observation", "status": "final", "code": {"text": "x"}, "effectiveDateTime": "2024-03-12T08:30:00-05:00"}"#;
+    /// let out = engine.canonical_document(doc, &ctx)?;
+    /// assert!(String::from_utf8_lossy(&out).contains(r#""effectiveDateTime": "2024-03-12T13:30:00Z""#));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn canonical_document(
+        &self,
+        bytes: &[u8],
+        ctx: &Context,
+    ) -> Result<Vec<u8>, CanonicalError> {
+        crate::json::canonical_document(bytes, ctx)
+    }
+
+    /// One report for a payload validated as one message.
+    fn single(&self, reports: Vec<Report>, ctx: &Context, size: u64) -> Report {
+        let count = reports.len();
+        let others_invalid = reports.iter().skip(1).any(|r| !r.is_valid());
+        let mut reports = reports.into_iter();
+        let Some(mut report) = reports.next() else {
+            return Report::new(TrafficType::Other, Format::Unknown, size, 0);
+        };
+        report.source.clone_from(&ctx.source_name);
+        if count > 1 {
+            let code = &codes::PAYLOAD_HOLDS_SEVERAL_MESSAGES;
+            let severity = if others_invalid {
+                Severity::Error
+            } else {
+                code.severity
+            };
+            let message = format!(
+                "the payload holds {count} messages; this report is the first one's{}",
+                if others_invalid {
+                    " and another has errors"
+                } else {
+                    ""
+                }
+            );
+            if let Some(d) = self.gate(code, severity, message) {
+                report.diagnostics.push(d);
+            }
+        }
+        report
     }
 
     /// Reads the sniff window, classifies, then reads up to the limit + 1 of the traffic
@@ -313,6 +292,78 @@ impl Engine {
         Ok((bytes, size))
     }
 
+    /// A gate diagnostic, under the configuration's severity overrides (`None` when the
+    /// code is turned off).
+    fn gate(&self, code: &Code, severity: Severity, message: String) -> Option<Diagnostic> {
+        let severity = match self.config.severity.get(code) {
+            Some(overridden) => overridden?,
+            None => severity,
+        };
+        Some(Diagnostic::new(code, "", message).with_severity(severity))
+    }
+
+    /// A gate-level note with the code's default severity (framing findings of a
+    /// stream), under the configuration's overrides.
+    pub(crate) fn note(&self, code: &Code, message: &str) -> Option<Diagnostic> {
+        self.gate(code, code.severity, message.to_owned())
+    }
+
+    /// Validates a queued embedded file: held to the embedded-file limit (for base64, on
+    /// the decoded size computed from its length, before anything is decoded), then by
+    /// what its content is.
+    fn embedded(&self, queued: &Queued<'_>, ctx: &Context, depth: u8) -> Report {
+        let limit = self.config.limits.embedded_file;
+        let mut nested = if queued.base64 {
+            let text: &[u8] = &queued.bytes;
+            let decoded_len = limits::base64_decoded_len(text);
+            let mut report = if decoded_len > limit {
+                let mut emit = Emitter::new(
+                    &self.config,
+                    TrafficType::EmbeddedFile,
+                    Format::Unknown,
+                    decoded_len,
+                    limit,
+                    depth,
+                );
+                emit.add(&codes::SIZE_LIMIT_EXCEEDED, "", || {
+                    format!("decoded size is over the {limit}-byte limit for embedded_file")
+                });
+                emit.finish(Vec::new(), Vec::new())
+            } else {
+                let compact: Vec<u8> = text
+                    .iter()
+                    .copied()
+                    .filter(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+                    .collect();
+                match BASE64.decode(&compact) {
+                    Ok(decoded) => self.run_embedded(&decoded, ctx, depth),
+                    Err(_) => {
+                        let mut emit = Emitter::new(
+                            &self.config,
+                            TrafficType::EmbeddedFile,
+                            Format::Unknown,
+                            decoded_len,
+                            limit,
+                            depth,
+                        );
+                        emit.add(
+                            &codes::EMBEDDED_BASE64_INVALID,
+                            "",
+                            "the text is not valid base64 (RFC 4648 section 4)",
+                        );
+                        emit.finish(Vec::new(), Vec::new())
+                    }
+                }
+            };
+            report.encoded_bytes = Some(text.len() as u64);
+            report
+        } else {
+            self.run_embedded(&queued.bytes, ctx, depth)
+        };
+        nested.source.clone_from(&queued.path);
+        nested
+    }
+
     /// A file carried inside another payload: held to the embedded-file limit, validated
     /// by what its content is.
     fn run_embedded(&self, bytes: &[u8], ctx: &Context, depth: u8) -> Report {
@@ -322,19 +373,12 @@ impl Engine {
             destination_environment: ctx.destination_environment,
             source_name: String::new(),
         };
-        let reports = self.run(bytes, bytes.len() as u64, &inner, false, depth);
-        reports.into_iter().next().unwrap_or_else(|| {
-            Report::new(
-                TrafficType::EmbeddedFile,
-                Format::Unknown,
-                bytes.len() as u64,
-                0,
-            )
-        })
+        let reports = self.run(bytes, bytes.len() as u64, &inner, depth);
+        self.single(reports, &inner, bytes.len() as u64)
     }
 
     /// The pipeline. `size` may exceed `bytes.len()` when a reader was cut at limit + 1.
-    fn run(&self, bytes: &[u8], size: u64, ctx: &Context, split: bool, depth: u8) -> Vec<Report> {
+    pub(crate) fn run(&self, bytes: &[u8], size: u64, ctx: &Context, depth: u8) -> Vec<Report> {
         let sniffed = classify::sniff(bytes);
         let traffic = ctx.hint.unwrap_or(sniffed.traffic);
         let limit = self.config.limits.limit(traffic);
@@ -344,304 +388,140 @@ impl Engine {
             sniffed,
             limit,
             ctx,
-            engine: self,
+            config: &self.config,
             depth,
-            split,
         };
 
-        let mut reports = Vec::new();
+        let mut emitters = Vec::new();
         if size > limit {
-            let mut report = payload.new_report(sniffed.format, size);
-            report.add(
-                &codes::SIZE_LIMIT_EXCEEDED,
-                "",
-                format!("payload is over the {limit}-byte limit for {traffic}; it was not parsed"),
-            );
-            reports.push(report);
+            let mut emit = payload.emitter(sniffed.format, size);
+            emit.add(&codes::SIZE_LIMIT_EXCEEDED, "", || {
+                format!("payload is over the {limit}-byte limit for {traffic}; it was not parsed")
+            });
+            emitters.push(emit);
         } else if bytes.is_empty() {
-            let mut report = payload.new_report(Format::Unknown, 0);
-            report.add(&codes::EMPTY_PAYLOAD, "", "the payload has no bytes");
-            reports.push(report);
+            let mut emit = payload.emitter(Format::Unknown, 0);
+            emit.add(&codes::EMPTY_PAYLOAD, "", "the payload has no bytes");
+            emitters.push(emit);
         } else {
-            dispatch(&payload, &mut reports);
-            if reports.is_empty() {
-                reports.push(payload.new_report(sniffed.format, size));
+            match formats::module_for(traffic, sniffed.format) {
+                Some(module) => module.validate(&payload, &mut emitters),
+                None => unrecognised(&payload, &mut emitters),
+            }
+            if emitters.is_empty() {
+                emitters.push(payload.emitter(sniffed.format, size));
             }
         }
 
-        let numbered = reports.len() > 1;
-        for (index, report) in reports.iter_mut().enumerate() {
+        let mismatch = ctx
+            .hint
+            .filter(|&hint| !same_family(hint, sniffed.traffic))
+            .and_then(|hint| {
+                self.gate(
+                    &codes::CONTENT_TYPE_MISMATCH,
+                    codes::CONTENT_TYPE_MISMATCH.severity,
+                    format!(
+                        "the channel says {hint} but the content looks like {}",
+                        sniffed.traffic
+                    ),
+                )
+            });
+        let numbered = emitters.len() > 1;
+        let mut reports = Vec::with_capacity(emitters.len());
+        for (index, mut emit) in emitters.into_iter().enumerate() {
+            // Embedded files are validated after their carrier's format is done with it.
+            for queued in emit.take_queue() {
+                let nested = self.embedded(&queued, ctx, depth.saturating_add(1));
+                emit.attach(&queued.path, nested);
+            }
+            let back = if depth == 0 {
+                self.environment_diagnostics(ctx, emit.exchange().claimed_environment)
+            } else {
+                Vec::new()
+            };
+            let mut report = emit.finish(mismatch.iter().cloned().collect(), back);
+            if mismatch.is_some() {
+                report.content_looks_like = Some(sniffed.traffic);
+            }
             if numbered {
                 report.source = format!("{}#{}", ctx.source_name, index + 1);
             } else {
                 report.source.clone_from(&ctx.source_name);
             }
-            if let Some(hint) = ctx.hint {
-                if !same_family(hint, sniffed.traffic) {
-                    report.content_looks_like = Some(sniffed.traffic);
-                    report.diagnostics.insert(
-                        0,
-                        Diagnostic::new(
-                            &codes::CONTENT_TYPE_MISMATCH,
-                            "",
-                            format!(
-                                "the channel says {hint} but the content looks like {}",
-                                sniffed.traffic
-                            ),
-                        ),
-                    );
-                }
-            }
-            if depth == 0 {
-                check_environments(ctx, report);
-            }
-            bound_diagnostics(report, self.config.bounds.diagnostics_per_report);
+            reports.push(report);
         }
         reports
+    }
+
+    /// Data may only flow between equal environment types (`docs/contract.md`). A
+    /// configured source environment is compared exactly with the destination's; an
+    /// environment the payload claims (HL7 MSH-11, Redox Meta.Test) only says
+    /// production or not, so only that is compared.
+    fn environment_diagnostics(
+        &self,
+        ctx: &Context,
+        claimed: Option<Environment>,
+    ) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        let code = &codes::ENVIRONMENT_MISMATCH;
+        let destination = ctx.destination_environment;
+        if let (Some(source), Some(destination)) = (ctx.source.environment, destination) {
+            if source != destination {
+                out.extend(self.gate(
+                    code,
+                    code.severity,
+                    format!(
+                        "the source is configured as {source} but the destination is {destination}"
+                    ),
+                ));
+            }
+        }
+        let expected = destination.or(ctx.source.environment);
+        if let (Some(claimed), Some(expected)) = (claimed, expected) {
+            let production = |e: Environment| e == Environment::Production;
+            if production(claimed) != production(expected) {
+                out.extend(self.gate(
+                    code,
+                    code.severity,
+                    format!(
+                        "the message is marked {} but this exchange is {expected}",
+                        if production(claimed) {
+                            "production"
+                        } else {
+                            "non-production"
+                        }
+                    ),
+                ));
+            }
+        }
+        out
     }
 }
 
 /// Whether content agrees with the hint. Only content that positively looks like a
-/// traffic type can disagree (empty or unrecognisable bytes say nothing), and uploaded
-/// and embedded files are the same kind of content arriving on different channels.
+/// traffic type can disagree (empty or unrecognisable bytes say nothing). An embedded
+/// file is whatever its carrier carries (a CDA in an XDR request, a FHIR Bundle in a
+/// Binary, an HL7 message in an attachment), so it never disagrees.
 fn same_family(hint: TrafficType, content: TrafficType) -> bool {
-    use TrafficType::{EmbeddedFile, Other, UploadedFile};
-    hint == content || content == Other || matches!((hint, content), (EmbeddedFile, UploadedFile))
+    use TrafficType::{EmbeddedFile, Other};
+    hint == content || content == Other || hint == EmbeddedFile
 }
 
-/// Sends the payload to its format module. Typed traffic is validated as its type (an
-/// MLLP channel only carries HL7 v2); file and other traffic by what the content is.
-fn dispatch(payload: &Payload<'_>, out: &mut Vec<Report>) {
-    match payload.traffic {
-        TrafficType::Hl7v2Mllp => crate::hl7v2::validate(payload, out),
-        TrafficType::RedoxApi => crate::json::validate(payload, out),
-        TrafficType::Carequality => crate::xml::validate(payload, out),
-        TrafficType::UploadedFile | TrafficType::EmbeddedFile | TrafficType::Other => {
-            match payload.sniffed.format {
-                Format::Hl7v2 => crate::hl7v2::validate(payload, out),
-                Format::RedoxDataModel | Format::FhirR4 | Format::Json => {
-                    crate::json::validate(payload, out)
-                }
-                Format::Soap | Format::Mtom | Format::Cda | Format::Xml => {
-                    crate::xml::validate(payload, out)
-                }
-                Format::Pdf
-                | Format::Png
-                | Format::Jpeg
-                | Format::Tiff
-                | Format::Dicom
-                | Format::Zip => crate::files::validate(payload, out),
-                Format::Text | Format::Unknown => {
-                    let mut report =
-                        payload.new_report(payload.sniffed.format, payload.bytes.len() as u64);
-                    if payload.traffic == TrafficType::Other {
-                        report.add(
-                            &codes::CONTENT_UNRECOGNISED,
-                            "",
-                            "the content matches no known format; only the size limit was applied",
-                        );
-                    } else {
-                        report.add(
-                            &codes::FILE_SIGNATURE_UNKNOWN,
-                            "",
-                            "the file starts with no known file signature",
-                        );
-                    }
-                    out.push(report);
-                }
-            }
-        }
-    }
-}
-
-/// Data may only flow between equal environment types (DESIGN.md). A configured source
-/// environment is compared exactly with the destination's; an environment the payload
-/// claims (HL7 MSH-11, Redox Meta.Test) only says production or not, so only that is
-/// compared.
-fn check_environments(ctx: &Context, report: &mut Report) {
-    let destination = ctx.destination_environment;
-    if let (Some(source), Some(destination)) = (ctx.source.environment, destination) {
-        if source != destination {
-            report.add(
-                &codes::ENVIRONMENT_MISMATCH,
-                "",
-                format!(
-                    "the source is configured as {source} but the destination is {destination}"
-                ),
-            );
-        }
-    }
-    let expected = destination.or(ctx.source.environment);
-    if let (Some(claimed), Some(expected)) = (report.exchange.claimed_environment, expected) {
-        let production = |e: Environment| e == Environment::Production;
-        if production(claimed) != production(expected) {
-            report.add(
-                &codes::ENVIRONMENT_MISMATCH,
-                "",
-                format!(
-                    "the message is marked {} but this exchange is {expected}",
-                    if production(claimed) {
-                        "production"
-                    } else {
-                        "non-production"
-                    }
-                ),
-            );
-        }
-    }
-}
-
-/// Keeps a report's size bounded: past `max` diagnostics, the rest are summarised in one
-/// final diagnostic with the worst severity among them, so `valid` does not change.
-fn bound_diagnostics(report: &mut Report, max: usize) {
-    if report.diagnostics.len() <= max {
-        return;
-    }
-    let dropped = report.diagnostics.split_off(max.saturating_sub(1));
-    let worst = dropped
-        .iter()
-        .map(|d| d.severity)
-        .max()
-        .unwrap_or(Severity::Info);
-    report.push(
-        Diagnostic::new(
-            &codes::DIAGNOSTICS_TRUNCATED,
+/// Content no format module claims: only the size limit applies.
+fn unrecognised<'a>(payload: &Payload<'a>, out: &mut Vec<Emitter<'a>>) {
+    let mut emit = payload.emitter(payload.sniffed.format, payload.bytes.len() as u64);
+    if payload.traffic == TrafficType::Other {
+        emit.add(
+            &codes::CONTENT_UNRECOGNISED,
             "",
-            format!("{} more diagnostics were not listed", dropped.len()),
-        )
-        .with_severity(worst),
-    );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::classify::sniff;
-
-    fn carrier_payload<'a>(engine: &'a Engine, ctx: &'a Context, depth: u8) -> Payload<'a> {
-        Payload {
-            bytes: b"{}",
-            traffic: TrafficType::RedoxApi,
-            sniffed: sniff(b"{}"),
-            limit: 40,
-            ctx,
-            engine,
-            depth,
-            split: false,
-        }
-    }
-
-    fn b64(bytes: &[u8]) -> String {
-        base64::engine::general_purpose::STANDARD.encode(bytes)
-    }
-
-    #[test]
-    fn an_embedded_file_gets_a_nested_report_of_its_own_kind() {
-        let engine = Engine::default();
-        let ctx = Context::new();
-        let payload = carrier_payload(&engine, &ctx, 0);
-        let mut carrier = payload.new_report(Format::Json, 2);
-        let pdf = b"%PDF-1.4\n%%EOF\n";
-        payload.embed_base64(&mut carrier, "/content/data", b64(pdf).as_bytes());
-        assert!(carrier.valid());
-        let nested = &carrier.embedded[0];
-        assert_eq!(nested.traffic_type, TrafficType::EmbeddedFile);
-        assert_eq!(nested.format, Format::Pdf);
-        assert_eq!(nested.size_bytes, pdf.len() as u64);
-        assert_eq!(nested.encoded_bytes, Some(b64(pdf).len() as u64));
-        assert_eq!(nested.source, "/content/data");
-    }
-
-    #[test]
-    fn an_invalid_embedded_file_makes_its_carrier_invalid() {
-        let engine = Engine::default();
-        let ctx = Context::new();
-        let payload = carrier_payload(&engine, &ctx, 0);
-        let mut carrier = payload.new_report(Format::Json, 2);
-        payload.embed_base64(&mut carrier, "/a", b64(b"%PDF-1.4 cut").as_bytes());
-        payload.embed_base64(&mut carrier, "/b", b"not base64 at all!!");
-        let codes: Vec<_> = carrier
-            .diagnostics
-            .iter()
-            .map(|d| (d.code, d.path.as_str()))
-            .collect();
-        assert_eq!(
-            codes,
-            vec![
-                ("EMBEDDED_FILE_INVALID", "/a"),
-                ("EMBEDDED_FILE_INVALID", "/b")
-            ]
+            "the content matches no known format; only the size limit was applied",
         );
-        assert_eq!(
-            carrier.embedded[1].diagnostics[0].code,
-            "EMBEDDED_BASE64_INVALID"
+    } else {
+        emit.add(
+            &codes::FILE_SIGNATURE_UNKNOWN,
+            "",
+            "the file starts with no known file signature",
         );
     }
-
-    #[test]
-    fn the_embedded_limit_is_checked_from_the_base64_length_before_decoding() {
-        let config = Config {
-            limits: crate::SizePolicy {
-                embedded_file: 6,
-                ..Default::default()
-            },
-            ..Config::default()
-        };
-        let engine = Engine::new(config).unwrap();
-        let ctx = Context::new();
-        let payload = carrier_payload(&engine, &ctx, 0);
-        let mut carrier = payload.new_report(Format::Json, 2);
-        // 8 characters of which two are '!' (not base64): the size verdict comes first,
-        // so nothing was decoded.
-        payload.embed_base64(&mut carrier, "/x", b"AAAA!!AAAA");
-        let nested = &carrier.embedded[0];
-        assert_eq!(nested.size_bytes, 7);
-        assert_eq!(nested.diagnostics[0].code, "SIZE_LIMIT_EXCEEDED");
-        // Exactly the limit passes the gate.
-        let mut carrier = payload.new_report(Format::Json, 2);
-        payload.embed_base64(&mut carrier, "/y", b64(b"abcdef").as_bytes());
-        assert!(carrier.embedded[0]
-            .diagnostics
-            .iter()
-            .all(|d| d.code != "SIZE_LIMIT_EXCEEDED"));
-    }
-
-    #[test]
-    fn embedding_stops_at_the_depth_and_count_bounds() {
-        let engine = Engine::default();
-        let ctx = Context::new();
-        let deep = carrier_payload(&engine, &ctx, engine.config().bounds.embedded_depth);
-        let mut carrier = deep.new_report(Format::Json, 2);
-        deep.embed_base64(&mut carrier, "/x", b64(b"%PDF-1.4\n%%EOF").as_bytes());
-        assert!(carrier.embedded.is_empty());
-        assert_eq!(carrier.diagnostics[0].code, "EMBEDDED_DEPTH_EXCEEDED");
-
-        let payload = carrier_payload(&engine, &ctx, 0);
-        let mut carrier = payload.new_report(Format::Json, 2);
-        let count = engine.config().bounds.embedded_count;
-        for i in 0..count + 3 {
-            payload.embed_bytes(&mut carrier, &format!("/{i}"), b"plain");
-        }
-        assert_eq!(carrier.embedded.len(), count);
-        let over: Vec<_> = carrier
-            .diagnostics
-            .iter()
-            .filter(|d| d.code == "EMBEDDED_COUNT_EXCEEDED")
-            .collect();
-        assert_eq!(over.len(), 1);
-    }
-
-    #[test]
-    fn diagnostics_past_the_bound_are_summarised_without_changing_validity() {
-        let mut report = Report::new(TrafficType::Other, Format::Text, 1, 10);
-        for _ in 0..5 {
-            report.add(&codes::CONTENT_UNRECOGNISED, "", "x");
-        }
-        report.add(&codes::EMPTY_PAYLOAD, "", "an error at the end");
-        bound_diagnostics(&mut report, 3);
-        assert_eq!(report.diagnostics.len(), 3);
-        assert_eq!(report.diagnostics[2].code, "DIAGNOSTICS_TRUNCATED");
-        assert_eq!(report.diagnostics[2].severity, Severity::Error);
-        assert!(!report.valid());
-    }
+    out.push(emit);
 }

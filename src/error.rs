@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 /// What can go wrong outside the payload itself.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// Reading a payload failed.
     #[error("cannot read {source_name}: {error}")]
@@ -15,14 +16,65 @@ pub enum Error {
         #[source]
         error: std::io::Error,
     },
-    /// A configuration value is wrong.
+    /// The configuration is wrong.
     #[error("configuration: {0}")]
-    Config(String),
-    /// A configuration file cannot be read or parsed.
-    #[error("configuration file {path}: {message}")]
-    ConfigFile {
+    Config(#[from] ConfigError),
+}
+
+/// What is wrong with a configuration: one variant per kind of mistake, so a service can
+/// tell them apart without reading the message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A time zone name is not in the bundled IANA tz database.
+    #[error("unknown IANA time zone `{name}`")]
+    UnknownZone {
+        /// The name as given.
+        name: String,
+    },
+    /// A named source profile has a bad value.
+    #[error("source `{profile}`: {error}")]
+    Source {
+        /// The profile's name.
+        profile: String,
+        /// What is wrong with it.
+        error: Box<ConfigError>,
+    },
+    /// A bound is out of its range.
+    #[error("bounds.{bound} must be at least {minimum}")]
+    Bound {
+        /// The bound's key.
+        bound: &'static str,
+        /// The smallest allowed value.
+        minimum: u64,
+    },
+    /// A `[severity]` key names no registered diagnostic code.
+    #[error("[severity]: `{name}` is not a diagnostic code (`triage codes` lists them)")]
+    UnknownCode {
+        /// The key as given.
+        name: String,
+    },
+    /// A `[severity]` value is not `info`, `warning`, `error` or `off`.
+    #[error("[severity] {code}: `{value}` is not one of info, warning, error, off")]
+    UnknownSeverity {
+        /// The code.
+        code: String,
+        /// The value as given.
+        value: String,
+    },
+    /// The configuration file cannot be read.
+    #[error("cannot read {}: {message}", path.display())]
+    Unreadable {
         /// The file.
         path: PathBuf,
+        /// The I/O error.
+        message: String,
+    },
+    /// The configuration text is not valid TOML for this schema.
+    #[error("{}{message}", path.as_ref().map(|p| format!("{}: ", p.display())).unwrap_or_default())]
+    Syntax {
+        /// The file, when read from one.
+        path: Option<PathBuf>,
         /// What is wrong, with line and column where known.
         message: String,
     },

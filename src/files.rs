@@ -4,15 +4,52 @@
 //! signature claims, structurally complete (not truncated in transit), by the rule of its
 //! own specification cited at each check. Every walk is bounded by the file's length.
 
-use crate::codes;
+use crate::classify::Sniffed;
+use crate::codes::{self, Code};
+use crate::emit::Emitter;
 use crate::engine::Payload;
-use crate::report::{Format, Report};
+use crate::formats::FormatModule;
+use crate::report::Format;
+use crate::traffic::TrafficType;
+
+/// The binary file formats, in the format registry.
+pub(crate) struct Files;
+
+impl FormatModule for Files {
+    fn name(&self) -> &'static str {
+        "files"
+    }
+
+    fn codes(&self) -> &'static [Code] {
+        // The file codes are the engine's own (`FILE_*`, in `crate::codes`).
+        &[]
+    }
+
+    fn channel(&self) -> Option<TrafficType> {
+        None
+    }
+
+    fn validates(&self, format: Format) -> bool {
+        matches!(
+            format,
+            Format::Pdf | Format::Png | Format::Jpeg | Format::Tiff | Format::Dicom | Format::Zip
+        )
+    }
+
+    fn sniff(&self, window: &[u8], _text: &[u8]) -> Option<Sniffed> {
+        crate::classify::sniff_file(window)
+    }
+
+    fn validate<'a>(&self, payload: &Payload<'a>, out: &mut Vec<Emitter<'a>>) {
+        validate(payload, out);
+    }
+}
 
 /// Validates a file whose format was recognised by its signature.
-pub(crate) fn validate(payload: &Payload<'_>, out: &mut Vec<Report>) {
+fn validate<'a>(payload: &Payload<'a>, out: &mut Vec<Emitter<'a>>) {
     let bytes = payload.bytes;
     let format = payload.sniffed.format;
-    let mut report = payload.new_report(format, bytes.len() as u64);
+    let mut report = payload.emitter(format, bytes.len() as u64);
     match format {
         Format::Pdf => check_pdf(bytes, &mut report),
         Format::Png => check_png(bytes, &mut report),
@@ -41,9 +78,9 @@ fn tail(bytes: &[u8], n: usize) -> &[u8] {
 
 /// ISO 32000-1 section 7.5.5: the file ends with `%%EOF`; readers tolerate trailing
 /// bytes, so we look in the last 1024 as common readers do.
-fn check_pdf(bytes: &[u8], report: &mut Report) {
+fn check_pdf(bytes: &[u8], emit: &mut Emitter<'_>) {
     if memchr::memmem::rfind(tail(bytes, 1024), b"%%EOF").is_none() {
-        report.add(
+        emit.add(
             &codes::FILE_TRUNCATED,
             "",
             "PDF has no %%EOF marker at its end (ISO 32000-1 section 7.5.5)",
@@ -53,13 +90,13 @@ fn check_pdf(bytes: &[u8], report: &mut Report) {
 
 /// ISO/IEC 15948 sections 5.3 and 5.6: chunks of length, type, data and CRC; IHDR first,
 /// IEND last.
-fn check_png(bytes: &[u8], report: &mut Report) {
+fn check_png(bytes: &[u8], emit: &mut Emitter<'_>) {
     let mut at = 8usize;
     let mut first = true;
     let mut chunks = 0usize;
     loop {
         let Some(header) = bytes.get(at..at + 8) else {
-            report.add(
+            emit.add(
                 &codes::FILE_TRUNCATED,
                 "",
                 "PNG ends before its IEND chunk (ISO/IEC 15948 section 5.6)",
@@ -69,7 +106,7 @@ fn check_png(bytes: &[u8], report: &mut Report) {
         let len = word(header, 0, false).unwrap_or(0) as usize;
         let kind = header.get(4..8).unwrap_or_default();
         if first && kind != b"IHDR" {
-            report.add(
+            emit.add(
                 &codes::FILE_STRUCTURE_INVALID,
                 "",
                 "PNG's first chunk is not IHDR (ISO/IEC 15948 section 5.6)",
@@ -79,7 +116,7 @@ fn check_png(bytes: &[u8], report: &mut Report) {
         first = false;
         chunks += 1;
         let Some(next) = at.checked_add(12).and_then(|n| n.checked_add(len)) else {
-            report.add(
+            emit.add(
                 &codes::FILE_STRUCTURE_INVALID,
                 "",
                 "PNG chunk length overflows",
@@ -87,11 +124,9 @@ fn check_png(bytes: &[u8], report: &mut Report) {
             return;
         };
         if next > bytes.len() {
-            report.add(
-                &codes::FILE_TRUNCATED,
-                "",
-                format!("PNG chunk {chunks} runs past the end of the file"),
-            );
+            emit.add(&codes::FILE_TRUNCATED, "", || {
+                format!("PNG chunk {chunks} runs past the end of the file")
+            });
             return;
         }
         if kind == b"IEND" {
@@ -102,10 +137,10 @@ fn check_png(bytes: &[u8], report: &mut Report) {
 }
 
 /// ITU T.81 B.2.1: SOI starts, EOI (FFD9) ends the image; trailing padding is tolerated.
-fn check_jpeg(bytes: &[u8], report: &mut Report) {
+fn check_jpeg(bytes: &[u8], emit: &mut Emitter<'_>) {
     let end = tail(bytes, 64);
     if memchr::memmem::rfind(end, &[0xFF, 0xD9]).is_none() {
-        report.add(
+        emit.add(
             &codes::FILE_TRUNCATED,
             "",
             "JPEG has no EOI marker at its end (ITU T.81 B.2.1)",
@@ -115,10 +150,10 @@ fn check_jpeg(bytes: &[u8], report: &mut Report) {
 
 /// TIFF 6.0 section 2: an 8-byte header whose offset points at the first IFD inside the
 /// file, and an IFD whose entries fit in the file.
-fn check_tiff(bytes: &[u8], report: &mut Report) {
+fn check_tiff(bytes: &[u8], emit: &mut Emitter<'_>) {
     let little = bytes.starts_with(b"II");
     let Some(ifd) = word(bytes, 4, little).map(|o| o as usize) else {
-        report.add(
+        emit.add(
             &codes::FILE_TRUNCATED,
             "",
             "TIFF ends inside its 8-byte header (TIFF 6.0 section 2)",
@@ -136,7 +171,7 @@ fn check_tiff(bytes: &[u8], report: &mut Report) {
             }
         });
     let Some(entries) = entries else {
-        report.add(
+        emit.add(
             &codes::FILE_STRUCTURE_INVALID,
             "",
             "TIFF's first IFD offset points outside the file (TIFF 6.0 section 2)",
@@ -145,7 +180,7 @@ fn check_tiff(bytes: &[u8], report: &mut Report) {
     };
     let ifd_end = ifd.saturating_add(2 + usize::from(entries) * 12 + 4);
     if ifd_end > bytes.len() {
-        report.add(
+        emit.add(
             &codes::FILE_TRUNCATED,
             "",
             "TIFF's first IFD runs past the end of the file (TIFF 6.0 section 2)",
@@ -155,15 +190,15 @@ fn check_tiff(bytes: &[u8], report: &mut Report) {
 
 /// DICOM PS3.10 section 7.1: after the preamble and `DICM`, the File Meta Information
 /// group (0002) in explicit VR little endian.
-fn check_dicom(bytes: &[u8], report: &mut Report) {
+fn check_dicom(bytes: &[u8], emit: &mut Emitter<'_>) {
     match bytes.get(132..134) {
         Some([0x02, 0x00]) => {}
-        Some(_) => report.add(
+        Some(_) => emit.add(
             &codes::FILE_STRUCTURE_INVALID,
             "",
             "DICOM file meta information (group 0002) does not follow DICM (PS3.10 section 7.1)",
         ),
-        None => report.add(
+        None => emit.add(
             &codes::FILE_TRUNCATED,
             "",
             "DICOM file ends after its DICM prefix (PS3.10 section 7.1)",
@@ -173,9 +208,9 @@ fn check_dicom(bytes: &[u8], report: &mut Report) {
 
 /// APPNOTE 4.3.16: the end of central directory record, within the last 22 + 65535
 /// bytes (its comment may be up to 65535 bytes long).
-fn check_zip(bytes: &[u8], report: &mut Report) {
+fn check_zip(bytes: &[u8], emit: &mut Emitter<'_>) {
     if memchr::memmem::rfind(tail(bytes, 22 + 65_535), b"PK\x05\x06").is_none() {
-        report.add(
+        emit.add(
             &codes::FILE_TRUNCATED,
             "",
             "ZIP has no end of central directory record (APPNOTE 4.3.16)",

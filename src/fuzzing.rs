@@ -133,7 +133,7 @@ pub fn datetime(data: &[u8]) {
         ..ZoneRules::default()
     };
     match selector >> 6 {
-        1 => rules.sender_zone = crate::config::lookup_zone("America/New_York").ok(),
+        1 => rules.sender_zone = crate::datetime::lookup_zone("America/New_York").ok(),
         2 => rules.message_offset = Some(-5 * 3600),
         3 => rules.assume_utc = true,
         _ => {}
@@ -183,7 +183,6 @@ pub fn xml_reader(data: &[u8]) {
         max_attribute_length: 1024,
         max_text_length: 4096,
         max_name_length: 64,
-        max_datetimes: 64,
         max_datetime_bytes: 4096,
     };
     let _ = crate::xml::reader::check(data, &limits);

@@ -5,47 +5,103 @@
 //! has its datetime fields canonicalized to UTC ISO 8601 without inventing times.
 //!
 //! ```
-//! use payload_triage::{Context, Engine, TrafficType};
+//! use payload_triage::{codes, Context, Engine, TrafficType};
 //!
 //! let engine = Engine::default(); // build once, share across threads
 //! let ctx = Context::new().with_hint(TrafficType::Hl7v2Mllp);
 //! let report = engine.validate(b"PID|1||123\r", &ctx);
-//! assert!(!report.valid());
-//! assert!(report.diagnostics.iter().any(|d| d.code == "HL7_MSH_MISSING"));
+//! assert!(!report.is_valid());
+//! assert!(report.errors().any(|d| d.code == codes::HL7_MSH_MISSING));
 //! println!("{}", report.to_json_line());
 //! ```
 //!
-//! The pipeline, one module per step: [`limits`] → [`classify`] → format modules
-//! ([`hl7v2`], [`json`], [`xml`], and [`files`] for binary files) → [`datetime`] →
-//! embedded files → [`report`] → [`batch`]. Diagnostic codes are listed in [`codes`].
+//! ## The public API
+//!
+//! - [`Engine`] validates payloads ([`Engine::validate`], [`Engine::validate_messages`],
+//!   [`Engine::validate_reader`], [`Engine::validate_stream`]) with a [`Context`] (the
+//!   channel's [`TrafficType`], the sender's [`SourceProfile`], the destination's
+//!   [`Environment`]) under a [`Config`] (readable from TOML with the `config` feature).
+//! - A [`Report`] holds [`Diagnostic`]s (a typed [`Code`], a [`Severity`], a path and a
+//!   message without payload values), canonical datetimes and nested reports of embedded
+//!   files; it serializes to the JSON contract of `docs/contract.md`.
+//! - [`codes`] lists every diagnostic code; [`batch`] validates paths in parallel.
+//! - [`Error`] is for I/O and configuration only: malformed input is a diagnostic.
+//!
+//! Everything else is internal. The `unstable` module re-exports internals for the
+//! crate's own tests, benchmarks and fuzz targets; it carries no stability promise.
+//!
+//! ## Features
+//!
+//! - `config` (default): [`Config::from_toml_str`] and [`Config::from_path`] (toml).
+//! - `cli` (default): the `triage` binary's dependencies (clap); implies `config`.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod batch;
-pub mod classify;
+mod classify;
 pub mod codes;
 pub mod config;
-pub mod datetime;
-pub mod engine;
-pub mod error;
-pub mod files;
+mod datetime;
+mod emit;
+mod engine;
+mod error;
+mod files;
+mod formats;
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod hl7v2;
-pub mod json;
-pub mod limits;
-pub mod report;
-pub mod traffic;
-pub mod xml;
+mod hl7v2;
+mod json;
+mod limits;
+mod report;
+mod stream;
+mod traffic;
+mod xml;
 
-pub use classify::{classify, sniff, Sniffed};
+pub use codes::Code;
 pub use config::{Config, SourceProfile};
-pub use engine::{Context, Engine};
-pub use error::Error;
-pub use limits::SizePolicy;
-pub use report::{DatetimeEntry, Diagnostic, Exchange, ExchangePattern, Format, Report, Severity};
-pub use traffic::{Environment, TrafficType};
+pub use datetime::{DstPolicy, Precision};
+pub use engine::{CanonicalError, Context, Engine, Stream};
+pub use error::{ConfigError, Error};
+pub use report::{
+    DatetimeEntry, Diagnostic, Exchange, ExchangePattern, Format, Report, Severity,
+    CONTRACT_VERSION,
+};
+pub use traffic::{Environment, TrafficType, UnknownName};
+
+/// Internals for the crate's own tests, benchmarks and fuzz targets. Nothing here is
+/// covered by semantic versioning: it changes whenever the code behind it does.
+#[doc(hidden)]
+pub mod unstable {
+    /// Classification.
+    pub mod classify {
+        pub use crate::classify::*;
+    }
+    /// The datetime engine.
+    pub mod datetime {
+        pub use crate::datetime::*;
+    }
+    /// The HL7 v2 parser.
+    pub mod hl7v2 {
+        pub use crate::hl7v2::{escape, mllp, parse};
+    }
+    /// The JSON module.
+    pub mod json {
+        pub use crate::json::*;
+    }
+    /// The XML reader.
+    pub mod xml {
+        pub use crate::xml::{mime, reader};
+    }
+    /// The format registry.
+    pub mod formats {
+        pub use crate::formats::names;
+    }
+    /// Size limits and reading helpers.
+    pub mod limits {
+        pub use crate::limits::*;
+    }
+}
 
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]
@@ -61,5 +117,6 @@ mod send_sync {
         assert_send_sync::<crate::Engine>();
         assert_send_sync::<crate::Context>();
         assert_send_sync::<crate::Report>();
+        assert_send_sync::<crate::Config>();
     }
 }

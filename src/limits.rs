@@ -1,6 +1,6 @@
 //! Size limits: the first gate, applied before anything is parsed.
 //!
-//! DESIGN.md, "Traffic types and default limits": 1 MB = 1,000,000 bytes (the smaller
+//! docs/contract.md, "Traffic types and default limits": 1 MB = 1,000,000 bytes (the smaller
 //! reading, so the gate never passes what the platform would refuse); a payload of exactly
 //! the limit passes, one byte more fails; from a reader no more than limit + 1 bytes are
 //! ever read or held. Embedded files are held to their decoded size, computed from the
@@ -18,6 +18,7 @@ pub const MB: u64 = 1_000_000;
 /// The size limit of every traffic type, in bytes. Policy: every one can be configured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct SizePolicy {
     /// `redox_api` (default 40 MB).
     pub redox_api: u64,
@@ -57,6 +58,19 @@ impl SizePolicy {
             TrafficType::EmbeddedFile => self.embedded_file,
             TrafficType::Other => self.other,
         }
+    }
+
+    /// Sets the limit for `traffic`.
+    pub fn set(&mut self, traffic: TrafficType, bytes: u64) {
+        let slot = match traffic {
+            TrafficType::RedoxApi => &mut self.redox_api,
+            TrafficType::Carequality => &mut self.carequality,
+            TrafficType::Hl7v2Mllp => &mut self.hl7v2_mllp,
+            TrafficType::UploadedFile => &mut self.uploaded_file,
+            TrafficType::EmbeddedFile => &mut self.embedded_file,
+            TrafficType::Other => &mut self.other,
+        };
+        *slot = bytes;
     }
 
     /// The largest limit of any type: how much a reader may need before it is classified.

@@ -2,7 +2,7 @@
 //!
 //! `triage validate [--format human|json] [--traffic TYPE] [--timezone IANA_ZONE]
 //! [--environment development|staging|production] [--config FILE] PATH...` per the
-//! output contract of DESIGN.md; `triage codes` lists the diagnostic registry.
+//! output contract of docs/contract.md; `triage codes` lists the diagnostic registry.
 //! Exit status: 0 every payload valid, 1 at least one invalid, 2 usage or I/O error.
 
 use std::io::{self, Write};
@@ -102,17 +102,24 @@ fn main() -> ExitCode {
 }
 
 fn load_config(path: Option<&PathBuf>) -> Result<Config, Error> {
-    let Some(path) = path else {
-        return Ok(Config::default());
-    };
-    let text = std::fs::read_to_string(path).map_err(|e| Error::ConfigFile {
-        path: path.clone(),
-        message: e.to_string(),
-    })?;
-    toml::from_str(&text).map_err(|e| Error::ConfigFile {
-        path: path.clone(),
-        message: e.to_string(),
-    })
+    match path {
+        Some(path) => Config::from_path(path),
+        None => Ok(Config::default()),
+    }
+}
+
+/// The context for one input: the channel hint, its source profile and the destination.
+fn context(engine: &Engine, hint: Option<TrafficType>, name: &str) -> Result<Context, Error> {
+    let mut ctx = Context::new()
+        .with_source(engine.config().profile_for(name)?)
+        .named(name);
+    if let Some(hint) = hint {
+        ctx = ctx.with_hint(hint);
+    }
+    if let Some(destination) = engine.config().destination_environment {
+        ctx = ctx.with_destination(destination);
+    }
+    Ok(ctx)
 }
 
 fn validate(args: ValidateArgs) -> Result<ExitCode, Error> {
@@ -131,16 +138,7 @@ fn validate(args: ValidateArgs) -> Result<ExitCode, Error> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let mut totals = Totals::default();
-    let context_for = |input: &batch::Input| -> Result<Context, Error> {
-        let name = input.name();
-        let source = engine.config().profile_for(&name)?;
-        Ok(Context {
-            hint,
-            source,
-            destination_environment: engine.config().destination_environment,
-            source_name: name,
-        })
-    };
+    let context_for = |input: &batch::Input| context(&engine, hint, &input.name());
     let mut json_sources: Vec<String> = Vec::new();
     batch::run(&engine, inputs, context_for, |outcome| match outcome {
         Outcome::Reports(reports) => {
@@ -240,16 +238,9 @@ fn write_canonical(
         .collect();
     let target = dir.join(relative);
     let bytes = std::fs::read(path).map_err(|e| format!("{source}: {e}"))?;
-    let ctx = Context {
-        hint,
-        source: engine
-            .config()
-            .profile_for(source)
-            .map_err(|e| e.to_string())?,
-        destination_environment: engine.config().destination_environment,
-        source_name: source.to_owned(),
-    };
-    let canonical = payload_triage::json::canonical_document(&bytes, &ctx)
+    let ctx = context(engine, hint, source).map_err(|e| e.to_string())?;
+    let canonical = engine
+        .canonical_document(&bytes, &ctx)
         .map_err(|e| format!("{source}: {e}"))?;
     if let Some(parent) = target.parent() {
         std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
@@ -266,7 +257,7 @@ struct Totals {
 
 impl Totals {
     fn count(&mut self, report: &Report) {
-        if report.valid() {
+        if report.is_valid() {
             self.valid += 1;
         } else {
             self.invalid += 1;
@@ -275,7 +266,11 @@ impl Totals {
 }
 
 fn human_line(report: &Report) -> String {
-    let verdict = if report.valid() { "valid" } else { "INVALID" };
+    let verdict = if report.is_valid() {
+        "valid"
+    } else {
+        "INVALID"
+    };
     let mut line = format!("{}  {}  {}", report.source, report.traffic_type, verdict);
     if let Some(d) = report.first_problem() {
         let at = if d.path.is_empty() {
@@ -307,13 +302,13 @@ fn print_codes(format: OutputFormat) {
         match format {
             OutputFormat::Human => println!(
                 "{:<34} {:<8} {}",
-                code.name,
-                code.severity.as_str(),
-                code.meaning
+                code.name(),
+                code.default_severity().as_str(),
+                code.meaning()
             ),
             OutputFormat::Json => println!(
                 "{}",
-                serde_json::json!({"code": code.name, "severity": code.severity.as_str(), "meaning": code.meaning})
+                serde_json::json!({"code": code.name(), "severity": code.default_severity().as_str(), "meaning": code.meaning()})
             ),
         }
     }

@@ -1,6 +1,6 @@
 //! The one report type every format fills in.
 //!
-//! A [`Report`] serializes exactly to the JSON contract of DESIGN.md ("Output contract"):
+//! A [`Report`] serializes exactly to the JSON contract of `docs/contract.md`:
 //! `source`, `traffic_type`, `format`, `size_bytes`, `limit_bytes`, `valid`, `diagnostics`,
 //! `datetimes`, `embedded`, plus the optional `content_looks_like` and `exchange` objects.
 //! `valid` is never stored: it is derived from the diagnostics when serialized, so it
@@ -10,15 +10,18 @@
 //! path syntax, and a message that names the place and the rule — never a value from the
 //! payload, which may be PHI.
 
+use std::fmt;
+use std::io::Write;
+
 use serde::ser::{SerializeStruct, Serializer};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::codes::Code;
 use crate::datetime::Precision;
 use crate::traffic::{Environment, TrafficType};
 
 /// How bad a diagnostic is. Only `Error` makes a payload invalid.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Worth knowing; nothing is wrong.
@@ -40,11 +43,23 @@ impl Severity {
     }
 }
 
-/// One finding about a payload.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One finding about a payload: which rule, how bad, where, and a message that names
+/// the place and the rule but never a value from the payload.
+///
+/// ```
+/// use payload_triage::{codes, Context, Engine, Severity, TrafficType};
+///
+/// let report = Engine::default().validate(b"", &Context::new().with_hint(TrafficType::Other));
+/// let d = &report.diagnostics[0];
+/// assert_eq!(d.code, codes::EMPTY_PAYLOAD);
+/// assert_eq!(d.severity, Severity::Error);
+/// assert_eq!(d.to_string(), "error EMPTY_PAYLOAD: the payload has no bytes");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Diagnostic {
     /// Stable SCREAMING_SNAKE_CASE identifier, documented in [`crate::codes`].
-    pub code: &'static str,
+    pub code: Code,
     /// Severity; usually the code's default, but policy may raise or lower it.
     pub severity: Severity,
     /// Where: HL7 v2 `SEG[k]-F.C.S`, JSON Pointer, or an XML location path. Empty for
@@ -58,7 +73,7 @@ impl Diagnostic {
     /// A diagnostic with the code's default severity.
     pub fn new(code: &Code, path: impl Into<String>, message: impl Into<String>) -> Self {
         Diagnostic {
-            code: code.name,
+            code: *code,
             severity: code.severity,
             path: path.into(),
             message: message.into(),
@@ -72,13 +87,20 @@ impl Diagnostic {
     }
 }
 
-/// The precision of a datetime as the JSON contract names it.
-fn precision_name(precision: Precision) -> &'static str {
-    precision.as_str()
+impl fmt::Display for Diagnostic {
+    /// `severity CODE at PATH: message` (no `at` for the payload as a whole).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.severity.as_str(), self.code)?;
+        if !self.path.is_empty() {
+            write!(f, " at {}", self.path)?;
+        }
+        write!(f, ": {}", self.message)
+    }
 }
 
 /// One datetime field found in a payload and what it canonicalizes to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DatetimeEntry {
     /// Where the value sits, in the format's path syntax.
     pub path: String,
@@ -91,19 +113,9 @@ pub struct DatetimeEntry {
     pub precision: Option<Precision>,
 }
 
-impl Serialize for DatetimeEntry {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("DatetimeEntry", 4)?;
-        s.serialize_field("path", &self.path)?;
-        s.serialize_field("original", &self.original)?;
-        s.serialize_field("canonical", &self.canonical)?;
-        s.serialize_field("precision", &self.precision.map(precision_name))?;
-        s.end()
-    }
-}
-
 /// What a payload is in more detail than its traffic type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
     /// An HL7 v2.x message (ER7 encoding).
@@ -140,8 +152,10 @@ pub enum Format {
     Unknown,
 }
 
-/// The exchange pattern a message belongs to (DESIGN.md: send, request/respond, write).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+/// The exchange pattern a message belongs to (`docs/contract.md`: send, request/respond,
+/// write).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 #[serde(rename_all = "snake_case")]
 pub enum ExchangePattern {
     /// An event notification (asynchronous send).
@@ -162,7 +176,9 @@ pub enum ExchangePattern {
 
 /// Message metadata that the exchange routes on. Every field is optional: a format fills
 /// what its messages carry.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
 pub struct Exchange {
     /// Notification, query, response, writeback, ...
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -203,8 +219,29 @@ impl Exchange {
     }
 }
 
+/// The version of the JSON contract a report is written to (`contract_version`); it
+/// changes only when a key changes meaning or goes away, never for an added key.
+pub const CONTRACT_VERSION: u32 = 1;
+
 /// The verdict on one payload (or one message of a multi-message payload).
+///
+/// ```
+/// use payload_triage::{Context, Engine, Report, TrafficType};
+///
+/// let engine = Engine::default();
+/// let ctx = Context::new().with_hint(TrafficType::Hl7v2Mllp).named("adt.hl7");
+/// let report = engine.validate(b"PID|1||123\r", &ctx);
+/// assert!(!report.is_valid());
+/// assert!(report.errors().any(|d| d.code == "HL7_MSH_MISSING"));
+///
+/// let mut line = Vec::new();
+/// report.write_json(&mut line)?;
+/// let back: Report = serde_json::from_slice(&line)?;
+/// assert_eq!(back, report);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Report {
     /// Where the payload came from: a path, `path#k` for the k-th message of a file,
     /// `-` for standard input. Empty when the caller did not say.
@@ -254,23 +291,24 @@ impl Report {
         }
     }
 
-    /// False exactly when some diagnostic has severity `error` (DESIGN.md). An invalid
-    /// embedded file shows in its carrier as an `EMBEDDED_FILE_INVALID` error.
-    pub fn valid(&self) -> bool {
-        !self
-            .diagnostics
+    /// False exactly when some diagnostic has severity `error` (`docs/contract.md`). An
+    /// invalid embedded file shows in its carrier as an `EMBEDDED_FILE_INVALID` error.
+    pub fn is_valid(&self) -> bool {
+        self.errors().next().is_none()
+    }
+
+    /// The diagnostics of severity `error`.
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics
             .iter()
-            .any(|d| d.severity == Severity::Error)
+            .filter(|d| d.severity == Severity::Error)
     }
 
-    /// Adds a diagnostic.
-    pub fn push(&mut self, diagnostic: Diagnostic) {
-        self.diagnostics.push(diagnostic);
-    }
-
-    /// Adds a diagnostic with the code's default severity.
-    pub fn add(&mut self, code: &Code, path: impl Into<String>, message: impl Into<String>) {
-        self.push(Diagnostic::new(code, path, message));
+    /// The diagnostics of severity `warning`.
+    pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
     }
 
     /// The first diagnostic of the highest severity present, for one-line summaries.
@@ -288,17 +326,78 @@ impl Report {
         // rather than panic if it ever did.
         serde_json::to_string(self).unwrap_or_else(|_| String::from("{}"))
     }
+
+    /// Writes the report as one JSON line (no trailing newline) to `out`.
+    pub fn write_json<W: Write>(&self, out: W) -> std::io::Result<()> {
+        serde_json::to_writer(out, self).map_err(std::io::Error::from)
+    }
+}
+
+/// The report as it is read back: `valid` is checked against the diagnostics rather
+/// than trusted, and `contract_version` must be one this crate writes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportWire {
+    source: String,
+    traffic_type: TrafficType,
+    format: Format,
+    size_bytes: u64,
+    limit_bytes: u64,
+    valid: bool,
+    diagnostics: Vec<Diagnostic>,
+    datetimes: Vec<DatetimeEntry>,
+    embedded: Vec<Report>,
+    #[serde(default)]
+    content_looks_like: Option<TrafficType>,
+    #[serde(default)]
+    encoded_bytes: Option<u64>,
+    #[serde(default)]
+    exchange: Option<Exchange>,
+    #[serde(default)]
+    contract_version: Option<u32>,
+}
+
+impl<'de> Deserialize<'de> for Report {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let wire = ReportWire::deserialize(deserializer)?;
+        if let Some(version) = wire.contract_version {
+            if version > CONTRACT_VERSION {
+                return Err(serde::de::Error::custom(format!(
+                    "contract_version {version} is newer than this crate's {CONTRACT_VERSION}"
+                )));
+            }
+        }
+        let report = Report {
+            source: wire.source,
+            traffic_type: wire.traffic_type,
+            content_looks_like: wire.content_looks_like,
+            format: wire.format,
+            size_bytes: wire.size_bytes,
+            limit_bytes: wire.limit_bytes,
+            encoded_bytes: wire.encoded_bytes,
+            diagnostics: wire.diagnostics,
+            datetimes: wire.datetimes,
+            embedded: wire.embedded,
+            exchange: wire.exchange.unwrap_or_default(),
+        };
+        if report.is_valid() != wire.valid {
+            return Err(serde::de::Error::custom(
+                "`valid` disagrees with the diagnostics' severities",
+            ));
+        }
+        Ok(report)
+    }
 }
 
 impl Serialize for Report {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("Report", 13)?;
+        let mut s = serializer.serialize_struct("Report", 14)?;
         s.serialize_field("source", &self.source)?;
         s.serialize_field("traffic_type", &self.traffic_type)?;
         s.serialize_field("format", &self.format)?;
         s.serialize_field("size_bytes", &self.size_bytes)?;
         s.serialize_field("limit_bytes", &self.limit_bytes)?;
-        s.serialize_field("valid", &self.valid())?;
+        s.serialize_field("valid", &self.is_valid())?;
         s.serialize_field("diagnostics", &self.diagnostics)?;
         s.serialize_field("datetimes", &self.datetimes)?;
         s.serialize_field("embedded", &self.embedded)?;
@@ -317,6 +416,7 @@ impl Serialize for Report {
         } else {
             s.serialize_field("exchange", &self.exchange)?;
         }
+        s.serialize_field("contract_version", &CONTRACT_VERSION)?;
         s.end()
     }
 }

@@ -1,6 +1,6 @@
 //! Traffic types and environment types: the two vocabularies every other module shares.
 //!
-//! The names are part of the output contract (DESIGN.md, "Traffic types and default
+//! The names are part of the output contract (docs/contract.md, "Traffic types and default
 //! limits"): `snake_case` in reports and configuration, `kebab-case` on the command line.
 
 use std::fmt;
@@ -27,7 +27,7 @@ pub enum TrafficType {
 }
 
 impl TrafficType {
-    /// Every traffic type, in the order of DESIGN.md's table.
+    /// Every traffic type, in the order of docs/contract.md's table.
     pub const ALL: [TrafficType; 6] = [
         TrafficType::RedoxApi,
         TrafficType::Carequality,
@@ -94,7 +94,7 @@ impl FromStr for TrafficType {
 }
 
 /// The environment type of an exchange's source or destination. Data may only flow
-/// between equal environment types (DESIGN.md).
+/// between equal environment types (docs/contract.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Environment {

@@ -18,9 +18,9 @@ fn render() -> String {
     for code in payload_triage::codes::all() {
         out.push_str(&format!(
             "| `{}` | {} | {} |\n",
-            code.name,
-            code.severity.as_str(),
-            code.meaning.replace('|', "\\|")
+            code.name(),
+            code.default_severity().as_str(),
+            code.meaning().replace('|', "\\|")
         ));
     }
     out

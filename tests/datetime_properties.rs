@@ -8,13 +8,13 @@
     clippy::indexing_slicing
 )] // test code: a panic is a failing test
 
-use payload_triage::config::lookup_zone;
-use payload_triage::datetime::{
+use payload_triage::unstable::datetime::lookup_zone;
+use payload_triage::unstable::datetime::{
     canonicalize, offset_of, record, DstPolicy, PartialDateTime, Precision, Syntax, Transition,
     ZoneRules,
 };
-use payload_triage::report::{Format, Report};
-use payload_triage::traffic::TrafficType;
+use payload_triage::TrafficType;
+use payload_triage::{Format, Report};
 use proptest::prelude::*;
 use time::format_description::well_known::Rfc3339;
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};

@@ -8,12 +8,12 @@
     clippy::indexing_slicing
 )] // test code: a panic is a failing test
 
-use payload_triage::config::lookup_zone;
-use payload_triage::datetime::{
+use payload_triage::unstable::datetime::lookup_zone;
+use payload_triage::unstable::datetime::{
     canonicalize, record, DatetimeErrorKind, DstPolicy, Precision, Syntax, ZoneRules,
 };
-use payload_triage::report::{Format, Report};
-use payload_triage::traffic::TrafficType;
+use payload_triage::TrafficType;
+use payload_triage::{Format, Report};
 
 fn rules() -> ZoneRules {
     ZoneRules::default()
@@ -136,7 +136,7 @@ fn rfc_3339_section_5_8_examples() {
     for value in ["1990-12-31T23:59:60Z", "1990-12-31T15:59:60-08:00"] {
         let err = canonicalize(value, Syntax::Iso8601, &rules()).unwrap_err();
         assert_eq!(err.kind(), DatetimeErrorKind::LeapSecond, "{value}");
-        assert_eq!(err.kind().code().name, "DATETIME_LEAP_SECOND");
+        assert_eq!(err.kind().code().name(), "DATETIME_LEAP_SECOND");
     }
 }
 

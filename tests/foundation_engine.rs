@@ -1,6 +1,6 @@
 //! The engine's contract, independent of any one format: classification with and
 //! without a hint, both sides of every limit, the reader bound, bad input that must still
-//! give a report, and the JSON shape of DESIGN.md's output contract.
+//! give a report, and the JSON shape of docs/contract.md's output contract.
 
 #![allow(
     clippy::unwrap_used,
@@ -11,10 +11,11 @@
 
 use std::io::{self, Read};
 
-use payload_triage::{Config, Context, Engine, Error, Format, SizePolicy, TrafficType};
+use payload_triage::config::SizePolicy;
+use payload_triage::{Config, Context, Engine, Error, Format, TrafficType};
 
 fn codes(report: &payload_triage::Report) -> Vec<&'static str> {
-    report.diagnostics.iter().map(|d| d.code).collect()
+    report.diagnostics.iter().map(|d| d.code.name()).collect()
 }
 
 /// One payload per traffic type, as its content would arrive.
@@ -55,9 +56,10 @@ fn the_hint_decides_and_the_report_says_what_the_content_looks_like() {
             let report = engine.validate(&bytes, &Context::new().with_hint(hint));
             assert_eq!(report.traffic_type, hint);
             assert_eq!(report.limit_bytes, SizePolicy::default().limit(hint));
+            // An embedded file is whatever its carrier carries, so it never disagrees.
             let agrees = hint == content
                 || content == TrafficType::Other
-                || (hint == TrafficType::EmbeddedFile && content == TrafficType::UploadedFile);
+                || hint == TrafficType::EmbeddedFile;
             if agrees {
                 assert_eq!(report.content_looks_like, None, "{hint} / {content}");
             } else {
@@ -93,7 +95,7 @@ fn every_default_limit_passes_at_the_limit_and_fails_one_byte_over() {
         let report = engine.validate(&over, &ctx);
         assert_eq!(report.size_bytes, limit as u64 + 1);
         assert_eq!(report.limit_bytes, limit as u64);
-        assert!(!report.valid());
+        assert!(!report.is_valid());
         // Rejected before parsing: the size verdict is the only finding.
         assert_eq!(
             codes(&report),
@@ -105,16 +107,10 @@ fn every_default_limit_passes_at_the_limit_and_fails_one_byte_over() {
 
 #[test]
 fn configured_limits_replace_the_defaults() {
-    let config = Config {
-        limits: SizePolicy {
-            other: 5,
-            ..SizePolicy::default()
-        },
-        ..Config::default()
-    };
+    let config = Config::default().with_limit(TrafficType::Other, 5);
     let engine = Engine::new(config).unwrap();
     let ctx = Context::new().with_hint(TrafficType::Other);
-    assert!(engine.validate(b"12345", &ctx).valid());
+    assert!(engine.validate(b"12345", &ctx).is_valid());
     assert_eq!(
         codes(&engine.validate(b"123456", &ctx)),
         vec!["SIZE_LIMIT_EXCEEDED"]
@@ -200,10 +196,8 @@ fn bad_input_always_gets_a_report() {
     ];
     for bytes in inputs {
         for hint in TrafficType::ALL.map(Some).into_iter().chain([None]) {
-            let ctx = Context {
-                hint,
-                ..Context::new()
-            };
+            let mut ctx = Context::new();
+            ctx.hint = hint;
             let report = engine.validate(bytes, &ctx);
             assert_eq!(report.size_bytes, bytes.len() as u64);
             let line = report.to_json_line();
@@ -212,7 +206,7 @@ fn bad_input_always_gets_a_report() {
     }
     let empty = engine.validate(b"", &Context::new());
     assert_eq!(codes(&empty), vec!["EMPTY_PAYLOAD"]);
-    assert!(!empty.valid());
+    assert!(!empty.is_valid());
 }
 
 #[test]
@@ -229,7 +223,7 @@ fn truncated_files_are_caught_by_their_own_trailer_rules() {
         b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
         &Context::new(),
     );
-    assert!(complete_zip.valid());
+    assert!(complete_zip.is_valid());
 }
 
 #[test]
@@ -240,7 +234,7 @@ fn an_unrecognised_upload_is_a_warning_and_other_content_is_only_size_checked() 
         &Context::new().with_hint(TrafficType::UploadedFile),
     );
     assert_eq!(codes(&upload), vec!["FILE_SIGNATURE_UNKNOWN"]);
-    assert!(upload.valid());
+    assert!(upload.is_valid());
     let other = engine.validate(b"\x01\x02\x03", &Context::new());
     assert_eq!(codes(&other), vec!["CONTENT_UNRECOGNISED"]);
 }
@@ -254,11 +248,11 @@ fn source_and_destination_environments_must_be_equal() {
         .with_destination(Environment::Production);
     let report = engine.validate(b"plain text", &ctx);
     assert!(codes(&report).contains(&"ENVIRONMENT_MISMATCH"));
-    assert!(!report.valid());
+    assert!(!report.is_valid());
     let same = Context::new()
         .with_source(SourceProfile::default().with_environment(Environment::Production))
         .with_destination(Environment::Production);
-    assert!(engine.validate(b"plain text", &same).valid());
+    assert!(engine.validate(b"plain text", &same).is_valid());
 }
 
 #[test]
@@ -325,7 +319,7 @@ fn valid_is_false_exactly_when_an_error_is_present() {
                 .diagnostics
                 .iter()
                 .any(|d| d.severity == payload_triage::Severity::Error);
-            assert_eq!(report.valid(), !has_error);
+            assert_eq!(report.is_valid(), !has_error);
             let value: serde_json::Value = serde_json::from_str(&report.to_json_line()).unwrap();
             assert_eq!(value["valid"], !has_error);
         }
@@ -342,9 +336,9 @@ fn every_code_in_a_report_is_registered() {
                 .diagnostics
             {
                 assert!(
-                    payload_triage::codes::find(d.code).is_some(),
+                    payload_triage::codes::find(d.code.name()).is_some(),
                     "{} unregistered",
-                    d.code
+                    d.code.name()
                 );
             }
         }

@@ -9,7 +9,7 @@
     clippy::indexing_slicing
 )] // test code: a panic is a failing test
 
-use payload_triage::json::canonical_document;
+use payload_triage::unstable::json::canonical_document;
 use payload_triage::{Context, Engine, TrafficType};
 use proptest::prelude::*;
 

@@ -121,7 +121,7 @@ fn official_r4_examples_validate_without_false_errors() {
                 continue;
             }
             failures
-                .entry(format!("{} {}", d.code, d.message))
+                .entry(format!("{} {}", d.code.name(), d.message))
                 .or_default()
                 .push(format!(
                     "{} {}",
@@ -170,7 +170,7 @@ fn mutations_of_official_examples_are_caught_with_precise_paths() {
                 .diagnostics
                 .iter()
                 .any(|d| d.severity == Severity::Error
-                    && d.code.starts_with(code)
+                    && d.code.name().starts_with(code)
                     && d.path == path),
             "{code} at {path} not caught: {:?}",
             report.diagnostics

@@ -15,7 +15,7 @@ fn check(bytes: &[u8]) -> Report {
 }
 
 fn codes(report: &Report) -> Vec<&str> {
-    report.diagnostics.iter().map(|d| d.code).collect()
+    report.diagnostics.iter().map(|d| d.code.name()).collect()
 }
 
 #[test]
@@ -28,14 +28,14 @@ fn nesting_beyond_the_bound_is_a_diagnostic_not_a_stack_overflow() {
         "{:?}",
         report.diagnostics
     );
-    assert!(!report.valid());
+    assert!(!report.is_valid());
 }
 
 #[test]
 fn invalid_utf8_is_reported_with_its_offset() {
     let report = check(b"{\"resourceType\": \"Patient\", \"id\": \"\xff\"}");
     let d = &report.diagnostics[0];
-    assert_eq!(d.code, "JSON_INVALID_UTF8");
+    assert_eq!(d.code.name(), "JSON_INVALID_UTF8");
     assert!(d.message.contains("byte 35"), "{}", d.message);
 }
 
@@ -68,7 +68,7 @@ fn numbers_beyond_f64_do_not_break_fhir_validation() {
     let report = check(
         br#"{"resourceType": "Observation", "status": "final", "code": {"text": "t"}, "valueQuantity": {"value": 1e400}}"#,
     );
-    assert!(report.valid(), "{:?}", report.diagnostics);
+    assert!(report.is_valid(), "{:?}", report.diagnostics);
 }
 
 #[test]
@@ -86,7 +86,7 @@ fn numbers_beyond_f64_in_redox_warn_and_are_seen_as_null() {
 fn syntax_errors_name_line_and_column() {
     let report = check(b"{\n  \"resourceType\": \"Patient\",\n  \"id\": x\n}");
     let d = &report.diagnostics[0];
-    assert_eq!(d.code, "JSON_SYNTAX_ERROR");
+    assert_eq!(d.code.name(), "JSON_SYNTAX_ERROR");
     assert!(d.message.contains("line 3 column 9"), "{}", d.message);
 }
 
@@ -101,8 +101,8 @@ fn ndjson_gives_one_report_per_line() {
             .named("batch.ndjson"),
     );
     assert_eq!(reports.len(), 2);
-    assert!(reports[0].valid());
-    assert!(!reports[1].valid());
+    assert!(reports[0].is_valid());
+    assert!(!reports[1].is_valid());
     assert_eq!(reports[1].source, "batch.ndjson#2");
     assert_eq!(reports[1].format, Format::FhirR4);
 }

@@ -29,7 +29,7 @@ fn errors(report: &Report) -> Vec<String> {
         .diagnostics
         .iter()
         .filter(|d| d.severity == payload_triage::Severity::Error)
-        .map(|d| format!("{} {}", d.code, d.path))
+        .map(|d| format!("{} {}", d.code.name(), d.path))
         .collect()
 }
 
@@ -224,7 +224,7 @@ fn impossible_event_datetime_is_an_error_at_its_path() {
         report
             .diagnostics
             .iter()
-            .any(|d| d.code.starts_with("DATETIME_")
+            .any(|d| d.code.name().starts_with("DATETIME_")
                 && d.path == "/Meta/EventDateTime"
                 && d.severity == payload_triage::Severity::Error),
         "{:?}",

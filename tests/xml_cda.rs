@@ -17,8 +17,8 @@ fn non_datetime_errors(report: &Report) -> Vec<String> {
     report
         .diagnostics
         .iter()
-        .filter(|d| d.severity == Severity::Error && !d.code.starts_with("DATETIME_"))
-        .map(|d| format!("{} {}", d.code, d.path))
+        .filter(|d| d.severity == Severity::Error && !d.code.name().starts_with("DATETIME_"))
+        .map(|d| format!("{} {}", d.code.name(), d.path))
         .collect()
 }
 
@@ -130,7 +130,7 @@ fn missing_repeated_and_malformed_header_items_are_cda_diagnostics() {
         "CDA_VALUE_INVALID",
         "/ClinicalDocument/id[2]/@root"
     ));
-    assert!(!report.valid());
+    assert!(!report.is_valid());
 }
 
 #[test]
@@ -182,7 +182,7 @@ fn unbound_prefixes_in_other_xml_are_errors() {
         "{:#?}",
         report.diagnostics
     );
-    assert!(!report.valid());
+    assert!(!report.is_valid());
 }
 
 #[test]

@@ -11,7 +11,7 @@
 mod common;
 use common::fixture;
 
-use payload_triage::xml::reader::{check, XmlLimits};
+use payload_triage::unstable::xml::reader::{check, XmlLimits};
 use payload_triage::{Context, Engine, TrafficType};
 use proptest::prelude::*;
 

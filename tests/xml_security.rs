@@ -193,9 +193,9 @@ fn long_names_are_rejected_so_paths_stay_bounded() {
 }
 
 #[test]
-fn datetime_flood_is_cut_at_the_configured_count() {
+fn datetime_flood_is_listed_to_the_configured_count_and_counted_past_it() {
     let mut config = Config::default();
-    config.bounds.xml.max_datetimes = 100;
+    config.bounds.datetimes_per_report = 100;
     let engine = Engine::new(config).unwrap();
     let doc = format!(
         "<ClinicalDocument xmlns=\"urn:hl7-org:v3\">{}</ClinicalDocument>",
@@ -206,6 +206,36 @@ fn datetime_flood_is_cut_at_the_configured_count() {
         &Context::new().with_hint(TrafficType::UploadedFile),
     );
     assert_eq!(report.datetimes.len(), 100);
+    let truncated: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "DATETIMES_TRUNCATED")
+        .collect();
+    assert_eq!(truncated.len(), 1);
+    assert_eq!(
+        truncated[0].message,
+        "900 more datetimes were checked but not listed"
+    );
+    // Every value was still checked, and none was refused for the count.
+    assert!(report.diagnostics.iter().all(|d| {
+        !d.code.name().starts_with("DATETIME_") && d.code != "XML_DATETIME_LIMIT_EXCEEDED"
+    }));
+}
+
+#[test]
+fn datetime_bytes_past_the_configured_budget_stop_canonicalization() {
+    let mut config = Config::default();
+    config.bounds.xml.max_datetime_bytes = 1000;
+    let engine = Engine::new(config).unwrap();
+    let doc = format!(
+        "<ClinicalDocument xmlns=\"urn:hl7-org:v3\">{}</ClinicalDocument>",
+        "<effectiveTime value=\"20240101\"/>".repeat(1000)
+    );
+    let report = engine.validate(
+        doc.as_bytes(),
+        &Context::new().with_hint(TrafficType::UploadedFile),
+    );
+    assert!(report.datetimes.len() < 100);
     assert_eq!(
         report
             .diagnostics
@@ -214,5 +244,5 @@ fn datetime_flood_is_cut_at_the_configured_count() {
             .count(),
         1
     );
-    assert!(!report.valid());
+    assert!(!report.is_valid());
 }

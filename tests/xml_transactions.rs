@@ -20,9 +20,9 @@ fn structural_errors(report: &Report) -> Vec<String> {
         .diagnostics
         .iter()
         .filter(|d| {
-            d.severity == payload_triage::Severity::Error && !d.code.starts_with("DATETIME_")
+            d.severity == payload_triage::Severity::Error && !d.code.name().starts_with("DATETIME_")
         })
-        .map(|d| format!("{} {} {}", d.code, d.path, d.message))
+        .map(|d| format!("{} {} {}", d.code.name(), d.path, d.message))
         .collect()
 }
 
@@ -110,7 +110,7 @@ fn xca_query_is_iti38_and_find_documents_requires_its_slots() {
         "{:#?}",
         report.diagnostics
     );
-    assert!(!report.valid());
+    assert!(!report.is_valid());
 }
 
 #[test]
@@ -183,7 +183,7 @@ fn action_and_body_must_agree() {
         "{:#?}",
         report.diagnostics
     );
-    assert!(!report.valid());
+    assert!(!report.is_valid());
 }
 
 #[test]
@@ -211,7 +211,7 @@ fn several_body_children_are_a_diagnostic() {
 fn soap_11_envelope_is_a_diagnostic() {
     let report = carequality(&fixture("soap11.xml"));
     assert!(codes(&report).contains(&"SOAP_VERSION_UNSUPPORTED"));
-    assert!(!report.valid());
+    assert!(!report.is_valid());
 }
 
 #[test]
@@ -491,7 +491,7 @@ fn a_soap_fault_is_a_warning_without_transaction_rules() {
     let report =
         carequality(envelope("urn:ihe:iti:2007:CrossGatewayQueryResponse", "", body).as_bytes());
     assert!(has(&report, "SOAP_FAULT", "/Envelope/Body/Fault"));
-    assert!(report.valid(), "{:#?}", report.diagnostics);
+    assert!(report.is_valid(), "{:#?}", report.diagnostics);
 }
 
 #[test]
@@ -505,7 +505,7 @@ fn a_base64_mime_part_is_decoded_before_validation() {
     assert_eq!(report.embedded.len(), 1, "{:#?}", report.diagnostics);
     assert_eq!(report.embedded[0].format, Format::Cda);
     assert!(
-        report.embedded[0].valid(),
+        report.embedded[0].is_valid(),
         "{:#?}",
         report.embedded[0].diagnostics
     );

@@ -1,5 +1,5 @@
 //! Canonicalization: a parsed value placed on the UTC timeline (or left a date) and
-//! written as W3C-DTF at the precision the input had (DESIGN.md table).
+//! written as W3C-DTF at the precision the input had (docs/contract.md table).
 
 use std::fmt;
 
@@ -13,7 +13,7 @@ use super::{Precision, Syntax, ZoneRules};
 /// Largest offset any rule accepts: ±14:00 (FHIR R4 regex, RFC 3339 practice).
 const MAX_OFFSET_SECONDS: i32 = 14 * 3600;
 
-/// Where the offset used to convert a time came from (DESIGN.md resolution order).
+/// Where the offset used to convert a time came from (docs/contract.md resolution order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ZoneSource {
     /// The value's own offset.
@@ -30,13 +30,13 @@ pub enum ZoneSource {
 /// has a time, and how that instant was reached.
 ///
 /// ```
-/// use payload_triage::datetime::{canonicalize, Precision, Syntax, ZoneRules, ZoneSource};
+/// use payload_triage::unstable::datetime::{canonicalize, Precision, Syntax, ZoneRules, ZoneSource};
 ///
 /// let c = canonicalize("20231105143000-0500", Syntax::Hl7v2DateTime, &ZoneRules::default())?;
 /// assert_eq!(c.text().as_deref(), Some("2023-11-05T19:30:00Z"));
 /// assert_eq!(c.precision(), Some(Precision::Second));
 /// assert_eq!(c.zone_source(), Some(ZoneSource::OwnOffset));
-/// # Ok::<(), payload_triage::datetime::DatetimeError>(())
+/// # Ok::<(), payload_triage::unstable::datetime::DatetimeError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Canonical {
@@ -102,14 +102,14 @@ impl Canonical {
     /// The canonical W3C-DTF text; `None` for a null.
     ///
     /// ```
-    /// use payload_triage::datetime::{canonicalize, Syntax, ZoneRules};
+    /// use payload_triage::unstable::datetime::{canonicalize, Syntax, ZoneRules};
     ///
     /// let rules = ZoneRules::default();
     /// let date = canonicalize("19800229+0100", Syntax::Hl7v2Date, &rules)?;
     /// assert_eq!(date.text().as_deref(), Some("1980-02-29")); // never shifted a day
     /// let frac = canonicalize("2023-11-05T14:30:00.120+05:30", Syntax::Iso8601, &rules)?;
     /// assert_eq!(frac.text().as_deref(), Some("2023-11-05T09:00:00.120Z"));
-    /// # Ok::<(), payload_triage::datetime::DatetimeError>(())
+    /// # Ok::<(), payload_triage::unstable::datetime::DatetimeError>(())
     /// ```
     pub fn text(&self) -> Option<String> {
         self.render().map(|t| String::from(t.as_str()))
@@ -154,8 +154,8 @@ impl fmt::Display for Canonical {
 ///   (v2.5 section 2.A.81), and `""` (HL7's explicit null) gives a null [`Canonical`].
 ///
 /// ```
-/// use payload_triage::datetime::{canonicalize, DatetimeErrorKind, Syntax, ZoneRules};
-/// use payload_triage::config::lookup_zone;
+/// use payload_triage::unstable::datetime::{canonicalize, DatetimeErrorKind, Syntax, ZoneRules};
+/// use payload_triage::unstable::datetime::lookup_zone;
 ///
 /// let none = ZoneRules::default();
 /// let err = canonicalize("202311051430", Syntax::Hl7v2DateTime, &none).unwrap_err();
@@ -167,7 +167,7 @@ impl fmt::Display for Canonical {
 ///
 /// let limited = canonicalize("20230704143015^D", Syntax::Hl7v2DateTime, &none)?;
 /// assert_eq!(limited.text().as_deref(), Some("2023-07-04"));
-/// # Ok::<(), payload_triage::datetime::DatetimeError>(())
+/// # Ok::<(), payload_triage::unstable::datetime::DatetimeError>(())
 /// ```
 pub fn canonicalize(
     value: &str,

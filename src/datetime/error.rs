@@ -73,11 +73,11 @@ impl DatetimeErrorKind {
 /// A datetime value that could not be canonicalized, and why.
 ///
 /// ```
-/// use payload_triage::datetime::{canonicalize, DatetimeErrorKind, Syntax, ZoneRules};
+/// use payload_triage::unstable::datetime::{canonicalize, DatetimeErrorKind, Syntax, ZoneRules};
 ///
 /// let err = canonicalize("20230230", Syntax::Hl7v2Date, &ZoneRules::default()).unwrap_err();
 /// assert_eq!(err.kind(), DatetimeErrorKind::InvalidDate);
-/// assert_eq!(err.kind().code().name, "DATETIME_INVALID_DATE");
+/// assert_eq!(err.kind().code().name(), "DATETIME_INVALID_DATE");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DatetimeError {

@@ -1,6 +1,6 @@
 //! The one datetime engine: parse every datetime syntax the formats carry, validate it,
 //! and canonicalize it to UTC W3C-DTF at the precision the input had, without inventing
-//! times (DESIGN.md, "Datetime canonicalization").
+//! times (docs/contract.md, "Datetime canonicalization").
 //!
 //! Formats call only [`record`] (or [`canonicalize`] where they need the value itself);
 //! nothing else in the crate parses datetimes. The pieces:
@@ -18,9 +18,9 @@
 //! database, so results do not depend on the host's tzdata).
 //!
 //! ```
-//! use payload_triage::datetime::{record, Syntax, ZoneRules};
-//! use payload_triage::report::{Format, Report};
-//! use payload_triage::traffic::TrafficType;
+//! use payload_triage::unstable::datetime::{record, Syntax, ZoneRules};
+//! use payload_triage::{Format, Report};
+//! use payload_triage::TrafficType;
 //!
 //! let mut report = Report::new(TrafficType::Hl7v2Mllp, Format::Hl7v2, 0, 0);
 //! record(&mut report, "MSH-7", "20231105143000-0500", Syntax::Hl7v2DateTime, &ZoneRules::default());
@@ -43,7 +43,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::{DatetimeEntry, Diagnostic, Report, Severity};
+#[allow(unused_imports)] // named by the module documentation
+use crate::report::DatetimeEntry;
+use crate::report::Report;
 
 pub mod codes {
     //! Diagnostic codes of the datetime engine.
@@ -71,7 +73,7 @@ pub mod codes {
 /// How much of a datetime the sender gave. Output never has more than the input.
 ///
 /// ```
-/// use payload_triage::datetime::Precision;
+/// use payload_triage::unstable::datetime::Precision;
 ///
 /// assert!(Precision::Day.is_date_only());
 /// assert!(!Precision::Hour.is_date_only());
@@ -119,7 +121,7 @@ impl Precision {
 /// Which lexical form a field uses; it comes from the field's schema, never from guessing.
 ///
 /// ```
-/// use payload_triage::datetime::{PartialDateTime, Syntax};
+/// use payload_triage::unstable::datetime::{PartialDateTime, Syntax};
 ///
 /// // The same instant in each family's form.
 /// assert!(PartialDateTime::parse("20231105143000-0500", Syntax::Hl7v2DateTime).is_ok());
@@ -206,7 +208,7 @@ impl Syntax {
 /// What to do with a local time that falls in a DST gap or fold.
 ///
 /// ```
-/// use payload_triage::datetime::DstPolicy;
+/// use payload_triage::unstable::datetime::DstPolicy;
 ///
 /// assert_eq!("compatible".parse::<DstPolicy>(), Ok(DstPolicy::Compatible));
 /// assert_eq!(DstPolicy::default().as_str(), "default");
@@ -214,7 +216,7 @@ impl Syntax {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DstPolicy {
-    /// A gap is an error; a fold takes the earlier instant and warns (DESIGN.md default).
+    /// A gap is an error; a fold takes the earlier instant and warns (docs/contract.md default).
     #[default]
     Default,
     /// Gaps and folds are both errors.
@@ -263,8 +265,8 @@ impl FromStr for DstPolicy {
 /// already resolved, so each value costs one offset lookup.
 ///
 /// ```
-/// use payload_triage::config::lookup_zone;
-/// use payload_triage::datetime::{canonicalize, DstPolicy, Syntax, ZoneRules};
+/// use payload_triage::unstable::datetime::lookup_zone;
+/// use payload_triage::unstable::datetime::{canonicalize, DstPolicy, Syntax, ZoneRules};
 ///
 /// let rules = ZoneRules {
 ///     sender_zone: Some(lookup_zone("Europe/Berlin").unwrap()),
@@ -274,7 +276,7 @@ impl FromStr for DstPolicy {
 /// // 02:30 happens twice in Berlin on 2023-10-29; `later` takes the CET reading.
 /// let c = canonicalize("2023-10-29T02:30:00", Syntax::Iso8601, &rules)?;
 /// assert_eq!(c.text().as_deref(), Some("2023-10-29T01:30:00Z"));
-/// # Ok::<(), payload_triage::datetime::DatetimeError>(())
+/// # Ok::<(), payload_triage::unstable::datetime::DatetimeError>(())
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct ZoneRules {
@@ -294,7 +296,7 @@ pub struct ZoneRules {
 /// opts in). A date-only value's offset is not an offset of anything: `None`.
 ///
 /// ```
-/// use payload_triage::datetime::{offset_of, Syntax};
+/// use payload_triage::unstable::datetime::{offset_of, Syntax};
 ///
 /// assert_eq!(offset_of("20231105143000-0500", Syntax::Hl7v2DateTime), Some(-18_000));
 /// assert_eq!(offset_of("20231105143000", Syntax::Hl7v2DateTime), None);
@@ -312,18 +314,25 @@ pub fn offset_of(value: &str, syntax: Syntax) -> Option<i32> {
     parsed.offset().map(|o| o.whole_seconds())
 }
 
+/// Looks an IANA zone name up in jiff's bundled tz database, so results do not depend
+/// on the host's tzdata.
+pub fn lookup_zone(iana_name: &str) -> Result<jiff::tz::TimeZone, crate::error::ConfigError> {
+    static DB: std::sync::OnceLock<jiff::tz::TimeZoneDatabase> = std::sync::OnceLock::new();
+    DB.get_or_init(jiff::tz::TimeZoneDatabase::bundled)
+        .get(iana_name)
+        .map_err(|_| crate::error::ConfigError::UnknownZone {
+            name: iana_name.to_owned(),
+        })
+}
+
 /// Canonicalizes one value and records it in `report`: a [`DatetimeEntry`] at `path`,
-/// plus any diagnostics (which name `path` and the rule, never the value).
-///
-/// HL7 v2 TS with the legacy degree-of-precision component (TS.2, v2.5 section 2.A.81)
-/// is passed as `TS.1^TS.2` with [`Syntax::Hl7v2DateTime`]; `""` is HL7's explicit null
-/// (an entry with no canonical value and no diagnostic).
-/// The canonical value is `report.datetimes.last()` after the call.
+/// plus any diagnostics (which name `path` and the rule, never the value). Formats do
+/// this through their emitter; this standalone form serves tests, benchmarks and fuzz
+/// targets.
 ///
 /// ```
-/// use payload_triage::datetime::{record, Syntax, ZoneRules};
-/// use payload_triage::report::{Format, Report};
-/// use payload_triage::traffic::TrafficType;
+/// use payload_triage::unstable::datetime::{record, Syntax, ZoneRules};
+/// use payload_triage::{Format, Report, TrafficType};
 ///
 /// let mut report = Report::new(TrafficType::RedoxApi, Format::FhirR4, 0, 0);
 /// let rules = ZoneRules::default();
@@ -332,81 +341,22 @@ pub fn offset_of(value: &str, syntax: Syntax) -> Option<i32> {
 /// assert_eq!(report.datetimes[0].canonical.as_deref(), Some("1980-02-29"));
 /// assert_eq!(report.datetimes[1].canonical, None);
 /// assert_eq!(report.diagnostics[0].code, "DATETIME_FHIR_ZONE_REQUIRED");
-/// assert!(!report.valid());
+/// assert!(!report.is_valid());
 /// ```
 pub fn record(report: &mut Report, path: &str, value: &str, syntax: Syntax, rules: &ZoneRules) {
-    match canonicalize(value, syntax, rules) {
-        Ok(canonical) => {
-            report.datetimes.push(DatetimeEntry {
-                path: path.to_owned(),
-                original: value.to_owned(),
-                canonical: canonical.text(),
-                precision: canonical.precision(),
-            });
-            note(report, path, syntax, &canonical);
-        }
-        Err(error) => {
-            report.datetimes.push(DatetimeEntry {
-                path: path.to_owned(),
-                original: value.to_owned(),
-                canonical: None,
-                precision: error.precision(),
-            });
-            report.push(
-                Diagnostic::new(error.kind().code(), path, error.to_string())
-                    .with_severity(error.severity()),
-            );
-        }
-    }
-}
-
-/// The diagnostics a successful canonicalization still owes the reader.
-fn note(report: &mut Report, path: &str, syntax: Syntax, canonical: &Canonical) {
-    if canonical.dropped_offset().is_some() {
-        report.add(
-            &codes::DATETIME_DATE_OFFSET_DROPPED,
-            path,
-            format!(
-                "{} value is date-only; its UTC offset was dropped, not applied (a date has no zone)",
-                syntax.name()
-            ),
-        );
-    }
-    if let Some(from) = canonical.limited_from() {
-        report.add(
-            &codes::DATETIME_PRECISION_LIMITED,
-            path,
-            format!(
-                "TS.2 degree of precision limited the value from {} to {} precision (v2.5 section 2.A.81)",
-                from.as_str(),
-                canonical.precision().map_or("no", Precision::as_str)
-            ),
-        );
-    }
-    if let Some(dst) = canonical.dst_resolution() {
-        let which = if dst.took_earlier { "earlier" } else { "later" };
-        let (code, what) = match dst.transition {
-            Transition::Gap => (
-                &codes::DATETIME_NONEXISTENT_LOCAL,
-                "does not exist in the sender's time zone (DST gap)",
-            ),
-            Transition::Fold => (
-                &codes::DATETIME_AMBIGUOUS_LOCAL,
-                "occurs twice in the sender's time zone (DST fold)",
-            ),
-        };
-        report.push(
-            Diagnostic::new(
-                code,
-                path,
-                format!(
-                    "local time {what}; DST policy `{}` took the {which} instant",
-                    dst.policy.as_str()
-                ),
-            )
-            .with_severity(Severity::Warning),
-        );
-    }
+    let config = crate::config::Config::default();
+    let mut emit = crate::emit::Emitter::new(
+        &config,
+        report.traffic_type,
+        report.format,
+        report.size_bytes,
+        report.limit_bytes,
+        0,
+    );
+    emit.datetime(path, value, syntax, rules);
+    let recorded = emit.finish(Vec::new(), Vec::new());
+    report.datetimes.extend(recorded.datetimes);
+    report.diagnostics.extend(recorded.diagnostics);
 }
 
 #[cfg(test)]

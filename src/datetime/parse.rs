@@ -25,7 +25,7 @@ pub(crate) const MAX_FRACTION_DIGITS: u8 = 9;
 /// accessors return `None` for them, so nothing downstream can invent them.
 ///
 /// ```
-/// use payload_triage::datetime::{PartialDateTime, Precision, Syntax};
+/// use payload_triage::unstable::datetime::{PartialDateTime, Precision, Syntax};
 ///
 /// let v = PartialDateTime::parse("202311051430-0500", Syntax::Hl7v2DateTime).unwrap();
 /// assert_eq!(v.precision(), Precision::Minute);
@@ -54,7 +54,7 @@ impl PartialDateTime {
     /// are handled by [`canonicalize`](super::canonicalize), not here.
     ///
     /// ```
-    /// use payload_triage::datetime::{DatetimeErrorKind, PartialDateTime, Syntax};
+    /// use payload_triage::unstable::datetime::{DatetimeErrorKind, PartialDateTime, Syntax};
     ///
     /// let err = PartialDateTime::parse("2023-13-01", Syntax::Iso8601).unwrap_err();
     /// assert_eq!(err.kind(), DatetimeErrorKind::InvalidDate);
@@ -126,7 +126,7 @@ impl PartialDateTime {
     /// because output never has more than the input.
     ///
     /// ```
-    /// use payload_triage::datetime::{PartialDateTime, Precision, Syntax};
+    /// use payload_triage::unstable::datetime::{PartialDateTime, Precision, Syntax};
     ///
     /// let v = PartialDateTime::parse("20231105143015.25", Syntax::Hl7v2DateTime).unwrap();
     /// assert_eq!(v.truncate(Precision::Day).precision(), Precision::Day);

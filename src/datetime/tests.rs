@@ -1,4 +1,4 @@
-//! Table-driven unit tests: each row is one rule of DESIGN.md or the standards.
+//! Table-driven unit tests: each row is one rule of docs/contract.md or the standards.
 
 use super::*;
 use crate::report::{Format, Severity};
@@ -6,7 +6,7 @@ use crate::traffic::TrafficType;
 
 fn zone(name: &str) -> ZoneRules {
     ZoneRules {
-        sender_zone: Some(crate::config::lookup_zone(name).unwrap()),
+        sender_zone: Some(crate::datetime::lookup_zone(name).unwrap()),
         ..ZoneRules::default()
     }
 }
@@ -42,7 +42,7 @@ fn run(
         report
             .diagnostics
             .iter()
-            .map(|d| (d.code, d.severity))
+            .map(|d| (d.code.name(), d.severity))
             .collect(),
     )
 }
@@ -51,7 +51,7 @@ use Syntax::*;
 
 /// (value, syntax, canonical, precision) with no zone configured and no diagnostic.
 const OK_WITHOUT_ZONE: &[(&str, Syntax, &str, &str)] = &[
-    // DESIGN.md output contract example.
+    // docs/contract.md output contract example.
     (
         "20231105143000-0500",
         Hl7v2DateTime,

@@ -118,7 +118,7 @@ fn hex_value(b: u8) -> u8 {
 /// as sent. Borrowed when the value holds no escape character.
 ///
 /// ```
-/// use payload_triage::hl7v2::{escape, parse::Delimiters};
+/// use payload_triage::unstable::hl7v2::{escape, parse::Delimiters};
 /// let d = Delimiters::default();
 /// assert_eq!(&*escape::decode(b"A\\T\\E", &d).unwrap(), b"A&E");
 /// assert!(escape::decode(b"lone\\", &d).is_err());

@@ -130,7 +130,7 @@ enum State {
 /// `max_frame` bytes: an over-long frame is counted and dropped, not held.
 ///
 /// ```
-/// use payload_triage::hl7v2::mllp::{Deframer, Event};
+/// use payload_triage::unstable::hl7v2::mllp::{Deframer, Event};
 /// let mut d = Deframer::new(1024);
 /// let mut events = Vec::new();
 /// d.push(b"\x0bMSH|^~\\&|A\x1c", &mut events);

@@ -10,8 +10,8 @@
 //!
 //! This file splits a payload into messages: MLLP frames, then messages and FHS/BHS
 //! batch envelopes inside each frame (or the bare payload), and checks the envelope
-//! (HL7 v2.5 section 2.10.3). With `payload.split`, each message gets its own report;
-//! otherwise the whole payload is one report.
+//! (HL7 v2.5 section 2.10.3). Each message gets its own report; framing and envelope
+//! findings go to the report of the message that follows them.
 
 pub mod escape;
 pub mod mllp;
@@ -19,9 +19,15 @@ pub mod parse;
 mod schema;
 mod validate;
 
-use crate::codes::MESSAGE_COUNT_EXCEEDED;
+use std::borrow::Cow;
+
+use crate::classify::Sniffed;
+use crate::codes::{Code, MESSAGE_COUNT_EXCEEDED};
+use crate::emit::Emitter;
 use crate::engine::Payload;
-use crate::report::{Diagnostic, Format, Report};
+use crate::formats::FormatModule;
+use crate::report::Format;
+use crate::traffic::TrafficType;
 
 use parse::{Delimiters, Segment, Segments};
 
@@ -59,11 +65,56 @@ pub mod codes {
         HL7_MLLP_END_BLOCK_MISSING: Error, "An MLLP frame has no end block (0x1C 0x0D) before the next start block or the end of the stream.";
         HL7_MLLP_END_BLOCK_INVALID: Error, "An MLLP end block (0x1C) is not followed by a carriage return (0x0D).";
         HL7_MLLP_BYTES_BETWEEN_FRAMES: Warning, "Bytes other than whitespace were found outside MLLP frames; they were ignored.";
-        HL7_MLLP_FRAME_TOO_LARGE: Error, "An MLLP frame is larger than the traffic limit; it was not parsed.";
     }
 }
 
 use codes::*;
+
+/// HL7 v2, in the format registry: it owns the `hl7v2_mllp` channel.
+pub(crate) struct Hl7v2;
+
+impl FormatModule for Hl7v2 {
+    fn name(&self) -> &'static str {
+        "hl7v2"
+    }
+
+    fn codes(&self) -> &'static [Code] {
+        codes::CODES
+    }
+
+    fn channel(&self) -> Option<TrafficType> {
+        Some(TrafficType::Hl7v2Mllp)
+    }
+
+    fn validates(&self, format: Format) -> bool {
+        format == Format::Hl7v2
+    }
+
+    fn sniff(&self, _window: &[u8], text: &[u8]) -> Option<Sniffed> {
+        crate::classify::sniff_hl7v2(text)
+    }
+
+    fn validate<'a>(&self, payload: &Payload<'a>, out: &mut Vec<Emitter<'a>>) {
+        validate(payload, out);
+    }
+}
+
+/// A framing or envelope finding, kept until the report it belongs to exists.
+struct Note {
+    code: &'static Code,
+    path: &'static str,
+    message: Cow<'static, str>,
+}
+
+impl Note {
+    fn new(code: &'static Code, path: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+        Note {
+            code,
+            path,
+            message: message.into(),
+        }
+    }
+}
 
 fn is_envelope(id: &[u8]) -> bool {
     matches!(id, b"FHS" | b"BHS" | b"BTS" | b"FTS")
@@ -102,7 +153,7 @@ fn split_unit(body: &[u8]) -> Unit<'_> {
 }
 
 /// The batch envelope (HL7 v2.5 section 2.10.3): `[FHS] {[BHS] {MSH ...} [BTS]} [FTS]`.
-fn check_envelope(unit: &Unit<'_>, out: &mut Vec<Diagnostic>) {
+fn check_envelope(unit: &Unit<'_>, out: &mut Vec<Note>) {
     if unit.envelope.is_empty() {
         return;
     }
@@ -112,8 +163,8 @@ fn check_envelope(unit: &Unit<'_>, out: &mut Vec<Diagnostic>) {
     let mut file_open = false;
     let mut file_closed = false;
     let has_batch = unit.envelope.iter().any(|(s, _)| s.id() == b"BHS");
-    let add = |out: &mut Vec<Diagnostic>, code, path: &str, message: &str| {
-        out.push(Diagnostic::new(code, path, message));
+    let add = |out: &mut Vec<Note>, code, path: &'static str, message: &'static str| {
+        out.push(Note::new(code, path, message));
     };
     let count_of = |seg: &Segment<'_>, d: &Delimiters| -> Option<u64> {
         let raw = seg.field(1, d)?;
@@ -255,27 +306,35 @@ fn check_envelope(unit: &Unit<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Collects reports: one per message when splitting, else one for the payload.
-struct Collector<'p, 'o> {
-    payload: &'p Payload<'p>,
-    out: &'o mut Vec<Report>,
-    whole: Option<Report>,
-    pending: Vec<Diagnostic>,
+/// Collects one report per message.
+struct Collector<'p, 'a> {
+    payload: &'p Payload<'a>,
+    out: &'p mut Vec<Emitter<'a>>,
+    pending: Vec<Note>,
     messages: usize,
     stopped: bool,
 }
 
-impl Collector<'_, '_> {
-    /// Runs `f` on the payload's report, or on a new report of `size` bytes that is
-    /// then added to the output.
-    fn with_report(&mut self, size: u64, f: impl FnOnce(&mut Report)) {
-        match self.whole.as_mut() {
-            Some(whole) => f(whole),
-            None => {
-                let mut report = self.payload.new_report(Format::Hl7v2, size);
-                f(&mut report);
-                self.out.push(report);
+impl<'a> Collector<'_, 'a> {
+    /// A new report of `size` bytes, opened with `notes`, then filled by `f`.
+    fn with_report(&mut self, size: u64, notes: &mut Vec<Note>, f: impl FnOnce(&mut Emitter<'a>)) {
+        let mut emit = self.payload.emitter(Format::Hl7v2, size);
+        for note in notes.drain(..) {
+            emit.add(note.code, note.path, note.message.into_owned());
+        }
+        f(&mut emit);
+        self.out.push(emit);
+    }
+
+    /// Adds `notes` to the last report, or to a new one if there is none yet.
+    fn onto_last(&mut self, size: u64, notes: &mut Vec<Note>) {
+        match self.out.last_mut() {
+            Some(emit) => {
+                for note in notes.drain(..) {
+                    emit.add(note.code, note.path, note.message.into_owned());
+                }
             }
+            None => self.with_report(size, notes, |_| {}),
         }
     }
 
@@ -288,26 +347,22 @@ impl Collector<'_, '_> {
             return true;
         }
         self.stopped = true;
-        let diagnostic = Diagnostic::new(
+        let mut note = vec![Note::new(
             &MESSAGE_COUNT_EXCEEDED,
             "",
             format!("the file holds more than {max_messages} messages; the rest were not examined"),
-        );
-        match (self.whole.as_mut(), self.out.last_mut()) {
-            (Some(report), _) | (None, Some(report)) => report.push(diagnostic),
-            (None, None) => self.with_report(0, |r| r.push(diagnostic)),
-        }
+        )];
+        self.onto_last(0, &mut note);
         false
     }
 
-    /// Validates the messages of one unit; `extra` diagnostics (framing, envelope) go to
+    /// Validates the messages of one unit; `extra` findings (framing, envelope) go to
     /// the unit's first report.
-    fn unit(&mut self, body: &[u8], wire_len: u64, mut extra: Vec<Diagnostic>) {
+    fn unit(&mut self, body: &[u8], wire_len: u64, mut extra: Vec<Note>) {
         if self.stopped {
             return;
         }
         let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-        let max = self.payload.config().bounds.diagnostics_per_report;
         let unit = split_unit(body);
         check_envelope(&unit, &mut extra);
         extra.append(&mut self.pending);
@@ -316,9 +371,8 @@ impl Collector<'_, '_> {
             if !self.count_message() {
                 return;
             }
-            self.with_report(wire_len, |report| {
-                validate::append_bounded(report, &mut extra, max);
-                report.add(
+            self.with_report(wire_len, &mut extra, |emit| {
+                emit.add(
                     &HL7_MSH_MISSING,
                     "MSH",
                     "the frame or file holds no message",
@@ -331,7 +385,7 @@ impl Collector<'_, '_> {
         let options = validate::Options {
             rules: &rules,
             use_msh7_offset: self.payload.ctx.source.hl7_use_msh7_offset,
-            max_diagnostics: self.payload.config().bounds.diagnostics_per_report,
+            max_segments: self.payload.config().bounds.segments_per_message,
         };
         for message in unit.messages {
             if !self.count_message() {
@@ -342,31 +396,20 @@ impl Collector<'_, '_> {
             } else {
                 message.len() as u64
             };
-            let first_message = self.whole.as_ref().is_some_and(|w| w.exchange.is_empty());
-            let saved = self.whole.as_ref().map(|w| w.exchange.clone());
-            self.with_report(size, |report| {
-                validate::append_bounded(report, &mut extra, max);
-                validate::message(message, report, &options);
-                // In one report for many messages, the metadata is the first message's.
-                if let (Some(saved), false) = (saved, first_message) {
-                    report.exchange = saved;
-                }
+            self.with_report(size, &mut extra, |emit| {
+                validate::message(message, emit, &options);
             });
         }
     }
 }
 
-/// Validates an HL7 v2 payload: one report per message when `payload.split`.
-pub(crate) fn validate(payload: &Payload<'_>, out: &mut Vec<Report>) {
+/// Validates an HL7 v2 payload: one report per message.
+fn validate<'a>(payload: &Payload<'a>, out: &mut Vec<Emitter<'a>>) {
     let bytes = payload.bytes;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let max = payload.config().bounds.diagnostics_per_report;
-    let whole =
-        (!payload.split).then(|| payload.new_report(Format::Hl7v2, payload.bytes.len() as u64));
     let mut c = Collector {
         payload,
         out,
-        whole,
         pending: Vec::new(),
         messages: 0,
         stopped: false,
@@ -378,11 +421,19 @@ pub(crate) fn validate(payload: &Payload<'_>, out: &mut Vec<Report>) {
                 break;
             }
             match piece {
-                mllp::Piece::Stray { .. } => c.pending.push(Diagnostic::new(
-                    &HL7_MLLP_BYTES_BETWEEN_FRAMES,
-                    "",
-                    "bytes outside MLLP frames were ignored",
-                )),
+                mllp::Piece::Stray { .. } => {
+                    // One note per run of stray bytes is enough for its report.
+                    if c.pending
+                        .iter()
+                        .all(|n| n.code != &HL7_MLLP_BYTES_BETWEEN_FRAMES)
+                    {
+                        c.pending.push(Note::new(
+                            &HL7_MLLP_BYTES_BETWEEN_FRAMES,
+                            "",
+                            "bytes outside MLLP frames were ignored",
+                        ));
+                    }
+                }
                 mllp::Piece::Frame {
                     wire,
                     body,
@@ -392,31 +443,17 @@ pub(crate) fn validate(payload: &Payload<'_>, out: &mut Vec<Report>) {
                 } => {
                     let mut extra = Vec::new();
                     if !terminated {
-                        extra.push(Diagnostic::new(
+                        extra.push(Note::new(
                             &HL7_MLLP_END_BLOCK_MISSING,
                             "",
                             "the frame has no end block (0x1C 0x0D)",
                         ));
                     } else if !end_cr {
-                        extra.push(Diagnostic::new(
+                        extra.push(Note::new(
                             &HL7_MLLP_END_BLOCK_INVALID,
                             "",
                             "the end block 0x1C is not followed by 0x0D",
                         ));
-                    }
-                    if wire.len() as u64 > payload.limit {
-                        extra.push(Diagnostic::new(
-                            &HL7_MLLP_FRAME_TOO_LARGE,
-                            "",
-                            format!(
-                                "the frame is over the {}-byte limit; it was not parsed",
-                                payload.limit
-                            ),
-                        ));
-                        c.with_report(wire.len() as u64, |r| {
-                            validate::append_bounded(r, &mut extra, max)
-                        });
-                        continue;
                     }
                     c.unit(body, wire.len() as u64, extra);
                 }
@@ -424,19 +461,9 @@ pub(crate) fn validate(payload: &Payload<'_>, out: &mut Vec<Report>) {
         }
         if !c.pending.is_empty() {
             let mut pending = std::mem::take(&mut c.pending);
-            match (c.whole.as_mut(), c.out.last_mut()) {
-                (Some(report), _) | (None, Some(report)) => {
-                    validate::append_bounded(report, &mut pending, max)
-                }
-                (None, None) => c.with_report(bytes.len() as u64, |r| {
-                    validate::append_bounded(r, &mut pending, max)
-                }),
-            }
+            c.onto_last(bytes.len() as u64, &mut pending);
         }
     } else {
         c.unit(bytes, payload.bytes.len() as u64, Vec::new());
-    }
-    if let Some(whole) = c.whole.take() {
-        c.out.push(whole);
     }
 }

@@ -8,7 +8,7 @@
 //! and `\r\n` are accepted and reported through [`Segments::saw_line_feed`].
 //!
 //! ```
-//! use payload_triage::hl7v2::parse;
+//! use payload_triage::unstable::hl7v2::parse;
 //!
 //! let msg = b"MSH|^~\\&|LAB||||20240101||ADT^A01^ADT_A01|1|P|2.5\rPID|1||42^^^H~7^^^X\r";
 //! let delims = parse::Delimiters::from_header(msg).unwrap();

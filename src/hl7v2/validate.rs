@@ -12,15 +12,11 @@ use super::codes::*;
 use super::escape;
 use super::parse::{split, unsplit, Delimiters, HeaderError, Segment, Segments, Split};
 use super::schema::{self, Child, FieldDef, Kind, Version};
-use crate::codes::{Code, DIAGNOSTICS_TRUNCATED};
 use crate::datetime::{self, Syntax, ZoneRules};
-use crate::report::{Diagnostic, ExchangePattern, Report, Severity};
+use crate::emit::{Emitter, Text};
+use crate::report::ExchangePattern;
 use crate::traffic::Environment;
 
-/// Segments examined per message; beyond it the rest are counted, not checked.
-pub(crate) const MAX_SEGMENTS: usize = 1_000_000;
-/// Datetime entries recorded per report.
-pub(crate) const MAX_DATETIMES: usize = 200_000;
 /// Out-of-place segments reported before structure checking stops.
 const MAX_MISPLACED: usize = 64;
 /// Group nesting followed when matching a structure (HL7 structures nest < 10 deep).
@@ -30,10 +26,11 @@ const MAX_GROUP_DEPTH: u32 = 32;
 pub(crate) struct Options<'a> {
     pub rules: &'a ZoneRules,
     pub use_msh7_offset: bool,
-    pub max_diagnostics: usize,
+    /// Segments examined per message (`bounds.segments_per_message`).
+    pub max_segments: usize,
 }
 
-/// A place in the message, printed in the DESIGN.md path syntax (`OBX[3]-14.1.2`).
+/// A place in the message, printed in the docs/contract.md path syntax (`OBX[3]-14.1.2`).
 #[derive(Clone, Copy)]
 struct Place<'a> {
     segment: &'a [u8],
@@ -97,114 +94,12 @@ impl fmt::Display for Place<'_> {
     }
 }
 
-/// What a diagnostic's path can be made from: a place (formatted only when the
-/// diagnostic is kept) or a ready string.
-trait PathText {
-    fn into_path(self) -> String;
-}
-
-impl PathText for Place<'_> {
-    fn into_path(self) -> String {
+impl Text for Place<'_> {
+    fn into_text(self) -> String {
         let mut out = String::with_capacity(16);
         self.write_into(&mut out);
         out
     }
-}
-
-impl PathText for &str {
-    fn into_path(self) -> String {
-        self.to_owned()
-    }
-}
-
-impl PathText for String {
-    fn into_path(self) -> String {
-        self
-    }
-}
-
-/// Adds diagnostics to a report up to a bound, then counts the rest.
-struct Sink<'r> {
-    report: &'r mut Report,
-    max: usize,
-    dropped: u64,
-    worst: Severity,
-}
-
-impl Sink<'_> {
-    fn add(&mut self, code: &Code, path: impl PathText, message: impl Into<String>) {
-        if self.report.diagnostics.len() + 1 >= self.max {
-            self.dropped += 1;
-            self.worst = self.worst.max(code.severity);
-            return;
-        }
-        self.report.add(code, path.into_path(), message);
-    }
-
-    /// [`Sink::add`] with a message that is made only when the diagnostic is kept.
-    fn add_with(&mut self, code: &Code, path: impl PathText, message: impl FnOnce() -> String) {
-        if self.report.diagnostics.len() + 1 >= self.max {
-            self.dropped += 1;
-            self.worst = self.worst.max(code.severity);
-            return;
-        }
-        self.report.add(code, path.into_path(), message());
-    }
-
-    fn finish(self) {
-        note_dropped(self.report, self.dropped, self.worst);
-    }
-}
-
-/// Records `dropped` diagnostics that were not kept (worst severity `worst`) in one
-/// summary at the end of the report, merged with a summary already there, so that a
-/// report of many messages keeps a single one.
-pub(crate) fn note_dropped(report: &mut Report, dropped: u64, worst: Severity) {
-    if dropped == 0 {
-        return;
-    }
-    if let Some(last) = report
-        .diagnostics
-        .last_mut()
-        .filter(|d| d.code == DIAGNOSTICS_TRUNCATED.name)
-    {
-        let before: u64 = last
-            .message
-            .split(' ')
-            .next()
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0);
-        last.message = format!(
-            "{} more diagnostics were not listed",
-            before.saturating_add(dropped)
-        );
-        last.severity = last.severity.max(worst);
-        return;
-    }
-    report.push(
-        Diagnostic::new(
-            &DIAGNOSTICS_TRUNCATED,
-            "",
-            format!("{dropped} more diagnostics were not listed"),
-        )
-        .with_severity(worst),
-    );
-}
-
-/// Appends framing and envelope diagnostics without letting the report grow past `max`
-/// (a capture of a million broken frames in one report); the rest are summarised.
-pub(crate) fn append_bounded(report: &mut Report, extra: &mut Vec<Diagnostic>, max: usize) {
-    let mut dropped = 0u64;
-    let mut worst = Severity::Info;
-    for d in extra.drain(..) {
-        if report.diagnostics.len() + 1 >= max {
-            dropped += 1;
-            worst = worst.max(d.severity);
-        } else {
-            report.push(d);
-        }
-    }
-    note_dropped(report, dropped, worst);
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -233,7 +128,7 @@ fn valid_segment_id(raw: &[u8], d: &Delimiters) -> bool {
         && rest.first().map_or(true, |&s| s == d.field))
 }
 
-/// The exchange pattern of a message type (DESIGN.md's exchange model).
+/// The exchange pattern of a message type (docs/contract.md's exchange model).
 fn pattern(message_type: &str) -> ExchangePattern {
     match message_type {
         "ACK" | "MCF" | "MFK" | "ORR" | "ORL" | "ORG" | "ORS" | "ORA" | "ORB" | "ORD" | "ORN"
@@ -285,10 +180,10 @@ struct Ty<'t> {
     table_index: Option<u32>,
 }
 
-struct Checker<'a, 'r> {
+struct Checker<'a, 'r, 'e> {
     v: &'static Version,
     d: Delimiters,
-    sink: Sink<'r>,
+    sink: &'r mut Emitter<'e>,
     rules: &'a ZoneRules,
     /// Segment definitions already looked up in this message, by id.
     definitions: Vec<([u8; 3], Option<&'static [FieldDef]>)>,
@@ -303,7 +198,7 @@ struct Checker<'a, 'r> {
     segment_has_subcomponent: bool,
 }
 
-impl Checker<'_, '_> {
+impl Checker<'_, '_, '_> {
     /// The pieces of `value` between `sep`, without scanning for a repetition or
     /// subcomponent separator that the segment does not contain.
     fn pieces<'v>(&self, value: &'v [u8], sep: u8) -> Split<'v> {
@@ -317,13 +212,10 @@ impl Checker<'_, '_> {
     }
 
     fn datetime(&mut self, place: Place<'_>, value: &[u8], syntax: Syntax) {
-        if self.sink.report.datetimes.len() >= MAX_DATETIMES {
-            return;
-        }
         self.path.clear();
         place.write_into(&mut self.path);
         let value = String::from_utf8_lossy(value);
-        datetime::record(self.sink.report, &self.path, &value, syntax, self.rules);
+        self.sink.datetime(&self.path, &value, syntax, self.rules);
     }
 
     /// Checks one value of data type `dt` at `level` (0 field, 1 component,
@@ -449,7 +341,7 @@ impl Checker<'_, '_> {
     fn table(&mut self, table: &str, index: u32, value: &[u8], place: Place<'_>) {
         if self.v.table_has_at(index, value) == Some(false) {
             let version = self.v.name.as_str();
-            self.sink.add_with(&HL7_TABLE_VALUE, place, || {
+            self.sink.add(&HL7_TABLE_VALUE, place, || {
                 let mut m = String::with_capacity(48 + table.len() + version.len());
                 m.push_str("the value is not in HL7 table ");
                 m.push_str(table);
@@ -524,7 +416,7 @@ impl Checker<'_, '_> {
             }
             if def.data_type() == "WD" || def.max() == Some(0) {
                 let version = self.v.name.as_str();
-                self.sink.add_with(&HL7_FIELD_WITHDRAWN, place, || {
+                self.sink.add(&HL7_FIELD_WITHDRAWN, place, || {
                     format!("the field is withdrawn in version {version} and should not be valued")
                 });
                 continue;
@@ -544,7 +436,7 @@ impl Checker<'_, '_> {
             let max = def.max();
             for (index, rep) in self.pieces(raw, self.d.repetition).enumerate() {
                 if max.is_some_and(|m| index as u64 >= m) {
-                    self.sink.add_with(&HL7_FIELD_REPETITION, place, || {
+                    self.sink.add(&HL7_FIELD_REPETITION, place, || {
                         format!(
                             "the field repeats more than {} time(s)",
                             max.unwrap_or_default()
@@ -666,7 +558,7 @@ fn label(id: &[u8], occurrence: u32) -> String {
         component: 0,
         subcomponent: 0,
     }
-    .into_path()
+    .into_text()
 }
 
 /// Checks the segment sequence against the structure.
@@ -675,7 +567,7 @@ fn check_structure(
     structure: &[Child],
     known: &[String],
     segments: &[(Segment<'_>, u32)],
-    sink: &mut Sink<'_>,
+    sink: &mut Emitter<'_>,
 ) {
     let mut kept: Vec<usize> = Vec::with_capacity(segments.len());
     // Whether an id is in the structure, decided once per distinct id.
@@ -699,14 +591,12 @@ fn check_structure(
                 "a locally defined Z-segment; it is not checked (HL7 v2.5 section 2.8.2)",
             );
         } else {
-            sink.add(
-                &HL7_SEGMENT_UNEXPECTED,
-                label(id, *occurrence),
+            sink.add(&HL7_SEGMENT_UNEXPECTED, label(id, *occurrence), || {
                 format!(
                     "this segment is not part of message structure in version {}",
                     v.name
-                ),
-            );
+                )
+            });
         }
     }
     let mut misplaced_ids: Vec<&[u8]> = Vec::new();
@@ -729,8 +619,7 @@ fn check_structure(
                 sink.add(
                     &HL7_SEGMENT_ORDER,
                     "",
-                    format!("more than {MAX_MISPLACED} segments are out of place; the rest of the structure was not checked"),
-                );
+                    || format!("more than {MAX_MISPLACED} segments are out of place; the rest of the structure was not checked"));
             }
             for (name, group) in m.missing {
                 if misplaced_ids.contains(&name.as_bytes()) {
@@ -743,11 +632,9 @@ fn check_structure(
                         "a required segment group is missing (HL7 v2.5 section 2.12)",
                     );
                 } else {
-                    sink.add(
-                        &HL7_SEGMENT_MISSING,
-                        name,
-                        format!("required segment {name} is missing"),
-                    );
+                    sink.add(&HL7_SEGMENT_MISSING, name, || {
+                        format!("required segment {name} is missing")
+                    });
                 }
             }
             return;
@@ -783,19 +670,8 @@ fn check_structure(
     }
 }
 
-/// Validates one message (`bytes` from its MSH to its last segment) into `report`.
-pub(crate) fn message(bytes: &[u8], report: &mut Report, options: &Options<'_>) {
-    let mut sink = Sink {
-        report,
-        max: options.max_diagnostics,
-        dropped: 0,
-        worst: Severity::Info,
-    };
-    check_message(bytes, &mut sink, options);
-    sink.finish();
-}
-
-fn check_message(bytes: &[u8], sink: &mut Sink<'_>, options: &Options<'_>) {
+/// Validates one message (`bytes` from its MSH to its last segment).
+pub(crate) fn message(bytes: &[u8], sink: &mut Emitter<'_>, options: &Options<'_>) {
     let d = match super::parse::Delimiters::from_header(bytes) {
         Ok(d) => d,
         Err(HeaderError::NotAHeader) => {
@@ -810,8 +686,7 @@ fn check_message(bytes: &[u8], sink: &mut Sink<'_>, options: &Options<'_>) {
             sink.add(
                 &HL7_ENCODING_CHARACTERS,
                 "MSH-2",
-                "MSH-2 must hold 2 to 5 distinct non-alphanumeric encoding characters (HL7 v2.5 section 2.5.4)",
-            );
+                "MSH-2 must hold 2 to 5 distinct non-alphanumeric encoding characters (HL7 v2.5 section 2.5.4)");
             return;
         }
     };
@@ -822,18 +697,15 @@ fn check_message(bytes: &[u8], sink: &mut Sink<'_>, options: &Options<'_>) {
     // Sized from the bytes (segments average well over 48 bytes) so that it seldom
     // grows; bounded by the segment cap.
     let mut segments: Vec<(Segment<'_>, u32)> =
-        Vec::with_capacity((bytes.len() / 48).clamp(8, MAX_SEGMENTS));
+        Vec::with_capacity((bytes.len() / 48).clamp(8, options.max_segments.max(8)));
     let mut counts: Vec<(&[u8], u32)> = Vec::with_capacity(16);
     let mut bad_ids = 0u64;
     for seg in iter.by_ref() {
-        if segments.len() >= MAX_SEGMENTS {
-            sink.add(
-                &HL7_SEGMENT_COUNT_EXCEEDED,
-                "",
-                format!(
-                    "the message has more than {MAX_SEGMENTS} segments; the rest were not examined"
-                ),
-            );
+        if segments.len() >= options.max_segments {
+            let max = options.max_segments;
+            sink.add(&HL7_SEGMENT_COUNT_EXCEEDED, "", || {
+                format!("the message has more than {max} segments; the rest were not examined")
+            });
             break;
         }
         if !valid_segment_id(seg.raw(), &d) {
@@ -841,9 +713,8 @@ fn check_message(bytes: &[u8], sink: &mut Sink<'_>, options: &Options<'_>) {
             if bad_ids <= 16 {
                 sink.add(
                     &HL7_SEGMENT_ID_INVALID,
-                    format!("segment {}", segments.len() + 1),
-                    "a segment does not start with a three-character id and a field separator (HL7 v2.5 section 2.5.1)",
-                );
+                    || format!("segment {}", segments.len() + 1),
+                    "a segment does not start with a three-character id and a field separator (HL7 v2.5 section 2.5.1)");
             }
             continue;
         }
@@ -881,7 +752,7 @@ fn check_message(bytes: &[u8], sink: &mut Sink<'_>, options: &Options<'_>) {
     let version_name = text(first_component(field(12), &d));
     let processing = text(first_component(field(11), &d));
     {
-        let exchange = &mut sink.report.exchange;
+        let exchange = sink.exchange();
         exchange.version = (!version_name.is_empty()).then(|| version_name.clone());
         exchange.message_type = (!message_type.is_empty()).then(|| message_type.clone());
         exchange.event = (!event.is_empty()).then(|| event.clone());
@@ -901,19 +772,16 @@ fn check_message(bytes: &[u8], sink: &mut Sink<'_>, options: &Options<'_>) {
         sink.add(
             &HL7_VERSION_UNKNOWN,
             "MSH-12",
-            "MSH-12 does not name an HL7 v2 version from 2.1 to 2.8.2; structure and fields were not checked",
-        );
+            "MSH-12 does not name an HL7 v2 version from 2.1 to 2.8.2; structure and fields were not checked");
         return;
     };
     if !exact {
-        sink.add(
-            &HL7_DEFINITIONS_NEAREST,
-            "MSH-12",
+        sink.add(&HL7_DEFINITIONS_NEAREST, "MSH-12", || {
             format!(
                 "no bundled definitions for this exact version; those of {} were used",
                 v.name
-            ),
-        );
+            )
+        });
     }
 
     let mut rules = options.rules.clone();
@@ -931,14 +799,12 @@ fn check_message(bytes: &[u8], sink: &mut Sink<'_>, options: &Options<'_>) {
     let chosen = match (declared, declared_def, mapped_def) {
         (_, Some(def), mapped) => {
             if mapped.is_some_and(|(m, _)| Some(m) != declared) {
-                sink.add(
-                    &HL7_STRUCTURE_MISMATCH,
-                    "MSH-9.3",
+                sink.add(&HL7_STRUCTURE_MISMATCH, "MSH-9.3", || {
                     format!(
                         "MSH-9.3 names another structure than version {} assigns to this event",
                         v.name
-                    ),
-                );
+                    )
+                });
             }
             Some(def)
         }
@@ -946,8 +812,7 @@ fn check_message(bytes: &[u8], sink: &mut Sink<'_>, options: &Options<'_>) {
             sink.add(
                 &HL7_STRUCTURE_MISMATCH,
                 "MSH-9.3",
-                format!("MSH-9.3 is not a structure of version {} (table 0354); the event's structure was used", v.name),
-            );
+                || format!("MSH-9.3 is not a structure of version {} (table 0354); the event's structure was used", v.name));
             Some(def)
         }
         (None, None, Some(def)) => Some(def),
@@ -957,8 +822,7 @@ fn check_message(bytes: &[u8], sink: &mut Sink<'_>, options: &Options<'_>) {
                 sink.add(
                     &HL7_VERSION_MISMATCH,
                     "MSH-12",
-                    format!("the message structure is not defined in version {}, only in other versions", v.name),
-                );
+                    || format!("the message structure is not defined in version {}, only in other versions", v.name));
             } else {
                 sink.add(
                     &HL7_UNKNOWN_MESSAGE_TYPE,
@@ -976,22 +840,19 @@ fn check_message(bytes: &[u8], sink: &mut Sink<'_>, options: &Options<'_>) {
                 sink.add(
                     &HL7_VERSION_MISMATCH,
                     "MSH-12",
-                    format!("version {} defines no structure for this message type and event; other versions do", v.name),
-                );
+                    || format!("version {} defines no structure for this message type and event; other versions do", v.name));
             } else {
-                sink.add(
-                    &HL7_UNKNOWN_MESSAGE_TYPE,
-                    "MSH-9",
+                sink.add(&HL7_UNKNOWN_MESSAGE_TYPE, "MSH-9", || {
                     format!(
                         "version {} defines no message structure for this message type and event",
                         v.name
-                    ),
-                );
+                    )
+                });
             }
             None
         }
     };
-    sink.report.exchange.structure = chosen.map(|(name, _)| name.to_owned());
+    sink.exchange().structure = chosen.map(|(name, _)| name.to_owned());
     if let Some((name, children)) = chosen {
         check_structure(v, children, v.structure_ids(name), &segments, sink);
     }
@@ -999,12 +860,7 @@ fn check_message(bytes: &[u8], sink: &mut Sink<'_>, options: &Options<'_>) {
     let mut checker = Checker {
         v,
         d,
-        sink: Sink {
-            report: &mut *sink.report,
-            max: sink.max,
-            dropped: 0,
-            worst: Severity::Info,
-        },
+        sink,
         rules: &rules,
         definitions: Vec::with_capacity(16),
         path: String::with_capacity(32),
@@ -1013,10 +869,11 @@ fn check_message(bytes: &[u8], sink: &mut Sink<'_>, options: &Options<'_>) {
         segment_has_subcomponent: true,
     };
     for (seg, occurrence) in &segments {
+        if checker.sink.should_stop() {
+            break;
+        }
         checker.segment(seg, *occurrence);
     }
-    sink.dropped += checker.sink.dropped;
-    sink.worst = sink.worst.max(checker.sink.worst);
 }
 
 #[cfg(test)]
@@ -1048,7 +905,7 @@ mod tests {
             component: 0,
             subcomponent: 0,
         };
-        assert_eq!(p.into_path(), "OBX[290001]-10");
+        assert_eq!(p.into_text(), "OBX[290001]-10");
     }
 
     #[test]

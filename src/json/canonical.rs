@@ -1,5 +1,5 @@
 //! The canonical document: the payload rewritten with canonical datetime values and
-//! nothing else changed (DESIGN.md, "Datetime canonicalization": "for JSON payloads the
+//! nothing else changed (docs/contract.md, "Datetime canonicalization": "for JSON payloads the
 //! engine can also emit the document rewritten with canonical values").
 //!
 //! Validation remembers, for every declared datetime whose canonical value differs from
@@ -10,8 +10,10 @@
 
 use std::fmt;
 
+use crate::config::Config;
+use crate::emit::Emitter;
 use crate::engine::Context;
-use crate::report::{Format, Report};
+use crate::report::Format;
 use crate::traffic::TrafficType;
 
 use super::{check_document, documents, zone_rules_for, DocumentKind, Rewrite};
@@ -40,7 +42,7 @@ impl std::error::Error for CanonicalError {}
 /// unchanged (its report says why).
 ///
 /// ```
-/// use payload_triage::json::canonical_document;
+/// use payload_triage::unstable::json::canonical_document;
 /// use payload_triage::Context;
 ///
 /// let fhir = br#"{"resourceType": "Patient", "birthDate": "1980-02-03"}"#;
@@ -54,8 +56,11 @@ pub fn canonical_document(bytes: &[u8], ctx: &Context) -> Result<Vec<u8>, Canoni
     for document in documents(bytes, true, usize::MAX) {
         match document.kind {
             DocumentKind::Text(text) => {
-                let mut scratch = Report::new(TrafficType::RedoxApi, Format::Json, 0, 0);
-                for rewrite in check_document(text, &rules, &mut scratch, None) {
+                // Findings are not wanted here, only the canonical values.
+                let config = Config::default();
+                let mut scratch =
+                    Emitter::new(&config, TrafficType::RedoxApi, Format::Json, 0, 0, 0);
+                for rewrite in check_document(text, &rules, &mut scratch, false, false) {
                     rewrites.push(Rewrite {
                         range: rewrite.range.start + document.offset
                             ..rewrite.range.end + document.offset,

@@ -33,9 +33,6 @@ use super::parse::{Str, Value};
 use super::pointer::Pointer;
 use super::Walk;
 
-/// Findings after which the walk of one document stops (the engine lists fewer still).
-const MAX_FINDINGS: usize = 10_000;
-
 /// The compact R4 definitions, generated (see the module docs).
 const DEFINITIONS: &str = include_str!("../../schemas/fhir/r4.json");
 
@@ -430,16 +427,17 @@ impl BuildCtx<'_> {
 /// Validates a FHIR R4 resource at the top of a document and fills the exchange data.
 pub(crate) fn validate(root: &Value<'_>, walk: &mut Walk<'_, '_>) {
     let Some(defs) = definitions() else {
-        walk.report.add(
-            &crate::codes::VALIDATION_NOT_AVAILABLE,
-            "",
-            "the FHIR R4 definitions could not be loaded; only syntax was checked",
+        // A build defect (the bundled definitions are tested to load): fail closed.
+        walk.emit.add(
+            &codes::FHIR_RESOURCE_TYPE_UNKNOWN,
+            "/resourceType",
+            "the FHIR R4 definitions could not be loaded, so no resource type is known",
         );
         return;
     };
-    walk.report.exchange.version = Some(defs.version.clone());
+    walk.emit.exchange().version = Some(defs.version.clone());
     if let Some(resource_type) = root.get("resourceType").and_then(Value::as_str) {
-        walk.report.exchange.message_type = Some(resource_type.into_owned());
+        walk.emit.exchange().message_type = Some(resource_type.into_owned());
     }
     message_exchange(root, walk);
     let mut ptr = Pointer::new();
@@ -455,7 +453,7 @@ fn message_exchange(root: &Value<'_>, walk: &mut Walk<'_, '_>) {
     {
         return;
     }
-    let exchange = &mut walk.report.exchange;
+    let exchange = &mut walk.emit.exchange();
     exchange.message_id = root
         .get("identifier")
         .and_then(|i| i.get("value"))
@@ -509,16 +507,14 @@ impl Definitions {
     /// A value of type Resource: dispatch on its resourceType.
     fn resource(&self, walk: &mut Walk<'_, '_>, value: &Value<'_>, ptr: &mut Pointer) {
         if !matches!(value, Value::Object(_)) {
-            walk.report.add(
-                &codes::FHIR_TYPE_MISMATCH,
-                ptr.as_str(),
-                format!("a resource must be a JSON object, not a {}", value.kind()),
-            );
+            walk.emit.add(&codes::FHIR_TYPE_MISMATCH, ptr.as_str(), || {
+                format!("a resource must be a JSON object, not a {}", value.kind())
+            });
             return;
         }
         let index = match value.get("resourceType") {
             None => {
-                walk.report.add(
+                walk.emit.add(
                     &codes::FHIR_RESOURCE_TYPE_MISSING,
                     ptr.as_str(),
                     "the resource has no resourceType",
@@ -530,7 +526,7 @@ impl Definitions {
                 match self.by_name.get(name.as_ref()).copied() {
                     Some(i) if self.complex(i).is_some_and(|c| c.is_resource) => i,
                     _ => {
-                        walk.report.add(
+                        walk.emit.add(
                             &codes::FHIR_RESOURCE_TYPE_UNKNOWN,
                             ptr.with_key("resourceType"),
                             "resourceType names no FHIR R4 resource type",
@@ -540,10 +536,10 @@ impl Definitions {
                 }
             }
             Some(other) => {
-                walk.report.add(
+                walk.emit.add(
                     &codes::FHIR_TYPE_MISMATCH,
                     ptr.with_key("resourceType"),
-                    format!("resourceType must be a string, not a {}", other.kind()),
+                    || format!("resourceType must be a string, not a {}", other.kind()),
                 );
                 return;
             }
@@ -553,24 +549,22 @@ impl Definitions {
 
     /// An object of complex type `index`: every member known, typed and counted.
     fn object(&self, walk: &mut Walk<'_, '_>, value: &Value<'_>, index: usize, ptr: &mut Pointer) {
-        // A hostile document can break a rule at every member; past this many findings
-        // the walk stops (the report is invalid already, and stays bounded in memory).
-        if walk.report.diagnostics.len() >= MAX_FINDINGS {
+        // A hostile document can break a rule at every member; once the emitter says
+        // stop, the walk does (the report is invalid already, and stays bounded).
+        if walk.emit.should_stop() {
             return;
         }
         let Some(complex) = self.complex(index) else {
             return;
         };
         let Value::Object(members) = value else {
-            walk.report.add(
-                &codes::FHIR_TYPE_MISMATCH,
-                ptr.as_str(),
+            walk.emit.add(&codes::FHIR_TYPE_MISMATCH, ptr.as_str(), || {
                 format!(
                     "{} is a complex type and must be a JSON object, not a {}",
                     complex.name,
                     value.kind()
-                ),
-            );
+                )
+            });
             return;
         };
         // Which element each member fed, to check choices and required elements.
@@ -586,11 +580,11 @@ impl Definitions {
             };
             ptr.push_key_raw(key);
             match complex.keys.get(lookup).copied() {
-                None => walk.report.add(
-                    &codes::FHIR_UNKNOWN_ELEMENT,
-                    ptr.as_str(),
-                    format!("the member is not an element of {}", complex.name),
-                ),
+                None => walk
+                    .emit
+                    .add(&codes::FHIR_UNKNOWN_ELEMENT, ptr.as_str(), || {
+                        format!("the member is not an element of {}", complex.name)
+                    }),
                 Some((e, t)) => {
                     if let Some(element) = complex.elements.get(e) {
                         let ty = element.types.get(t).copied().unwrap_or(TypeRef::Any);
@@ -605,14 +599,13 @@ impl Definitions {
                                     ptr,
                                 );
                             } else {
-                                walk.report.add(
+                                walk.emit.add(
                                     &codes::FHIR_UNKNOWN_ELEMENT,
                                     ptr.as_str(),
-                                    format!(
+                                    || format!(
                                         "only primitive elements have a `_` twin; {}.{} is not primitive",
                                         complex.name, element.name
-                                    ),
-                                );
+                                    ));
                             }
                         } else {
                             self.element(walk, member, element, ty, false, ptr);
@@ -620,14 +613,13 @@ impl Definitions {
                         if element.name.ends_with("[x]")
                             && seen.iter().any(|&(se, st)| se == e && st != t)
                         {
-                            walk.report.add(
-                                &codes::FHIR_CHOICE_CONFLICT,
-                                ptr.as_str(),
-                                format!(
-                                    "{}.{} is given with more than one type",
-                                    complex.name, element.name
-                                ),
-                            );
+                            walk.emit
+                                .add(&codes::FHIR_CHOICE_CONFLICT, ptr.as_str(), || {
+                                    format!(
+                                        "{}.{} is given with more than one type",
+                                        complex.name, element.name
+                                    )
+                                });
                         }
                         seen.push((e, t));
                     }
@@ -637,13 +629,15 @@ impl Definitions {
         }
         for (e, element) in complex.elements.iter().enumerate() {
             if element.min > 0 && !seen.iter().any(|&(se, _)| se == e) {
-                walk.report.add(
+                walk.emit.add(
                     &codes::FHIR_CARDINALITY,
                     ptr.with_key(element.name.trim_end_matches("[x]")),
-                    format!(
-                        "{}.{} is required (min {})",
-                        complex.name, element.name, element.min
-                    ),
+                    || {
+                        format!(
+                            "{}.{} is required (min {})",
+                            complex.name, element.name, element.min
+                        )
+                    },
                 );
             }
         }
@@ -662,7 +656,7 @@ impl Definitions {
         match (value, element.many) {
             (Value::Array(items), true) => {
                 if items.is_empty() {
-                    walk.report.add(
+                    walk.emit.add(
                         &codes::FHIR_CARDINALITY,
                         ptr.as_str(),
                         "an array in FHIR JSON must not be empty",
@@ -679,16 +673,14 @@ impl Definitions {
                     ptr.pop();
                 }
             }
-            (Value::Array(_), false) => walk.report.add(
-                &codes::FHIR_CARDINALITY,
-                ptr.as_str(),
-                format!("{} allows one value, not an array", element.name),
-            ),
-            (_, true) => walk.report.add(
-                &codes::FHIR_CARDINALITY,
-                ptr.as_str(),
-                format!("{} repeats and must be a JSON array", element.name),
-            ),
+            (Value::Array(_), false) => {
+                walk.emit.add(&codes::FHIR_CARDINALITY, ptr.as_str(), || {
+                    format!("{} allows one value, not an array", element.name)
+                })
+            }
+            (_, true) => walk.emit.add(&codes::FHIR_CARDINALITY, ptr.as_str(), || {
+                format!("{} repeats and must be a JSON array", element.name)
+            }),
             (single, false) => self.value(walk, single, element, ty, ptr),
         }
     }
@@ -731,23 +723,20 @@ impl Definitions {
                         .ok()
                         .filter(|n| *n >= min && *n <= i64::from(i32::MAX));
                     if in_range.is_none() {
-                        walk.report.add(
+                        walk.emit.add(
                             &codes::FHIR_PRIMITIVE_INVALID,
                             path,
-                            format!(
+                            || format!(
                                 "a FHIR {} is a whole number from {min} to 2147483647, without fraction or exponent",
                                 primitive.name
-                            ),
-                        );
+                            ));
                     }
                 }
             }
             (JsonKind::String, Value::String(s)) => {
                 self.string(walk, s, primitive, element, path);
             }
-            (_, other) => walk.report.add(
-                &codes::FHIR_TYPE_MISMATCH,
-                path,
+            (_, other) => walk.emit.add(&codes::FHIR_TYPE_MISMATCH, path, || {
                 format!(
                     "a FHIR {} is a JSON {}, not a {}",
                     primitive.name,
@@ -757,8 +746,8 @@ impl Definitions {
                         JsonKind::String => "string",
                     },
                     other.kind()
-                ),
-            ),
+                )
+            }),
         }
     }
 
@@ -781,7 +770,7 @@ impl Definitions {
                         b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b' ')
                     }) && !s.raw.is_empty();
                 if !ok && !s.escaped {
-                    walk.report.add(
+                    walk.emit.add(
                         &codes::FHIR_PRIMITIVE_INVALID,
                         path,
                         "a FHIR base64Binary holds only base64 characters (RFC 4648)",
@@ -793,7 +782,7 @@ impl Definitions {
             }
             PrimitiveRule::Xhtml => {
                 if !s.raw.trim_start().starts_with("<div") {
-                    walk.report.add(
+                    walk.emit.add(
                         &codes::FHIR_PRIMITIVE_INVALID,
                         path,
                         "FHIR narrative xhtml is a single <div> element (section 2.4.0.1)",
@@ -809,33 +798,27 @@ impl Definitions {
         let any_text = matches!(primitive.name.as_str(), "string" | "markdown");
         if any_text {
             if value.is_empty() {
-                walk.report.add(
-                    &codes::FHIR_PRIMITIVE_INVALID,
-                    path,
-                    format!("a FHIR {} must not be empty", primitive.name),
-                );
+                walk.emit.add(&codes::FHIR_PRIMITIVE_INVALID, path, || {
+                    format!("a FHIR {} must not be empty", primitive.name)
+                });
                 return;
             }
         } else if let Some(regex) = &primitive.regex {
             if !regex.is_match(&value) {
-                walk.report.add(
-                    &codes::FHIR_PRIMITIVE_INVALID,
-                    path,
+                walk.emit.add(&codes::FHIR_PRIMITIVE_INVALID, path, || {
                     format!(
                         "the value does not match the format of FHIR {}",
                         primitive.name
-                    ),
-                );
+                    )
+                });
                 return;
             }
         }
         if let Some((name, codes)) = element.value_set.and_then(|v| self.value_sets.get(v)) {
             if !codes.contains(value.as_ref()) {
-                walk.report.add(
-                    &codes::FHIR_CODE_INVALID,
-                    path,
-                    format!("the code is not in the required value set {name}"),
-                );
+                walk.emit.add(&codes::FHIR_CODE_INVALID, path, || {
+                    format!("the code is not in the required value set {name}")
+                });
             }
         }
     }

@@ -9,9 +9,8 @@
 //! range so that [`canonical_document`] can write the document back with canonical
 //! values and nothing else changed ([`canonical`]).
 //!
-//! NDJSON: when the caller asks for one report per message (`Payload::split`) and the
-//! first JSON value is followed by more values on later lines, every non-empty line is
-//! a message of its own.
+//! NDJSON: when the first JSON value is followed by more values on later lines, every
+//! non-empty line is a message of its own, with its own report.
 
 pub mod canonical;
 pub mod fhir;
@@ -19,9 +18,14 @@ pub(crate) mod parse;
 pub(crate) mod pointer;
 pub mod redox;
 
-use crate::datetime::{self, Syntax, ZoneRules};
+use crate::classify::Sniffed;
+use crate::codes::Code;
+use crate::datetime::{Syntax, ZoneRules};
+use crate::emit::Emitter;
 use crate::engine::{Context, Payload};
-use crate::report::{Format, Report};
+use crate::formats::FormatModule;
+use crate::report::Format;
+use crate::traffic::TrafficType;
 
 use parse::{ParseError, Str, Value};
 
@@ -69,14 +73,14 @@ pub(crate) struct Rewrite {
     pub canonical: String,
 }
 
-/// What validators share while walking one document: the report, the zone rules for
+/// What validators share while walking one document: the emitter, the zone rules for
 /// datetimes, and the rewrites for the canonical document.
-pub(crate) struct Walk<'p, 'r> {
-    pub report: &'r mut Report,
+pub(crate) struct Walk<'e, 'r> {
+    pub emit: &'r mut Emitter<'e>,
     pub rules: &'r ZoneRules,
     pub rewrites: Vec<Rewrite>,
-    /// The payload, when validating through the engine (for embedded files).
-    pub payload: Option<&'r Payload<'p>>,
+    /// Whether embedded files are queued (not when only rewriting datetimes).
+    pub embed: bool,
 }
 
 impl Walk<'_, '_> {
@@ -84,142 +88,163 @@ impl Walk<'_, '_> {
     /// remembers the replacement when the canonical value differs.
     pub fn datetime(&mut self, path: &str, s: &Str<'_>, syntax: Syntax) {
         let value = s.value();
-        datetime::record(self.report, path, &value, syntax, self.rules);
-        if let Some(canonical) = self
-            .report
-            .datetimes
-            .last()
-            .and_then(|e| e.canonical.as_ref())
-        {
-            if *canonical != *value {
+        let canonical = self.emit.datetime(path, &value, syntax, self.rules);
+        if let Some(canonical) = canonical.and_then(|c| c.text()) {
+            if canonical != *value {
                 self.rewrites.push(Rewrite {
                     range: s.token_range(),
-                    canonical: canonical.clone(),
+                    canonical,
                 });
             }
         }
     }
 
-    /// Hands base64 text found at `path` to the engine's embedded-file checks.
+    /// Queues base64 text found at `path` as an embedded file.
     pub fn embedded_base64(&mut self, path: &str, s: &Str<'_>) {
-        if let Some(payload) = self.payload {
-            payload.embed_base64(self.report, path, s.value().as_bytes());
+        if self.embed {
+            self.emit
+                .embed_base64(path, s.value().into_owned().into_bytes());
         }
     }
 }
 
-/// Validates a JSON payload: one report per document (per NDJSON line when split).
-pub(crate) fn validate(payload: &Payload<'_>, out: &mut Vec<Report>) {
+/// JSON (Redox Data Model and FHIR R4), in the format registry: it owns the
+/// `redox_api` channel.
+pub(crate) struct Json;
+
+impl FormatModule for Json {
+    fn name(&self) -> &'static str {
+        "json"
+    }
+
+    fn codes(&self) -> &'static [Code] {
+        codes::CODES
+    }
+
+    fn channel(&self) -> Option<TrafficType> {
+        Some(TrafficType::RedoxApi)
+    }
+
+    fn validates(&self, format: Format) -> bool {
+        matches!(
+            format,
+            Format::RedoxDataModel | Format::FhirR4 | Format::Json
+        )
+    }
+
+    fn sniff(&self, _window: &[u8], text: &[u8]) -> Option<Sniffed> {
+        crate::classify::sniff_json_text(text)
+    }
+
+    fn validate<'a>(&self, payload: &Payload<'a>, out: &mut Vec<Emitter<'a>>) {
+        validate(payload, out);
+    }
+}
+
+/// Validates a JSON payload: one report per document (per NDJSON line).
+fn validate<'a>(payload: &Payload<'a>, out: &mut Vec<Emitter<'a>>) {
     let rules = payload.zone_rules();
     let max_messages = payload.config().bounds.messages_per_file;
-    for document in documents(payload.bytes, payload.split, max_messages) {
-        let mut report = payload.new_report(Format::Json, document.size);
+    let redox_channel = payload.traffic == TrafficType::RedoxApi;
+    for document in documents(payload.bytes, true, max_messages) {
+        let mut emit = payload.emitter(Format::Json, document.size);
         match document.kind {
             DocumentKind::Text(text) => {
-                check_document(text, &rules, &mut report, Some(payload));
+                check_document(text, &rules, &mut emit, true, redox_channel);
             }
-            DocumentKind::Problem(code, message) => report.add(code, "", message),
+            DocumentKind::Problem(code, message) => {
+                emit.add(code, "", message);
+            }
         }
-        out.push(report);
+        out.push(emit);
     }
 }
 
 /// Validates one JSON document and returns the rewrites its canonical form needs.
+/// `embed` queues embedded files; `redox_channel` says the document came on the Redox
+/// API channel, which expects a Redox or FHIR document.
 pub(crate) fn check_document(
     text: &str,
     rules: &ZoneRules,
-    report: &mut Report,
-    payload: Option<&Payload<'_>>,
+    emit: &mut Emitter<'_>,
+    embed: bool,
+    redox_channel: bool,
 ) -> Vec<Rewrite> {
     let parsed = match parse::parse(text, MAX_DEPTH) {
         Ok(parsed) => parsed,
         Err(e) => {
-            add_parse_error(text, &e, report);
+            add_parse_error(text, &e, emit);
             return Vec::new();
         }
     };
     if parsed.end < text.len() {
         let (line, column) = parse::line_column(text, parsed.end);
-        report.add(
-            &codes::JSON_SYNTAX_ERROR,
-            "",
-            format!("unexpected text after the JSON value at line {line} column {column}"),
-        );
+        emit.add(&codes::JSON_SYNTAX_ERROR, "", || {
+            format!("unexpected text after the JSON value at line {line} column {column}")
+        });
         return Vec::new();
     }
     for path in &parsed.duplicates {
-        report.add(
+        emit.add(
             &codes::JSON_DUPLICATE_KEY,
             path.as_str(),
             "the member name repeats an earlier member of the same object",
         );
     }
     if parsed.duplicate_count > parsed.duplicates.len() {
-        report.add(
-            &codes::JSON_DUPLICATE_KEY,
-            "",
-            format!(
-                "{} more repeated member names were not listed",
-                parsed.duplicate_count - parsed.duplicates.len()
-            ),
-        );
+        let more = parsed.duplicate_count - parsed.duplicates.len();
+        emit.add(&codes::JSON_DUPLICATE_KEY, "", || {
+            format!("{more} more repeated member names were not listed")
+        });
     }
     let root = parsed.value;
     let mut walk = Walk {
-        report,
+        emit,
         rules,
         rewrites: Vec::new(),
-        payload,
+        embed,
     };
     match &root {
         Value::Object(_) if root.get("Meta").is_some() => {
-            walk.report.format = Format::RedoxDataModel;
+            walk.emit.set_format(Format::RedoxDataModel);
             redox::validate(&root, &mut walk);
         }
         Value::Object(_) if root.get("resourceType").is_some() => {
-            walk.report.format = Format::FhirR4;
+            walk.emit.set_format(Format::FhirR4);
             fhir::validate(&root, &mut walk);
         }
         Value::Object(_) => {
             // Plain JSON on a JSON channel; a Redox channel expects Meta or resourceType.
-            if walk
-                .payload
-                .is_some_and(|p| p.traffic == crate::traffic::TrafficType::RedoxApi)
-            {
-                walk.report.add(
+            if redox_channel {
+                walk.emit.add(
                     &codes::REDOX_META_MISSING,
                     "",
-                    "the object has neither a Meta object (Redox Data Model) nor a resourceType (FHIR R4)",
-                );
+                    "the object has neither a Meta object (Redox Data Model) nor a resourceType (FHIR R4)");
             }
         }
-        other => walk.report.add(
-            &codes::JSON_NOT_AN_OBJECT,
-            "",
-            format!(
-                "the top-level value is a JSON {}, not an object",
-                other.kind()
-            ),
-        ),
+        other => {
+            let kind = other.kind();
+            walk.emit.add(&codes::JSON_NOT_AN_OBJECT, "", || {
+                format!("the top-level value is a JSON {kind}, not an object")
+            });
+        }
     }
     walk.rewrites
 }
 
-fn add_parse_error(text: &str, error: &ParseError, report: &mut Report) {
+fn add_parse_error(text: &str, error: &ParseError, emit: &mut Emitter<'_>) {
     match error {
         ParseError::Syntax { offset, what } => {
             let (line, column) = parse::line_column(text, *offset);
-            report.add(
-                &codes::JSON_SYNTAX_ERROR,
-                "",
-                format!("not well-formed JSON at line {line} column {column}: expected {what}"),
-            );
+            emit.add(&codes::JSON_SYNTAX_ERROR, "", || {
+                format!("not well-formed JSON at line {line} column {column}: expected {what}")
+            });
         }
-        ParseError::TooDeep { path } => report.add(
-            &codes::JSON_DEPTH_EXCEEDED,
-            path.as_str(),
-            format!("arrays and objects nest deeper than {MAX_DEPTH} levels"),
-        ),
+        ParseError::TooDeep { path } => {
+            emit.add(&codes::JSON_DEPTH_EXCEEDED, path.as_str(), || {
+                format!("arrays and objects nest deeper than {MAX_DEPTH} levels")
+            });
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! JSON Pointer (RFC 6901) paths, built incrementally while walking a document.
 //!
-//! Reports name places in JSON with JSON Pointers (DESIGN.md, "Output contract"):
+//! Reports name places in JSON with JSON Pointers (docs/contract.md, "Output contract"):
 //! `/entry/3/resource/birthDate`. A member name containing `~` or `/` is escaped as `~0`
 //! and `~1` (RFC 6901 section 3).
 

@@ -69,9 +69,6 @@ const SCHEMAS: [(&str, &str); 11] = [
     ),
 ];
 
-/// Most schema errors listed per message; a broken message rarely needs more.
-const MAX_SCHEMA_ERRORS: usize = 200;
-
 #[derive(Deserialize)]
 struct RawCatalogue {
     #[serde(rename = "dataModels")]
@@ -226,7 +223,7 @@ pub(crate) fn validate(root: &Value<'_>, walk: &mut Walk<'_, '_>) {
             let mut ptr = Pointer::new();
             declared(&compiled.declared, root, &mut ptr, walk);
         }
-        None => walk.report.add(
+        None => walk.emit.add(
             &codes::REDOX_SCHEMA_NOT_AVAILABLE,
             "",
             "this data model has no body schema yet; Meta was checked",
@@ -235,7 +232,7 @@ pub(crate) fn validate(root: &Value<'_>, walk: &mut Walk<'_, '_>) {
 }
 
 fn meta_error(walk: &mut Walk<'_, '_>, path: &str, message: &str) {
-    walk.report.add(&codes::REDOX_META_INVALID, path, message);
+    walk.emit.add(&codes::REDOX_META_INVALID, path, message);
 }
 
 /// Checks `Meta` and fills the exchange data. Returns the data model when it is known.
@@ -243,7 +240,7 @@ fn meta(root: &Value<'_>, walk: &mut Walk<'_, '_>) -> Option<String> {
     let meta = match root.get("Meta") {
         Some(meta @ Value::Object(_)) => meta,
         _ => {
-            walk.report.add(
+            walk.emit.add(
                 &codes::REDOX_META_MISSING,
                 "/Meta",
                 "Meta must be an object",
@@ -268,7 +265,7 @@ fn meta(root: &Value<'_>, walk: &mut Walk<'_, '_>) -> Option<String> {
             "Meta.EventType is required and must be a string",
         );
     }
-    let exchange = &mut walk.report.exchange;
+    let exchange = &mut walk.emit.exchange();
     exchange.message_type = model.as_ref().map(|m| m.to_string());
     exchange.event = event.as_ref().map(|e| e.to_string());
     exchange.message_id = meta
@@ -283,7 +280,7 @@ fn meta(root: &Value<'_>, walk: &mut Walk<'_, '_>) -> Option<String> {
     let events = model.as_deref().and_then(|m| catalogue().get(m));
     let pattern = match (&model, events) {
         (Some(_), None) => {
-            walk.report.add(
+            walk.emit.add(
                 &codes::REDOX_DATA_MODEL_UNKNOWN,
                 "/Meta/DataModel",
                 "Meta.DataModel is not a data model of the catalogue",
@@ -293,7 +290,7 @@ fn meta(root: &Value<'_>, walk: &mut Walk<'_, '_>) -> Option<String> {
         (_, Some(events)) => match event.as_deref().map(|e| events.get(e)) {
             Some(Some(pattern)) => Some(*pattern),
             Some(None) => {
-                walk.report.add(
+                walk.emit.add(
                     &codes::REDOX_EVENT_TYPE_UNKNOWN,
                     "/Meta/EventType",
                     "Meta.EventType is not an event type of this data model",
@@ -304,7 +301,7 @@ fn meta(root: &Value<'_>, walk: &mut Walk<'_, '_>) -> Option<String> {
         },
         (None, None) => None,
     };
-    walk.report.exchange.pattern = pattern;
+    walk.emit.exchange().pattern = pattern;
 
     match meta.get("EventDateTime") {
         None | Some(Value::Null) => {}
@@ -320,7 +317,7 @@ fn meta(root: &Value<'_>, walk: &mut Walk<'_, '_>) -> Option<String> {
         Some(Value::Bool(test)) => {
             // Meta.Test only says test or not: a test message claims a non-production
             // environment (staging), a non-test one production.
-            walk.report.exchange.claimed_environment = Some(if *test {
+            walk.emit.exchange().claimed_environment = Some(if *test {
                 Environment::Staging
             } else {
                 Environment::Production
@@ -428,7 +425,7 @@ fn destinations(
         _ => None,
     };
     if let Some(problem) = problem {
-        walk.report.add(
+        walk.emit.add(
             &codes::REDOX_DESTINATIONS_INVALID,
             "/Meta/Destinations",
             problem,
@@ -444,13 +441,12 @@ fn body(root: &Value<'_>, compiled: &Compiled, walk: &mut Walk<'_, '_>) {
     if compiled.validator.is_valid(&instance) {
         return;
     }
-    for error in compiled
-        .validator
-        .iter_errors(&instance)
-        .take(MAX_SCHEMA_ERRORS)
-    {
-        let path = error.instance_path().as_str().to_owned();
-        walk.report.add(
+    for error in compiled.validator.iter_errors(&instance) {
+        if walk.emit.should_stop() {
+            break;
+        }
+        let path = || error.instance_path().as_str().to_owned();
+        walk.emit.add(
             &codes::REDOX_SCHEMA_VIOLATION,
             path,
             error.masked().to_string(),
@@ -467,7 +463,7 @@ fn to_serde(value: &Value<'_>, ptr: &mut Pointer, walk: &mut Walk<'_, '_>) -> se
         Value::Number(raw) => match raw.parse::<serde_json::Number>() {
             Ok(n) => serde_json::Value::Number(n),
             Err(_) => {
-                walk.report.add(
+                walk.emit.add(
                     &codes::JSON_NUMBER_OUT_OF_RANGE,
                     ptr.as_str(),
                     "the number is beyond the range of a 64-bit float",
@@ -530,11 +526,10 @@ fn declared(decl: &Declared, value: &Value<'_>, ptr: &mut Pointer, walk: &mut Wa
             Some(Declaration::Date) => {
                 walk.datetime(ptr.as_str(), s, Syntax::Iso8601);
                 if invented_midnight(s.raw) {
-                    walk.report.add(
+                    walk.emit.add(
                         &codes::REDOX_DATE_WITH_MIDNIGHT,
                         ptr.as_str(),
-                        "a date-only field carries a midnight time; converted across zones it names another day",
-                    );
+                        "a date-only field carries a midnight time; converted across zones it names another day");
                 }
             }
             Some(Declaration::Base64File) if !s.raw.is_empty() && !s.raw.starts_with("http") => {

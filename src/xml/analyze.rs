@@ -7,8 +7,8 @@
 
 use std::collections::HashMap;
 
-use crate::datetime::{self, Syntax, ZoneRules};
-use crate::report::Report;
+use crate::datetime::{Syntax, ZoneRules};
+use crate::emit::Emitter;
 
 use super::reader::{StartTag, Visitor};
 use super::rules::{DtSyntax, Matcher, Schema};
@@ -35,7 +35,7 @@ pub enum Kind {
     Other,
 }
 
-/// Counts same-named siblings so paths can write `[k]` (DESIGN.md: k > 1 only).
+/// Counts same-named siblings so paths can write `[k]` (docs/contract.md: k > 1 only).
 #[derive(Default)]
 struct Siblings<'a> {
     few: Vec<(&'a str, u32)>,
@@ -140,8 +140,8 @@ pub struct FoundInclude {
 }
 
 /// The visitor and everything it gathers.
-pub struct Analyzer<'a, 'r> {
-    pub(super) report: &'r mut Report,
+pub struct Analyzer<'a, 'r, 'e> {
+    pub(super) emit: &'r mut Emitter<'e>,
     schema: &'static Schema,
     pub(super) matcher: Matcher<'static>,
     zone: ZoneRules,
@@ -153,8 +153,8 @@ pub struct Analyzer<'a, 'r> {
     /// Emptied sibling counters of closed elements, reused to spare an allocation per
     /// element.
     pool: Vec<Siblings<'a>>,
-    /// What the document may still record (bounds input-controlled report growth).
-    datetimes_left: usize,
+    /// The path and value bytes datetimes may still list (bounds input-controlled
+    /// report growth; how many are listed is the emitter's bound).
     datetime_bytes_left: usize,
     datetimes_stopped: bool,
     pub(super) kind: Kind,
@@ -174,10 +174,10 @@ pub struct Analyzer<'a, 'r> {
     unbound_warned: bool,
 }
 
-impl<'a, 'r> Analyzer<'a, 'r> {
-    /// A fresh pass reporting into `report`.
+impl<'a, 'r, 'e> Analyzer<'a, 'r, 'e> {
+    /// A fresh pass reporting through `emit`.
     pub fn new(
-        report: &'r mut Report,
+        emit: &'r mut Emitter<'e>,
         schema: &'static Schema,
         matcher: Matcher<'static>,
         zone: ZoneRules,
@@ -188,7 +188,7 @@ impl<'a, 'r> Analyzer<'a, 'r> {
             ..zone.clone()
         };
         Analyzer {
-            report,
+            emit,
             schema,
             matcher,
             zone,
@@ -198,7 +198,6 @@ impl<'a, 'r> Analyzer<'a, 'r> {
             root_siblings: Siblings::default(),
             captures: Vec::new(),
             pool: Vec::new(),
-            datetimes_left: limits.max_datetimes,
             datetime_bytes_left: limits.max_datetime_bytes,
             datetimes_stopped: false,
             kind: Kind::Unknown,
@@ -240,24 +239,22 @@ impl<'a, 'r> Analyzer<'a, 'r> {
         if self.datetimes_stopped {
             return;
         }
-        if self.datetimes_left == 0 || self.datetime_bytes_left < bytes {
+        if self.datetime_bytes_left < bytes {
             // Said once; nothing more is recorded.
             self.datetimes_stopped = true;
-            self.report.add(
+            self.emit.add(
                 &super::codes::XML_DATETIME_LIMIT_EXCEEDED,
                 path,
-                "the document holds more datetimes than the configured limit; from here on they were not canonicalized",
-            );
+                "the document's datetime paths and values exceed the configured byte limit; from here on they were not canonicalized");
             return;
         }
-        self.datetimes_left -= 1;
         self.datetime_bytes_left -= bytes;
         let rules = if utc { &self.utc } else { &self.zone };
         let syntax = match syntax {
             DtSyntax::Ts => Syntax::Hl7v3Ts,
             DtSyntax::Iso8601 => Syntax::Iso8601,
         };
-        datetime::record(self.report, path, value.trim(), syntax, rules);
+        self.emit.datetime(path, value.trim(), syntax, rules);
     }
 
     fn decide_kind(&mut self, tag: &StartTag<'a, '_>) {
@@ -337,7 +334,7 @@ fn attribute_path(path: &str, name: &str) -> String {
     at
 }
 
-impl<'a> Visitor<'a> for Analyzer<'a, '_> {
+impl<'a> Visitor<'a> for Analyzer<'a, '_, '_> {
     fn start(&mut self, tag: &StartTag<'a, '_>) {
         let depth = tag.depth;
         if depth == 1 {
@@ -536,11 +533,10 @@ impl<'a> Visitor<'a> for Analyzer<'a, '_> {
         };
         if fragment && !self.unbound_warned {
             self.unbound_warned = true;
-            self.report.add(
+            self.emit.add(
                 &super::codes::CDA_FRAGMENT_PREFIX_UNBOUND,
                 self.path.clone(),
-                "the fragment uses a namespace prefix it does not declare (declared by the document it was cut from); read in no namespace",
-            );
+                "the fragment uses a namespace prefix it does not declare (declared by the document it was cut from); read in no namespace");
         }
         fragment
     }

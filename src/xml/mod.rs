@@ -28,9 +28,13 @@ pub mod soap;
 
 use std::sync::OnceLock;
 
+use crate::classify::Sniffed;
 use crate::classify::HL7V3_NS;
+use crate::codes::Code;
+use crate::emit::Emitter;
 use crate::engine::Payload;
-use crate::report::{Format, Report};
+use crate::formats::FormatModule;
+use crate::report::Format;
 use crate::traffic::TrafficType;
 
 use analyze::{Analyzer, Kind};
@@ -56,7 +60,7 @@ pub mod codes {
         XML_ATTRIBUTE_TOO_LONG: Error, "An attribute value is longer than the configured limit.";
         XML_TEXT_TOO_LONG: Error, "A run of text is longer than the configured limit.";
         XML_NAME_TOO_LONG: Error, "An element or attribute name is longer than the configured limit.";
-        XML_DATETIME_LIMIT_EXCEEDED: Error, "The document holds more datetimes (or datetime path and value bytes) than the configured limit; the rest were not canonicalized.";
+        XML_DATETIME_LIMIT_EXCEEDED: Error, "The datetime paths and values of the document exceed the configured byte limit (`bounds.xml.max_datetime_bytes`); the rest were not canonicalized.";
         XML_ROOT_MISSING: Error, "The document has no root element.";
         XML_ROOT_MULTIPLE: Error, "The document has more than one root element (XML 1.0 section 2.1).";
         XML_CONTENT_OUTSIDE_ROOT: Error, "Text or CDATA appears outside the root element; only white space, comments and processing instructions may.";
@@ -144,8 +148,41 @@ fn schema() -> &'static Schema {
     SCHEMA.get_or_init(|| compile_schema().unwrap_or_default())
 }
 
+/// XML (Carequality SOAP, MTOM/XOP, CDA), in the format registry: it owns the
+/// `carequality` channel.
+pub(crate) struct Xml;
+
+impl FormatModule for Xml {
+    fn name(&self) -> &'static str {
+        "xml"
+    }
+
+    fn codes(&self) -> &'static [Code] {
+        codes::CODES
+    }
+
+    fn channel(&self) -> Option<TrafficType> {
+        Some(TrafficType::Carequality)
+    }
+
+    fn validates(&self, format: Format) -> bool {
+        matches!(
+            format,
+            Format::Soap | Format::Mtom | Format::Cda | Format::Xml
+        )
+    }
+
+    fn sniff(&self, _window: &[u8], text: &[u8]) -> Option<Sniffed> {
+        crate::classify::sniff_xml_text(text)
+    }
+
+    fn validate<'a>(&self, payload: &Payload<'a>, out: &mut Vec<Emitter<'a>>) {
+        validate(payload, out);
+    }
+}
+
 /// Validates an XML payload: SOAP, MTOM, CDA or other XML.
-pub(crate) fn validate(payload: &Payload<'_>, out: &mut Vec<Report>) {
+fn validate<'a>(payload: &Payload<'a>, out: &mut Vec<Emitter<'a>>) {
     let format = match payload.sniffed.format {
         f @ (Format::Soap | Format::Mtom | Format::Cda) => f,
         _ => Format::Xml,
@@ -161,7 +198,7 @@ pub(crate) fn validate(payload: &Payload<'_>, out: &mut Vec<Report>) {
     } else {
         format
     };
-    let mut report = payload.new_report(format, payload.bytes.len() as u64);
+    let mut report = payload.emitter(format, payload.bytes.len() as u64);
     if format == Format::Mtom {
         validate_package(payload, &mut report);
     } else {
@@ -201,20 +238,18 @@ fn fatal_code(problem: Problem) -> &'static crate::codes::Code {
     }
 }
 
-fn report_fatal(report: &mut Report, path: &str, fatal: &Fatal) {
-    report.add(
-        fatal_code(fatal.problem),
-        path,
-        format!("{} (near byte {})", fatal.detail, fatal.offset),
-    );
+fn report_fatal(report: &mut Emitter<'_>, path: &str, fatal: &Fatal) {
+    report.add(fatal_code(fatal.problem), path, || {
+        format!("{} (near byte {})", fatal.detail, fatal.offset)
+    });
 }
 
 /// Validates one XML document (a whole payload or an MTOM root part); `package` is
 /// where its `xop:Include`s are resolved.
 fn validate_document<'a>(
-    payload: &Payload<'_>,
+    payload: &Payload<'a>,
     bytes: &'a [u8],
-    report: &mut Report,
+    report: &mut Emitter<'a>,
     package: Option<&mime::Package<'a>>,
 ) {
     let schema = schema();
@@ -245,13 +280,14 @@ fn validate_document<'a>(
     }
     // The document kind refines the sniffed format (an uploaded snippet, a CDA inside a
     // MIME part).
-    if report.format != Format::Mtom {
-        report.format = match kind {
+    if report.format() != Format::Mtom {
+        let format = match kind {
             Kind::Soap12 | Kind::Soap11 => Format::Soap,
             Kind::Cda => Format::Cda,
-            Kind::Unknown => report.format,
+            Kind::Unknown => report.format(),
             Kind::CdaFragment | Kind::Other => Format::Xml,
         };
+        report.set_format(format);
     }
     let carequality = payload.traffic == TrafficType::Carequality;
     let mut enabled: Vec<usize> = Vec::new();
@@ -276,8 +312,8 @@ fn validate_document<'a>(
                 }
             } else {
                 // Keep what routing needs even from a broken message.
-                report.exchange.message_id = facts.message_id.map(str::to_owned);
-                report.exchange.relates_to = facts.relates_to.map(str::to_owned);
+                report.exchange().message_id = facts.message_id.map(str::to_owned);
+                report.exchange().relates_to = facts.relates_to.map(str::to_owned);
             }
         }
         Kind::Cda => {
@@ -297,8 +333,7 @@ fn validate_document<'a>(
             report.add(
                 &codes::CDA_FRAGMENT,
                 "",
-                "the root element is a CDA element other than ClinicalDocument: validated as a fragment (well-formedness and datetimes; no header rules)",
-            );
+                "the root element is a CDA element other than ClinicalDocument: validated as a fragment (well-formedness and datetimes; no header rules)");
             if carequality {
                 envelope_missing(report);
             }
@@ -309,27 +344,36 @@ fn validate_document<'a>(
     if result.is_ok() {
         for (family, violation) in matcher.finish(&enabled) {
             report.add(violation.code(family), violation.path, violation.message);
+            if report.should_stop() {
+                break;
+            }
         }
     }
 
     // Embedded documents: inline base64 first, then xop:Include parts.
-    for document in &documents {
-        payload.embed_base64(report, &document.path, document.text.as_bytes());
+    for document in documents {
+        let text: std::borrow::Cow<'a, [u8]> = match document.text {
+            std::borrow::Cow::Borrowed(text) => std::borrow::Cow::Borrowed(text.as_bytes()),
+            std::borrow::Cow::Owned(text) => std::borrow::Cow::Owned(text.into_bytes()),
+        };
+        report.embed_base64(document.path, text);
     }
     for include in &includes {
         let part = package.and_then(|p| p.by_cid(&include.href).and_then(|i| p.parts.get(i)));
         match part {
-            Some(part) => embed_part(payload, report, &include.path, part),
-            None => report.add(
-                &codes::SOAP_XOP_INCLUDE_UNRESOLVED,
-                format!("{}/Include/@href", include.path),
-                "the xop:Include href names no MIME part of this package",
-            ),
+            Some(part) => embed_part(report, &include.path, part),
+            None => {
+                report.add(
+                    &codes::SOAP_XOP_INCLUDE_UNRESOLVED,
+                    || format!("{}/Include/@href", include.path),
+                    "the xop:Include href names no MIME part of this package",
+                );
+            }
         }
     }
 }
 
-fn envelope_missing(report: &mut Report) {
+fn envelope_missing(report: &mut Emitter<'_>) {
     report.add(
         &codes::SOAP_ENVELOPE_MISSING,
         "",
@@ -339,19 +383,19 @@ fn envelope_missing(report: &mut Report) {
 
 /// A MIME part as an embedded file: base64 transfer encoding is decoded by the engine,
 /// anything else (binary, 8bit) is taken as it is.
-fn embed_part(payload: &Payload<'_>, report: &mut Report, path: &str, part: &mime::Part<'_>) {
+fn embed_part<'a>(report: &mut Emitter<'a>, path: &str, part: &mime::Part<'a>) {
     let base64 = part
         .transfer_encoding
         .is_some_and(|e| e.trim().eq_ignore_ascii_case("base64"));
     if base64 {
-        payload.embed_base64(report, path, part.body);
+        report.embed_base64(path, part.body);
     } else {
-        payload.embed_bytes(report, path, part.body);
+        report.embed_bytes(path, part.body);
     }
 }
 
 /// An MTOM/XOP package: split, find the root, validate it, resolve its includes.
-fn validate_package(payload: &Payload<'_>, report: &mut Report) {
+fn validate_package<'a>(payload: &Payload<'a>, report: &mut Emitter<'a>) {
     let max_parts = payload.config().bounds.embedded_count.saturating_add(1);
     let package = match mime::split(payload.bytes, max_parts) {
         Ok(p) => p,
@@ -388,14 +432,12 @@ fn validate_package(payload: &Payload<'_>, report: &mut Report) {
     let referenced = referenced_parts(root.body, &package);
     for index in 0..package.parts.len() {
         if index != root_index && !referenced.contains(&index) {
-            report.add(
-                &codes::SOAP_MTOM_PART_UNREFERENCED,
-                "",
+            report.add(&codes::SOAP_MTOM_PART_UNREFERENCED, "", || {
                 format!(
                     "MIME part {} is not referenced by any xop:Include",
                     index + 1
-                ),
-            );
+                )
+            });
         }
     }
 }

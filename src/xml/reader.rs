@@ -51,8 +51,6 @@ pub struct XmlLimits {
     /// The longest element or attribute name, in bytes (location paths are made of
     /// names, so this bounds them with the depth).
     pub max_name_length: usize,
-    /// How many datetimes one document may record.
-    pub max_datetimes: usize,
     /// How many bytes of paths and values the recorded datetimes may hold in total.
     pub max_datetime_bytes: usize,
 }
@@ -66,7 +64,6 @@ impl Default for XmlLimits {
             max_attribute_length: 64 * 1024,
             max_text_length: 16 * 1024 * 1024,
             max_name_length: 1024,
-            max_datetimes: 500_000,
             max_datetime_bytes: 64 * 1024 * 1024,
         }
     }
@@ -214,7 +211,7 @@ impl Visitor<'_> for NoVisitor {
 /// `limits`, without doing anything else (the fuzz target's entry point).
 ///
 /// ```
-/// use payload_triage::xml::reader::{check, Problem, XmlLimits};
+/// use payload_triage::unstable::xml::reader::{check, Problem, XmlLimits};
 /// assert!(check(b"<a xmlns='urn:x'><b/></a>", &XmlLimits::default()).is_ok());
 /// let err = check(b"<!DOCTYPE a [<!ENTITY x 'y'>]><a>&x;</a>", &XmlLimits::default());
 /// assert_eq!(err.map_err(|e| e.problem), Err(Problem::Doctype));

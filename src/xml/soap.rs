@@ -8,7 +8,8 @@
 //! diagnostics. The recognised transaction fills the report's exchange metadata and
 //! selects the rule set its body is held to.
 
-use crate::report::{ExchangePattern, Report};
+use crate::emit::Emitter;
+use crate::report::ExchangePattern;
 
 use super::codes;
 use super::rules::{Schema, Transaction};
@@ -49,17 +50,16 @@ pub struct EnvelopeFacts<'f> {
 pub fn judge<'s>(
     schema: &'s Schema,
     facts: &EnvelopeFacts<'_>,
-    report: &mut Report,
+    report: &mut Emitter<'_>,
 ) -> Option<&'s Transaction> {
     if facts.soap11 {
         report.add(
             &codes::SOAP_VERSION_UNSUPPORTED,
             "/Envelope",
-            "the envelope is SOAP 1.1; IHE web services require SOAP 1.2 (ITI TF-2 Appendix V, V.3.1)",
-        );
+            "the envelope is SOAP 1.1; IHE web services require SOAP 1.2 (ITI TF-2 Appendix V, V.3.1)");
     }
-    report.exchange.message_id = facts.message_id.map(str::to_owned);
-    report.exchange.relates_to = facts.relates_to.map(str::to_owned);
+    report.exchange().message_id = facts.message_id.map(str::to_owned);
+    report.exchange().relates_to = facts.relates_to.map(str::to_owned);
     if facts.body_seen {
         match facts.body_children {
             0 => report.add(
@@ -71,7 +71,11 @@ pub fn judge<'s>(
             n => report.add(
                 &codes::SOAP_BODY_MULTIPLE_CHILDREN,
                 "/Envelope/Body",
-                format!("the SOAP Body has {n} child elements; an IHE message carries exactly one"),
+                || {
+                    format!(
+                        "the SOAP Body has {n} child elements; an IHE message carries exactly one"
+                    )
+                },
             ),
         }
     }
@@ -93,8 +97,7 @@ pub fn judge<'s>(
         report.add(
             &codes::IHE_ACTION_MISSING,
             "/Envelope/Header/Action",
-            "the WS-Addressing Action header is missing or empty (WS-Addressing Core 3.1, ITI TF-2 V.3.2.2)",
-        );
+            "the WS-Addressing Action header is missing or empty (WS-Addressing Core 3.1, ITI TF-2 V.3.2.2)");
         return None;
     };
     let Some(transaction) = schema.transactions.iter().find(|t| t.action == action) else {
@@ -106,13 +109,12 @@ pub fn judge<'s>(
         report.add(
             &codes::IHE_ACTION_UNKNOWN,
             "/Envelope/Header/Action",
-            format!("the Action names no supported IHE transaction (ITI-55, ITI-38, ITI-39, ITI-41, ITI-80){hint}"),
-        );
+            || format!("the Action names no supported IHE transaction (ITI-55, ITI-38, ITI-39, ITI-41, ITI-80){hint}"));
         return None;
     };
-    report.exchange.transaction = Some(transaction.id.clone());
-    report.exchange.message_type = Some(transaction.body_local.clone());
-    report.exchange.pattern = Some(pattern(transaction));
+    report.exchange().transaction = Some(transaction.id.clone());
+    report.exchange().message_type = Some(transaction.body_local.clone());
+    report.exchange().pattern = Some(pattern(transaction));
     match facts.body_first {
         Some((ns, local)) if ns == transaction.body_ns && local == transaction.body_local => {
             Some(transaction)
@@ -122,17 +124,15 @@ pub fn judge<'s>(
             let seen = by_body(ns, local)
                 .map(|t| format!(" (it is the body of {} {})", t.id, direction(t)))
                 .unwrap_or_default();
-            report.add(
-                &codes::IHE_BODY_MISMATCH,
-                path,
+            report.add(&codes::IHE_BODY_MISMATCH, path, || {
                 format!(
                     "the Action is {} {} but the first Body child is not its {}{}",
                     transaction.id,
                     direction(transaction),
                     transaction.body_local,
                     seen
-                ),
-            );
+                )
+            });
             None
         }
         None => None,

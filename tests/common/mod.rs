@@ -22,7 +22,7 @@ pub fn uploaded(bytes: &[u8]) -> Report {
 
 /// The report's codes, in order.
 pub fn codes(report: &Report) -> Vec<&str> {
-    report.diagnostics.iter().map(|d| d.code).collect()
+    report.diagnostics.iter().map(|d| d.code.name()).collect()
 }
 
 /// Whether the report has `code` at `path`.

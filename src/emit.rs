@@ -1,0 +1,495 @@
+//! The emitter: the one object every format writes its findings through.
+//!
+//! A format never touches a [`Report`]'s fields. It reports diagnostics, datetimes,
+//! exchange metadata and embedded files to an [`Emitter`], and the emitter owns every
+//! bound that is the same for all formats:
+//!
+//! - **diagnostics per report** (`bounds.diagnostics_per_report`): past it, each finding
+//!   is counted (with the worst severity among them) but its path and message are never
+//!   built. The engine writes one `DIAGNOSTICS_TRUNCATED` with the exact count, and keeps
+//!   room for its own gate diagnostics (content mismatch, environment, several messages)
+//!   so that a flood of format findings can never hide them;
+//! - **datetimes per report** (`bounds.datetimes_per_report`): past it, values are still
+//!   canonicalized and checked (their diagnostics count as usual) but not listed, and
+//!   one `DATETIMES_TRUNCATED` gives the exact count;
+//! - **findings per report** (`bounds.findings_per_report`): the point where the emitter
+//!   answers "stop" ([`Emitter::should_stop`], asked by each format between units of
+//!   work: a segment, a JSON member, a rule), like ripgrep's `Sink`, so a payload of
+//!   millions of broken fields does not cost millions of checks more than it must;
+//! - **embedded files**: queued, not validated inline. The same bytes referenced twice
+//!   (an MTOM part behind many `xop:Include`s) are queued once; depth and count bounds
+//!   are checked here. The engine validates the queue after the format returns.
+//!
+//! Severity overrides from the configuration (`[severity]`) are applied as findings
+//! arrive, so an `off` code is neither listed nor counted.
+
+use std::borrow::Cow;
+
+use crate::codes::{self, Code};
+use crate::config::Config;
+use crate::datetime::{self, Canonical, Precision, Syntax, Transition, ZoneRules};
+use crate::report::{DatetimeEntry, Diagnostic, Exchange, Format, Report, Severity};
+use crate::traffic::TrafficType;
+
+/// Text that is built only when it is kept: a path or a message. A `&str` or `String` is
+/// ready-made; a closure runs only if the diagnostic is listed.
+pub(crate) trait Text {
+    /// The text, built now.
+    fn into_text(self) -> String;
+}
+
+impl Text for &str {
+    fn into_text(self) -> String {
+        self.to_owned()
+    }
+}
+
+impl Text for String {
+    fn into_text(self) -> String {
+        self
+    }
+}
+
+impl Text for &String {
+    fn into_text(self) -> String {
+        self.clone()
+    }
+}
+
+impl Text for Cow<'static, str> {
+    fn into_text(self) -> String {
+        self.into_owned()
+    }
+}
+
+impl<F: FnOnce() -> String> Text for F {
+    fn into_text(self) -> String {
+        self()
+    }
+}
+
+/// An embedded file waiting for the engine.
+pub(crate) struct Queued<'a> {
+    /// Where it sits in its carrier.
+    pub path: String,
+    /// Its bytes as carried (base64 text or raw).
+    pub bytes: Cow<'a, [u8]>,
+    /// Whether `bytes` is base64 text (RFC 4648) to decode.
+    pub base64: bool,
+}
+
+/// Collects one report's findings under the configured bounds.
+pub(crate) struct Emitter<'a> {
+    report: Report,
+    config: &'a Config,
+    depth: u8,
+    findings: u64,
+    dropped: u64,
+    dropped_worst: Severity,
+    dropped_datetimes: u64,
+    queue: Vec<Queued<'a>>,
+    count_exceeded: bool,
+}
+
+impl<'a> Emitter<'a> {
+    /// An emitter for a report of `size_bytes` held to `limit_bytes`, `depth` levels
+    /// inside other payloads.
+    pub fn new(
+        config: &'a Config,
+        traffic: TrafficType,
+        format: Format,
+        size_bytes: u64,
+        limit_bytes: u64,
+        depth: u8,
+    ) -> Self {
+        Emitter {
+            report: Report::new(traffic, format, size_bytes, limit_bytes),
+            config,
+            depth,
+            findings: 0,
+            dropped: 0,
+            dropped_worst: Severity::Info,
+            dropped_datetimes: 0,
+            queue: Vec::new(),
+            count_exceeded: false,
+        }
+    }
+
+    /// Reports `code` at `path` with its configured severity.
+    pub fn add(&mut self, code: &Code, path: impl Text, message: impl Text) {
+        self.add_as(code, code.severity, path, message);
+    }
+
+    /// Reports `code` with a severity a policy chose (DST handling, for example); a
+    /// severity override in the configuration still wins.
+    pub fn add_as(&mut self, code: &Code, severity: Severity, path: impl Text, message: impl Text) {
+        let severity = match self.config.severity.get(code) {
+            Some(Some(overridden)) => overridden,
+            Some(None) => return,
+            None => severity,
+        };
+        self.findings += 1;
+        if self.report.diagnostics.len() < self.config.bounds.diagnostics_per_report {
+            self.report.diagnostics.push(Diagnostic {
+                code: *code,
+                severity,
+                path: path.into_text(),
+                message: message.into_text(),
+            });
+        } else {
+            self.dropped += 1;
+            self.dropped_worst = self.dropped_worst.max(severity);
+        }
+    }
+
+    /// Whether the format should stop examining the payload: the findings bound is
+    /// reached, and more work would only be counted, never shown.
+    pub fn should_stop(&self) -> bool {
+        self.findings >= self.config.bounds.findings_per_report
+    }
+
+    /// Canonicalizes `value` at `path` and records it, with any diagnostics (which name
+    /// the path and the rule, never the value). Returns the canonical value, so nothing
+    /// reads it back from the report; `None` when the value is invalid.
+    ///
+    /// HL7 v2 TS with the degree-of-precision component (TS.2, v2.5 section 2.A.81) is
+    /// passed as `TS.1^TS.2`; `""` is HL7's explicit null (a null canonical, no error).
+    pub fn datetime(
+        &mut self,
+        path: &str,
+        value: &str,
+        syntax: Syntax,
+        rules: &ZoneRules,
+    ) -> Option<Canonical> {
+        match datetime::canonicalize(value, syntax, rules) {
+            Ok(canonical) => {
+                self.list_datetime(path, value, canonical.text(), canonical.precision());
+                self.note(path, syntax, &canonical);
+                Some(canonical)
+            }
+            Err(error) => {
+                self.list_datetime(path, value, None, error.precision());
+                self.add_as(error.kind().code(), error.severity(), path, || {
+                    error.to_string()
+                });
+                None
+            }
+        }
+    }
+
+    fn list_datetime(
+        &mut self,
+        path: &str,
+        value: &str,
+        canonical: Option<String>,
+        precision: Option<Precision>,
+    ) {
+        if self.report.datetimes.len() < self.config.bounds.datetimes_per_report {
+            self.report.datetimes.push(DatetimeEntry {
+                path: path.to_owned(),
+                original: value.to_owned(),
+                canonical,
+                precision,
+            });
+        } else {
+            self.dropped_datetimes += 1;
+        }
+    }
+
+    /// The diagnostics a successful canonicalization still owes the reader.
+    fn note(&mut self, path: &str, syntax: Syntax, canonical: &Canonical) {
+        if canonical.dropped_offset().is_some() {
+            self.add(&datetime::codes::DATETIME_DATE_OFFSET_DROPPED, path, || {
+                format!(
+                    "{} value is date-only; its UTC offset was dropped, not applied (a date has no zone)",
+                    syntax.name()
+                )
+            });
+        }
+        if let Some(from) = canonical.limited_from() {
+            self.add(&datetime::codes::DATETIME_PRECISION_LIMITED, path, || {
+                format!(
+                    "TS.2 degree of precision limited the value from {} to {} precision (v2.5 section 2.A.81)",
+                    from.as_str(),
+                    canonical.precision().map_or("no", Precision::as_str)
+                )
+            });
+        }
+        if let Some(dst) = canonical.dst_resolution() {
+            let which = if dst.took_earlier { "earlier" } else { "later" };
+            let (code, what) = match dst.transition {
+                Transition::Gap => (
+                    &datetime::codes::DATETIME_NONEXISTENT_LOCAL,
+                    "does not exist in the sender's time zone (DST gap)",
+                ),
+                Transition::Fold => (
+                    &datetime::codes::DATETIME_AMBIGUOUS_LOCAL,
+                    "occurs twice in the sender's time zone (DST fold)",
+                ),
+            };
+            self.add_as(code, Severity::Warning, path, || {
+                format!(
+                    "local time {what}; DST policy `{}` took the {which} instant",
+                    dst.policy.as_str()
+                )
+            });
+        }
+    }
+
+    /// The routing metadata, to fill in.
+    pub fn exchange(&mut self) -> &mut Exchange {
+        &mut self.report.exchange
+    }
+
+    /// What the payload is, as found so far.
+    pub fn format(&self) -> Format {
+        self.report.format
+    }
+
+    /// Says what the payload is, once the format knows better than the sniff.
+    pub fn set_format(&mut self, format: Format) {
+        self.report.format = format;
+    }
+
+    /// Queues base64 text found at `path` as an embedded file.
+    pub fn embed_base64(&mut self, path: impl Text, text: impl Into<Cow<'a, [u8]>>) {
+        self.enqueue(path, text.into(), true);
+    }
+
+    /// Queues raw bytes found at `path` (an MTOM part) as an embedded file.
+    pub fn embed_bytes(&mut self, path: impl Text, bytes: &'a [u8]) {
+        self.enqueue(path, Cow::Borrowed(bytes), false);
+    }
+
+    fn enqueue(&mut self, path: impl Text, bytes: Cow<'a, [u8]>, base64: bool) {
+        let bounds = &self.config.bounds;
+        if self.depth >= bounds.embedded_depth {
+            let depth = bounds.embedded_depth;
+            self.add(&codes::EMBEDDED_DEPTH_EXCEEDED, path, || {
+                format!("embedded files nest deeper than {depth} levels")
+            });
+            return;
+        }
+        if self
+            .queue
+            .iter()
+            .any(|q| q.base64 == base64 && same_bytes(&q.bytes, &bytes))
+        {
+            self.add(
+                &codes::EMBEDDED_FILE_REPEATED,
+                path,
+                "the same embedded file is referenced again; it was validated once, at its first reference",
+            );
+            return;
+        }
+        if self.queue.len() >= bounds.embedded_count {
+            if !self.count_exceeded {
+                self.count_exceeded = true;
+                let count = bounds.embedded_count;
+                self.add(&codes::EMBEDDED_COUNT_EXCEEDED, path, || {
+                    format!("more than {count} embedded files")
+                });
+            }
+            return;
+        }
+        self.queue.push(Queued {
+            path: path.into_text(),
+            bytes,
+            base64,
+        });
+    }
+
+    /// Takes the queued embedded files (the engine validates them).
+    pub(crate) fn take_queue(&mut self) -> Vec<Queued<'a>> {
+        std::mem::take(&mut self.queue)
+    }
+
+    /// Attaches a validated embedded file's report.
+    pub(crate) fn attach(&mut self, path: &str, nested: Report) {
+        if !nested.is_valid() {
+            self.add(
+                &codes::EMBEDDED_FILE_INVALID,
+                path,
+                "the embedded file has errors; see its nested report",
+            );
+        }
+        self.report.embedded.push(nested);
+    }
+
+    /// The finished report. `gate` holds the engine's own diagnostics: `front` ones go
+    /// first, the rest last, and all are kept whatever the bound; format diagnostics
+    /// give way to them, and everything not listed is counted in one
+    /// `DIAGNOSTICS_TRUNCATED` whose severity is the worst among them, so the verdict
+    /// never changes.
+    pub(crate) fn finish(mut self, front: Vec<Diagnostic>, back: Vec<Diagnostic>) -> Report {
+        let max = self.config.bounds.diagnostics_per_report;
+        let gate = front.len() + back.len();
+        let mut room = max.saturating_sub(gate);
+        if self.dropped > 0 || self.report.diagnostics.len() > room {
+            room = room.saturating_sub(1);
+        }
+        if self.report.diagnostics.len() > room {
+            for d in self.report.diagnostics.drain(room..) {
+                self.dropped += 1;
+                self.dropped_worst = self.dropped_worst.max(d.severity);
+            }
+        }
+        let mut diagnostics = front;
+        diagnostics.append(&mut self.report.diagnostics);
+        diagnostics.extend(back);
+        if self.dropped > 0 {
+            let dropped = self.dropped;
+            diagnostics.push(Diagnostic {
+                code: codes::DIAGNOSTICS_TRUNCATED,
+                severity: self.dropped_worst,
+                path: String::new(),
+                message: if self.findings >= self.config.bounds.findings_per_report {
+                    format!(
+                        "{dropped} more diagnostics were not listed; examination stopped after {} findings",
+                        self.findings
+                    )
+                } else {
+                    format!("{dropped} more diagnostics were not listed")
+                },
+            });
+        }
+        if self.dropped_datetimes > 0 {
+            let severity = match self.config.severity.get(&codes::DATETIMES_TRUNCATED) {
+                Some(Some(s)) => Some(s),
+                Some(None) => None,
+                None => Some(codes::DATETIMES_TRUNCATED.severity),
+            };
+            if let Some(severity) = severity {
+                diagnostics.push(Diagnostic {
+                    code: codes::DATETIMES_TRUNCATED,
+                    severity,
+                    path: String::new(),
+                    message: format!(
+                        "{} more datetimes were checked but not listed",
+                        self.dropped_datetimes
+                    ),
+                });
+            }
+        }
+        self.report.diagnostics = diagnostics;
+        self.report
+    }
+}
+
+/// The same bytes: the same slice of the payload, or equal contents.
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && (std::ptr::eq(a.as_ptr(), b.as_ptr()) || a == b)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use super::*;
+    use crate::config::Bounds;
+
+    fn config(diagnostics: usize, datetimes: usize) -> Config {
+        Config {
+            bounds: Bounds {
+                diagnostics_per_report: diagnostics,
+                datetimes_per_report: datetimes,
+                ..Bounds::default()
+            },
+            ..Config::default()
+        }
+    }
+
+    fn emitter(config: &Config) -> Emitter<'_> {
+        Emitter::new(config, TrafficType::Other, Format::Text, 1, 10, 0)
+    }
+
+    #[test]
+    fn a_message_is_built_only_when_the_diagnostic_is_kept() {
+        let config = config(2, 10);
+        let mut emit = emitter(&config);
+        let mut built = 0;
+        for _ in 0..5 {
+            emit.add(&codes::CONTENT_UNRECOGNISED, "", || {
+                built += 1;
+                String::from("m")
+            });
+        }
+        assert_eq!(built, 2);
+    }
+
+    #[test]
+    fn the_truncation_count_is_exact_and_keeps_the_verdict() {
+        let config = config(5, 10);
+        let mut emit = emitter(&config);
+        for _ in 0..81 {
+            emit.add(&codes::CONTENT_UNRECOGNISED, "", "info");
+        }
+        emit.add(&codes::EMPTY_PAYLOAD, "", "an error at the end");
+        let gate = vec![Diagnostic::new(&codes::ENVIRONMENT_MISMATCH, "", "env")];
+        let report = emit.finish(Vec::new(), gate);
+        assert_eq!(report.diagnostics.len(), 5);
+        assert_eq!(report.diagnostics[3].code, codes::ENVIRONMENT_MISMATCH);
+        let last = &report.diagnostics[4];
+        assert_eq!(last.code, codes::DIAGNOSTICS_TRUNCATED);
+        // 82 findings, 3 listed: 79 counted.
+        assert_eq!(last.message, "79 more diagnostics were not listed");
+        assert_eq!(last.severity, Severity::Error);
+        assert!(!report.is_valid());
+    }
+
+    #[test]
+    fn the_datetime_bound_counts_what_it_drops() {
+        let config = config(10, 2);
+        let mut emit = emitter(&config);
+        let rules = ZoneRules::default();
+        for _ in 0..5 {
+            let canonical = emit.datetime("/d", "2024-01-02", Syntax::FhirDate, &rules);
+            assert_eq!(
+                canonical.and_then(|c| c.text()).as_deref(),
+                Some("2024-01-02")
+            );
+        }
+        let report = emit.finish(Vec::new(), Vec::new());
+        assert_eq!(report.datetimes.len(), 2);
+        let last = report.diagnostics.last().unwrap();
+        assert_eq!(last.code, codes::DATETIMES_TRUNCATED);
+        assert_eq!(last.message, "3 more datetimes were checked but not listed");
+    }
+
+    #[test]
+    fn the_same_embedded_bytes_are_queued_once() {
+        let config = Config::default();
+        let mut emit = emitter(&config);
+        let part = b"%PDF-1.4\n%%EOF\n".to_vec();
+        for i in 0..300 {
+            emit.embed_bytes(format!("/part[{i}]"), &part);
+        }
+        assert_eq!(emit.take_queue().len(), 1);
+        let report = emit.finish(Vec::new(), Vec::new());
+        assert!(report
+            .diagnostics
+            .iter()
+            .all(|d| d.code != codes::EMBEDDED_COUNT_EXCEEDED));
+    }
+
+    #[test]
+    fn the_emitter_answers_stop_at_the_findings_bound() {
+        let mut config = config(3, 3);
+        config.bounds.findings_per_report = 10;
+        let mut emit = emitter(&config);
+        let mut answers = Vec::new();
+        for _ in 0..10 {
+            emit.add(&codes::CONTENT_UNRECOGNISED, "", "x");
+            answers.push(emit.should_stop());
+        }
+        assert!(!answers[8]);
+        assert!(answers[9]);
+        let report = emit.finish(Vec::new(), Vec::new());
+        assert!(report
+            .diagnostics
+            .last()
+            .unwrap()
+            .message
+            .contains("examination stopped after 10 findings"));
+    }
+}
