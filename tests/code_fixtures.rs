@@ -26,20 +26,7 @@ use serde_json::Value;
 /// Registered codes that no fixture can make `triage validate` report today. Each is
 /// listed with the reason; a code here must not have a fixture directory (the list is
 /// checked to stay current), and removing a code from here requires adding its fixture.
-const NOT_YET_TRIGGERABLE: &[&str] = &[
-    // Emitted only by the FHIR module when its bundled R4 definitions fail to load
-    // (src/json/fhir.rs), which is a build defect the unit tests catch; no input reaches
-    // it. Nothing else emits it, although its meaning speaks of unimplemented validation.
-    "VALIDATION_NOT_AVAILABLE",
-    // Dead: src/hl7v2/mod.rs compares a frame's length with the payload's own traffic
-    // limit, but the engine has already rejected any payload over that limit
-    // (SIZE_LIMIT_EXCEEDED, before parsing), and a frame is part of the payload.
-    "HL7_MLLP_FRAME_TOO_LARGE",
-    // Live but not small: the bound is the constant MAX_SEGMENTS = 1,000,000 in
-    // src/hl7v2/validate.rs, not configurable, so the smallest trigger is a message of
-    // over a million segments (about 4 MB). Checked by hand, not checked in.
-    "HL7_SEGMENT_COUNT_EXCEEDED",
-];
+const NOT_YET_TRIGGERABLE: &[&str] = &[];
 
 fn fixtures_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/codes")
