@@ -182,17 +182,21 @@ impl<'e, R: Read> Stream<'e, R> {
     /// The next NDJSON line that is not blank.
     fn next_line(&mut self, limit: u64) -> Result<Option<(Vec<u8>, u64)>, std::io::Error> {
         loop {
-            let Some((mut bytes, mut size, _)) = self.read_until(b'\n', limit.saturating_add(1))?
+            let Some((mut bytes, mut size, ended)) =
+                self.read_until(b'\n', limit.saturating_add(1))?
             else {
                 return Ok(None);
             };
-            // The line's end is not part of the document.
-            if bytes.last() == Some(&b'\n') {
-                bytes.pop();
+            // The line's end is not part of the document (for an over-long line only
+            // its LF can be known; its bytes were dropped as they came).
+            if ended {
                 size -= 1;
-                if bytes.last() == Some(&b'\r') {
+                if bytes.last() == Some(&b'\n') {
                     bytes.pop();
-                    size -= 1;
+                    if bytes.last() == Some(&b'\r') {
+                        bytes.pop();
+                        size -= 1;
+                    }
                 }
             }
             if size > 0 && !bytes.iter().all(u8::is_ascii_whitespace) || size > limit {
@@ -204,8 +208,14 @@ impl<'e, R: Read> Stream<'e, R> {
     /// Validates one message and queues its reports, numbered across the stream.
     fn validate_unit(&mut self, bytes: &[u8], size: u64, ctx: &Context) {
         let first = self.pending.len();
-        for mut report in self.engine.run(bytes, size, ctx, 0) {
+        let reports = self.engine.run(bytes, size, ctx, 0);
+        let single = reports.len() == 1;
+        for mut report in reports {
             self.count += 1;
+            if single {
+                // A frame's size counts its block bytes, as a capture's would.
+                report.size_bytes = size;
+            }
             report.source = format!("{}#{}", self.ctx.source_name, self.count);
             self.pending.push_back(report);
         }
