@@ -42,6 +42,7 @@ pub mod batch;
 mod classify;
 pub mod codes;
 pub mod config;
+mod cursor;
 mod datetime;
 mod emit;
 mod engine;

@@ -8,6 +8,8 @@
 
 use memchr::{memchr, memchr2};
 
+use crate::cursor::{sub, Cursor};
+
 /// Start block.
 pub const START_BLOCK: u8 = 0x0B;
 /// End block.
@@ -55,45 +57,43 @@ impl<'a> Iterator for Pieces<'a> {
     type Item = Piece<'a>;
 
     fn next(&mut self) -> Option<Piece<'a>> {
-        let rest = self.bytes.get(self.pos..)?;
-        let skip = rest.iter().take_while(|b| b.is_ascii_whitespace()).count();
-        let start = self.pos + skip;
-        let rest = self.bytes.get(start..)?;
-        let (&first, inner) = rest.split_first()?;
-        if first != START_BLOCK {
+        let mut cursor = Cursor::new(self.bytes.get(self.pos..)?);
+        cursor.skip_while(|b| b.is_ascii_whitespace());
+        let start = self.pos + cursor.position();
+        let rest = cursor.rest();
+        if cursor.peek()? != START_BLOCK {
             let len = memchr(START_BLOCK, rest).unwrap_or(rest.len());
+            let bytes = cursor.take(len)?;
             self.pos = start + len;
             return Some(Piece::Stray {
                 offset: start,
-                bytes: rest.get(..len).unwrap_or_default(),
+                bytes,
             });
         }
-        match memchr2(END_BLOCK, START_BLOCK, inner) {
-            Some(i) if inner.get(i) == Some(&END_BLOCK) => {
-                let end_cr = inner.get(i + 1) == Some(&b'\r');
-                let wire_len = 1 + i + 1 + usize::from(end_cr);
-                self.pos = start + wire_len;
-                Some(Piece::Frame {
-                    offset: start,
-                    wire: rest.get(..wire_len).unwrap_or_default(),
-                    body: inner.get(..i).unwrap_or_default(),
-                    terminated: true,
-                    end_cr,
-                })
-            }
-            found => {
-                // A new start block, or the end of the capture, before an end block.
-                let i = found.unwrap_or(inner.len());
-                self.pos = start + 1 + i;
-                Some(Piece::Frame {
-                    offset: start,
-                    wire: rest.get(..1 + i).unwrap_or_default(),
-                    body: inner.get(..i).unwrap_or_default(),
-                    terminated: false,
-                    end_cr: false,
-                })
+        cursor.skip(1)?;
+        let inner = cursor.rest();
+        // A new start block, or the end of the capture, before an end block leaves the
+        // frame unterminated.
+        let i = memchr2(END_BLOCK, START_BLOCK, inner).unwrap_or(inner.len());
+        let body = cursor.take(i)?;
+        let terminated = cursor.peek() == Some(END_BLOCK);
+        let mut end_cr = false;
+        if terminated {
+            cursor.skip(1)?;
+            end_cr = cursor.peek() == Some(b'\r');
+            if end_cr {
+                cursor.skip(1)?;
             }
         }
+        let wire = sub(rest, 0, cursor.position() - (start - self.pos))?;
+        self.pos = start + wire.len();
+        Some(Piece::Frame {
+            offset: start,
+            wire,
+            body,
+            terminated,
+            end_cr,
+        })
     }
 }
 
@@ -200,33 +200,36 @@ impl Deframer {
     }
 
     /// Feeds the next chunk of the stream; events found are appended to `out`.
-    pub fn push(&mut self, mut chunk: &[u8], out: &mut Vec<Event>) {
+    pub fn push(&mut self, chunk: &[u8], out: &mut Vec<Event>) {
+        let mut chunk = Cursor::new(chunk);
         while !chunk.is_empty() {
             match self.state {
                 State::AfterEndBlock => {
-                    if chunk.first() == Some(&b'\r') {
-                        chunk = chunk.get(1..).unwrap_or_default();
+                    if chunk.peek() == Some(b'\r') {
+                        chunk.skip(1);
                     } else {
                         out.push(Event::EndBlockWithoutCarriageReturn);
                     }
                     self.state = State::Between;
                 }
                 State::Between => {
-                    let next = memchr(START_BLOCK, chunk).unwrap_or(chunk.len());
-                    let gap = chunk.get(..next).unwrap_or_default();
-                    self.stray += gap.iter().filter(|b| !b.is_ascii_whitespace()).count() as u64;
-                    chunk = chunk.get(next..).unwrap_or_default();
-                    if !chunk.is_empty() {
+                    let next = memchr(START_BLOCK, chunk.rest()).unwrap_or(chunk.rest().len());
+                    if let Some(gap) = chunk.take(next) {
+                        self.stray +=
+                            gap.iter().filter(|b| !b.is_ascii_whitespace()).count() as u64;
+                    }
+                    if chunk.skip(1).is_some() {
                         self.flush_stray(out);
                         self.open_frame();
-                        chunk = chunk.get(1..).unwrap_or_default();
                     }
                 }
                 State::InFrame => {
-                    let stop = memchr2(END_BLOCK, START_BLOCK, chunk);
-                    let take = stop.unwrap_or(chunk.len());
-                    let part = chunk.get(..take).unwrap_or_default();
-                    self.frame_len += take as u64;
+                    let take =
+                        memchr2(END_BLOCK, START_BLOCK, chunk.rest()).unwrap_or(chunk.rest().len());
+                    let Some(part) = chunk.take(take) else {
+                        break;
+                    };
+                    self.frame_len += part.len() as u64;
                     if !self.oversized {
                         if self.buffer.len() + part.len() > self.max_frame {
                             self.oversized = true;
@@ -235,19 +238,16 @@ impl Deframer {
                             self.buffer.extend_from_slice(part);
                         }
                     }
-                    chunk = chunk.get(take..).unwrap_or_default();
-                    match chunk.first() {
-                        Some(&END_BLOCK) => {
+                    match chunk.take(1) {
+                        Some([END_BLOCK]) => {
                             self.frame_len += 2;
                             self.close_frame(out, true);
                             self.state = State::AfterEndBlock;
-                            chunk = chunk.get(1..).unwrap_or_default();
                         }
                         Some(_) => {
                             // A start block inside a frame: the previous one never ended.
                             self.close_frame(out, false);
                             self.open_frame();
-                            chunk = chunk.get(1..).unwrap_or_default();
                         }
                         None => {}
                     }

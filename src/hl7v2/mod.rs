@@ -23,6 +23,7 @@ use std::borrow::Cow;
 
 use crate::classify::Sniffed;
 use crate::codes::{Code, MESSAGE_COUNT_EXCEEDED};
+use crate::cursor::sub;
 use crate::emit::Emitter;
 use crate::engine::Payload;
 use crate::formats::FormatModule;
@@ -136,8 +137,8 @@ fn split_unit(body: &[u8]) -> Unit<'_> {
         let id = seg.id();
         let close = id == b"MSH" || is_envelope(id);
         if close {
-            if let Some(s) = start.take() {
-                messages.push(body.get(s..seg.offset()).unwrap_or_default());
+            if let Some(message) = start.take().and_then(|s| sub(body, s, seg.offset())) {
+                messages.push(message);
             }
         }
         if is_envelope(id) {
@@ -146,8 +147,8 @@ fn split_unit(body: &[u8]) -> Unit<'_> {
             start = Some(seg.offset());
         }
     }
-    if let Some(s) = start {
-        messages.push(body.get(s..).unwrap_or_default());
+    if let Some(message) = start.and_then(|s| sub(body, s, body.len())) {
+        messages.push(message);
     }
     Unit { messages, envelope }
 }
