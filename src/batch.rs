@@ -18,6 +18,7 @@ use crate::report::Report;
 
 /// One thing to validate.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Input {
     /// A file.
     File(PathBuf),
@@ -37,6 +38,7 @@ impl Input {
 
 /// What became of one input.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Outcome {
     /// One report per message in the input.
     Reports(Vec<Report>),

@@ -139,6 +139,8 @@ pub struct Config {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SeverityOverrides {
     entries: Vec<(Code, Option<Severity>)>,
+    /// As read from TOML, until [`SeverityOverrides::resolve`] checks the names.
+    unresolved: BTreeMap<String, String>,
 }
 
 impl SeverityOverrides {
@@ -164,9 +166,11 @@ impl SeverityOverrides {
         self.entries.is_empty()
     }
 
-    fn parse(entries: BTreeMap<String, String>) -> Result<Self, ConfigError> {
-        let mut overrides = SeverityOverrides::default();
-        for (name, value) in entries {
+    /// Checks the names and values read from TOML and makes them overrides; the engine
+    /// does this when it is built.
+    pub fn resolve(&mut self) -> Result<(), ConfigError> {
+        let unresolved = std::mem::take(&mut self.unresolved);
+        for (name, value) in unresolved {
             let code =
                 Code::from_name(&name).ok_or(ConfigError::UnknownCode { name: name.clone() })?;
             let severity = match value.as_str() {
@@ -176,16 +180,18 @@ impl SeverityOverrides {
                 "off" => None,
                 _ => return Err(ConfigError::UnknownSeverity { code: name, value }),
             };
-            overrides.set(code, severity);
+            self.set(code, severity);
         }
-        Ok(overrides)
+        Ok(())
     }
 }
 
 impl<'de> Deserialize<'de> for SeverityOverrides {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let entries = BTreeMap::<String, String>::deserialize(deserializer)?;
-        SeverityOverrides::parse(entries).map_err(serde::de::Error::custom)
+        Ok(SeverityOverrides {
+            entries: Vec::new(),
+            unresolved: BTreeMap::<String, String>::deserialize(deserializer)?,
+        })
     }
 }
 
@@ -286,10 +292,11 @@ impl Config {
     /// Reads a configuration from TOML text, and checks it.
     #[cfg(feature = "config")]
     pub fn from_toml_str(text: &str) -> Result<Config, Error> {
-        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+        let mut config: Config = toml::from_str(text).map_err(|e| ConfigError::Syntax {
             path: None,
             message: e.to_string(),
         })?;
+        config.severity.resolve()?;
         config.check()?;
         Ok(config)
     }
@@ -302,10 +309,11 @@ impl Config {
             path: path.to_owned(),
             message: e.to_string(),
         })?;
-        let config: Config = toml::from_str(&text).map_err(|e| ConfigError::Syntax {
+        let mut config: Config = toml::from_str(&text).map_err(|e| ConfigError::Syntax {
             path: Some(path.to_owned()),
             message: e.to_string(),
         })?;
+        config.severity.resolve()?;
         config.check()?;
         Ok(config)
     }
@@ -323,8 +331,13 @@ impl Config {
         SourceProfile::from_config(best.unwrap_or(&self.source))
     }
 
-    /// Checks every zone name and limit now, so errors surface at start-up.
+    /// Checks every zone name, bound and severity override now, so errors surface at
+    /// start-up.
     pub fn check(&self) -> Result<(), Error> {
+        if let Some((name, _)) = self.severity.unresolved.iter().next() {
+            // Read by serde without `from_toml_str`: resolve before use.
+            return Err(ConfigError::UnknownCode { name: name.clone() }.into());
+        }
         SourceProfile::from_config(&self.source)?;
         for (name, source) in &self.sources {
             if let Err(Error::Config(error)) = SourceProfile::from_config(source) {

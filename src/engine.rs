@@ -141,7 +141,8 @@ use base64::Engine as _;
 
 impl Engine {
     /// An engine with `config`, checked now so that bad zones or bounds fail at start-up.
-    pub fn new(config: Config) -> Result<Self, Error> {
+    pub fn new(mut config: Config) -> Result<Self, Error> {
+        config.severity.resolve()?;
         config.check()?;
         Ok(Engine { config })
     }

@@ -171,7 +171,40 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("xml_reader", xml_reader),
     ("xml_mime", xml_mime),
     ("json", json),
+    ("stream", stream),
 ];
+
+/// Arbitrary bytes as a stream (MLLP, NDJSON or one payload), read in small pieces under
+/// small limits so over-limit frames and lines are reached: every item is a report or
+/// an I/O error, never a panic, and the stream ends.
+pub fn stream(data: &[u8]) {
+    static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+    let engine = ENGINE.get_or_init(|| {
+        let config = crate::Config::default()
+            .with_limit(TrafficType::Hl7v2Mllp, 64)
+            .with_limit(TrafficType::RedoxApi, 64)
+            .with_limit(TrafficType::Other, 64);
+        Engine::new(config).unwrap_or_default()
+    });
+    /// A reader that hands out at most 7 bytes per read.
+    struct Trickle<'a>(&'a [u8]);
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.len().min(buf.len()).min(7);
+            let (head, tail) = self.0.split_at(n);
+            if let Some(out) = buf.get_mut(..n) {
+                out.copy_from_slice(head);
+            }
+            self.0 = tail;
+            Ok(n)
+        }
+    }
+    for report in engine.validate_stream(Trickle(data), &Context::new().named("fuzz")) {
+        if let Ok(report) = report {
+            let _ = report.to_json_line();
+        }
+    }
+}
 
 /// The secure XML reader alone (tight limits so the fuzzer reaches them), then the
 /// whole XML pipeline under the carequality and uploaded-file hints.

@@ -162,6 +162,12 @@ fn validate(args: ValidateArgs) -> Result<ExitCode, Error> {
             let _ = out.flush();
             eprintln!("triage: {e}");
         }
+        other => {
+            // An outcome this binary does not know yet is a failure, never a pass.
+            totals.io_errors += 1;
+            let _ = out.flush();
+            eprintln!("triage: unhandled outcome {other:?}");
+        }
     });
     if let Some(dir) = &args.canonical_out {
         for source in &json_sources {

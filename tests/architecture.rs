@@ -189,9 +189,14 @@ fn severity_overrides_change_or_silence_a_code_and_the_verdict_follows() {
 fn configuration_errors_are_typed() {
     let unknown = Config::from_toml_str("[severity]\nNOT_A_CODE = \"off\"").unwrap_err();
     assert!(
-        matches!(&unknown, Error::Config(ConfigError::Syntax { .. })),
+        matches!(&unknown, Error::Config(ConfigError::UnknownCode { name }) if name == "NOT_A_CODE"),
         "{unknown:?}"
     );
+    let level = Config::from_toml_str("[severity]\nHL7_TABLE_VALUE = \"fatal\"").unwrap_err();
+    assert!(matches!(
+        level,
+        Error::Config(ConfigError::UnknownSeverity { ref value, .. }) if value == "fatal"
+    ));
     assert!(unknown.to_string().contains("NOT_A_CODE"));
     let bad_zone = Config::from_toml_str("[source]\ntimezone = \"Mars/Base\"").unwrap_err();
     assert!(matches!(
