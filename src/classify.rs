@@ -44,7 +44,7 @@ pub fn classify(bytes: &[u8], hint: Option<TrafficType>) -> TrafficType {
 }
 
 /// What the content looks like, from at most [`SNIFF_WINDOW`] leading bytes. Each
-/// format module's rule is asked in registry order ([`crate::formats::REGISTRY`]).
+/// format module's rule is asked in registry order (`formats::REGISTRY`).
 pub fn sniff(bytes: &[u8]) -> Sniffed {
     let window = bytes.get(..SNIFF_WINDOW).unwrap_or(bytes);
     let text = skip_bom_and_space(window);

@@ -3,8 +3,8 @@
 //! Every code a report can carry is declared once, with its default severity and its
 //! meaning, in the module that owns the rule, and re-exported here so that every code is
 //! `payload_triage::codes::NAME`: the prefix names the module (`HL7_` →
-//! [`crate::hl7v2`], `JSON_`/`REDOX_`/`FHIR_` → [`crate::json`], `XML_`/`SOAP_`/`IHE_`/`CDA_`
-//! → [`crate::xml`], `DATETIME_` → [`crate::datetime`], everything else here). [`all`]
+//! `src/hl7v2`, `JSON_`/`REDOX_`/`FHIR_` → `src/json`, `XML_`/`SOAP_`/`IHE_`/`CDA_`
+//! → `src/xml`, `DATETIME_` → `src/datetime`, everything else here). [`all`]
 //! lists them for `triage codes` and the README; a test keeps the names unique and
 //! SCREAMING_SNAKE_CASE.
 
@@ -146,7 +146,7 @@ pub use crate::json::codes::*;
 pub use crate::xml::codes::*;
 
 /// Every registered code: the engine's own, the datetime engine's, then each format
-/// module's in registry order ([`crate::formats`]).
+/// module's in registry order (`src/formats.rs`).
 pub fn all() -> impl Iterator<Item = &'static Code> {
     CODES.iter().chain(crate::datetime::codes::CODES).chain(
         crate::formats::REGISTRY

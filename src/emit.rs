@@ -87,6 +87,8 @@ pub(crate) struct Emitter<'a> {
     dropped: u64,
     dropped_worst: Severity,
     dropped_datetimes: u64,
+    /// The canonical text of the last datetime past the bound, handed to the caller.
+    unlisted: Option<String>,
     queue: Vec<Queued<'a>>,
     count_exceeded: bool,
 }
@@ -110,6 +112,7 @@ impl<'a> Emitter<'a> {
             dropped: 0,
             dropped_worst: Severity::Info,
             dropped_datetimes: 0,
+            unlisted: None,
             queue: Vec::new(),
             count_exceeded: false,
         }
@@ -149,41 +152,41 @@ impl<'a> Emitter<'a> {
     }
 
     /// Canonicalizes `value` at `path` and records it, with any diagnostics (which name
-    /// the path and the rule, never the value). Returns the canonical value, so nothing
-    /// reads it back from the report; `None` when the value is invalid.
+    /// the path and the rule, never the value). Returns the canonical text, so nothing
+    /// reads it back from the report; `None` when the value is invalid or cannot be
+    /// placed in UTC without inventing a zone.
     ///
     /// HL7 v2 TS with the degree-of-precision component (TS.2, v2.5 section 2.A.81) is
-    /// passed as `TS.1^TS.2`; `""` is HL7's explicit null (a null canonical, no error).
+    /// passed as `TS.1^TS.2`; `""` is HL7's explicit null (no canonical, no error).
     pub fn datetime(
         &mut self,
         path: &str,
         value: &str,
         syntax: Syntax,
         rules: &ZoneRules,
-    ) -> Option<Canonical> {
+    ) -> Option<&str> {
         match datetime::canonicalize(value, syntax, rules) {
             Ok(canonical) => {
-                self.list_datetime(path, value, canonical.text(), canonical.precision());
                 self.note(path, syntax, &canonical);
-                Some(canonical)
+                self.list_datetime(path, value, canonical.text(), canonical.precision())
             }
             Err(error) => {
-                self.list_datetime(path, value, None, error.precision());
                 self.add_as(error.kind().code(), error.severity(), path, || {
                     error.to_string()
                 });
-                None
+                self.list_datetime(path, value, None, error.precision())
             }
         }
     }
 
+    /// Lists a datetime under the bound (or counts it) and hands back its canonical text.
     fn list_datetime(
         &mut self,
         path: &str,
         value: &str,
         canonical: Option<String>,
         precision: Option<Precision>,
-    ) {
+    ) -> Option<&str> {
         if self.report.datetimes.len() < self.config.bounds.datetimes_per_report {
             self.report.datetimes.push(DatetimeEntry {
                 path: path.to_owned(),
@@ -191,8 +194,14 @@ impl<'a> Emitter<'a> {
                 canonical,
                 precision,
             });
+            self.report
+                .datetimes
+                .last()
+                .and_then(|entry| entry.canonical.as_deref())
         } else {
             self.dropped_datetimes += 1;
+            self.unlisted = canonical;
+            self.unlisted.as_deref()
         }
     }
 
@@ -444,10 +453,7 @@ mod tests {
         let rules = ZoneRules::default();
         for _ in 0..5 {
             let canonical = emit.datetime("/d", "2024-01-02", Syntax::FhirDate, &rules);
-            assert_eq!(
-                canonical.and_then(|c| c.text()).as_deref(),
-                Some("2024-01-02")
-            );
+            assert_eq!(canonical, Some("2024-01-02"));
         }
         let report = emit.finish(Vec::new(), Vec::new());
         assert_eq!(report.datetimes.len(), 2);

@@ -199,10 +199,11 @@ pub fn stream(data: &[u8]) {
             Ok(n)
         }
     }
-    for report in engine.validate_stream(Trickle(data), &Context::new().named("fuzz")) {
-        if let Ok(report) = report {
-            let _ = report.to_json_line();
-        }
+    for report in engine
+        .validate_stream(Trickle(data), &Context::new().named("fuzz"))
+        .flatten()
+    {
+        let _ = report.to_json_line();
     }
 }
 

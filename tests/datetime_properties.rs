@@ -144,11 +144,11 @@ impl Sample {
                 }
             }
             if let Some(m) = self.offset_minutes {
-                if m == 0 && l.second() % 2 == 0 {
+                if m == 0 && l.second().is_multiple_of(2) {
                     s.push('Z');
                 } else if self.syntax == Syntax::Iso8601
                     && self.precision >= Precision::Minute
-                    && l.second() % 3 == 0
+                    && l.second().is_multiple_of(3)
                 {
                     // The basic-format offset met in the wild.
                     let sign = if m < 0 { '-' } else { '+' };

@@ -60,7 +60,7 @@ fn formatting(body: &[u8]) -> bool {
 }
 
 fn hex_pairs(digits: &[u8], count: Option<usize>) -> bool {
-    digits.len() % 2 == 0
+    digits.len().is_multiple_of(2)
         && !digits.is_empty()
         && digits.iter().all(u8::is_ascii_hexdigit)
         && match count {

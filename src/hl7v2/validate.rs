@@ -125,7 +125,7 @@ fn valid_segment_id(raw: &[u8], d: &Delimiters) -> bool {
         if a.is_ascii_uppercase()
         && (b.is_ascii_uppercase() || b.is_ascii_digit())
         && (c.is_ascii_uppercase() || c.is_ascii_digit())
-        && rest.first().map_or(true, |&s| s == d.field))
+        && rest.first().is_none_or(|&s| s == d.field))
 }
 
 /// The exchange pattern of a message type (docs/contract.md's exchange model).

@@ -56,7 +56,7 @@ pub mod codes {
         FHIR_CARDINALITY: Error, "An element breaks its cardinality: required and missing, an array where one value is allowed, a single value where an array is required, or an empty array.";
         FHIR_CODE_INVALID: Error, "A code is not in the value set its element is bound to with required strength.";
         FHIR_PRIMITIVE_INVALID: Error, "A primitive value breaks its FHIR R4 data type's format (regex, integer range, empty string).";
-        FHIR_CHOICE_CONFLICT: Error, "A choice element [x] is given with more than one type.";
+        FHIR_CHOICE_CONFLICT: Error, "A choice element (`[x]`) is given with more than one type.";
     }
 }
 
@@ -88,12 +88,11 @@ impl Walk<'_, '_> {
     /// remembers the replacement when the canonical value differs.
     pub fn datetime(&mut self, path: &str, s: &Str<'_>, syntax: Syntax) {
         let value = s.value();
-        let canonical = self.emit.datetime(path, &value, syntax, self.rules);
-        if let Some(canonical) = canonical.and_then(|c| c.text()) {
-            if canonical != *value {
+        if let Some(canonical) = self.emit.datetime(path, &value, syntax, self.rules) {
+            if canonical != &*value {
                 self.rewrites.push(Rewrite {
                     range: s.token_range(),
-                    canonical,
+                    canonical: canonical.to_owned(),
                 });
             }
         }

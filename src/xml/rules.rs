@@ -153,10 +153,9 @@ pub fn is_ts(value: &str) -> bool {
     let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     all_digits(digits)
         && matches!(digits.len(), 4 | 6 | 8 | 10 | 12 | 14)
-        && fraction.map_or(true, |f| {
-            !f.is_empty() && f.len() <= 9 && all_digits(f) && digits.len() == 14
-        })
-        && zone.map_or(true, |z| z.len() == 4 && all_digits(z))
+        && fraction
+            .is_none_or(|f| !f.is_empty() && f.len() <= 9 && all_digits(f) && digits.len() == 14)
+        && zone.is_none_or(|z| z.len() == 4 && all_digits(z))
 }
 
 /// One step of a rule path: a local name and an optional `[@attr='value']` predicate.
@@ -813,7 +812,7 @@ impl<'s> Matcher<'s> {
             .into_iter()
             .filter(|v| enabled.contains(&v.set))
             .filter(|v| {
-                v.condition.map_or(true, |c| {
+                v.condition.is_none_or(|c| {
                     met.get(v.set)
                         .and_then(|m| m.get(c))
                         .copied()
