@@ -23,6 +23,7 @@ use crate::traffic::{Environment, TrafficType};
 /// How bad a diagnostic is. Only `Error` makes a payload invalid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Severity {
     /// Worth knowing; nothing is wrong.
     Info,

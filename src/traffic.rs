@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 /// The kind of traffic a payload arrived as; each has its own size limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum TrafficType {
     /// Redox Data Model API JSON and Redox FHIR API (FHIR R4 JSON).
     RedoxApi,
@@ -97,6 +98,7 @@ impl FromStr for TrafficType {
 /// between equal environment types (docs/contract.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Environment {
     /// Development.
     Development,

@@ -94,6 +94,7 @@ impl Sample {
                 t.nanosecond() / divisor * divisor,
             )
             .unwrap(),
+            other => panic!("a precision this test does not know: {other:?}"),
         };
         PrimitiveDateTime::new(date, time)
     }

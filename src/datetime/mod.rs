@@ -81,6 +81,7 @@ pub mod codes {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Precision {
     /// `YYYY`
     Year,
@@ -215,6 +216,7 @@ impl Syntax {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum DstPolicy {
     /// A gap is an error; a fold takes the earlier instant and warns (docs/contract.md default).
     #[default]

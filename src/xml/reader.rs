@@ -36,6 +36,7 @@ pub const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
 /// documents and IHE messages and far below what attacks need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct XmlLimits {
     /// How deep elements may nest (real C-CDA nests under 20 deep).
     pub max_depth: usize,
