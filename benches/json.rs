@@ -29,7 +29,11 @@ fn bundle(target: usize) -> Vec<u8> {
     let mut out = String::from(head);
     let mut i = 0usize;
     loop {
-        let resource = if i.is_multiple_of(2) { PATIENT } else { OBSERVATION };
+        let resource = if i.is_multiple_of(2) {
+            PATIENT
+        } else {
+            OBSERVATION
+        };
         let entry = format!(
             r#"{}{{"fullUrl":"urn:uuid:00000000-0000-4000-8000-{:012}","resource":{}}}"#,
             if i == 0 { "" } else { "," },
