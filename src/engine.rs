@@ -317,7 +317,8 @@ impl Engine {
         let mut nested = if queued.base64 {
             let text: &[u8] = &queued.bytes;
             let decoded_len = limits::base64_decoded_len(text);
-            let mut report = if decoded_len > limit {
+            // A base64 text that is never decoded: a report of its one problem.
+            let refused = |code: &Code, message: String| {
                 let mut emit = Emitter::new(
                     &self.config,
                     TrafficType::EmbeddedFile,
@@ -326,10 +327,14 @@ impl Engine {
                     limit,
                     depth,
                 );
-                emit.add(&codes::SIZE_LIMIT_EXCEEDED, "", || {
-                    format!("decoded size is over the {limit}-byte limit for embedded_file")
-                });
+                emit.add(code, "", message);
                 emit.finish(Vec::new(), Vec::new())
+            };
+            let mut report = if decoded_len > limit {
+                refused(
+                    &codes::SIZE_LIMIT_EXCEEDED,
+                    format!("decoded size is over the {limit}-byte limit for embedded_file"),
+                )
             } else {
                 let compact: Vec<u8> = text
                     .iter()
@@ -338,22 +343,10 @@ impl Engine {
                     .collect();
                 match BASE64.decode(&compact) {
                     Ok(decoded) => self.run_embedded(&decoded, ctx, depth),
-                    Err(_) => {
-                        let mut emit = Emitter::new(
-                            &self.config,
-                            TrafficType::EmbeddedFile,
-                            Format::Unknown,
-                            decoded_len,
-                            limit,
-                            depth,
-                        );
-                        emit.add(
-                            &codes::EMBEDDED_BASE64_INVALID,
-                            "",
-                            "the text is not valid base64 (RFC 4648 section 4)",
-                        );
-                        emit.finish(Vec::new(), Vec::new())
-                    }
+                    Err(_) => refused(
+                        &codes::EMBEDDED_BASE64_INVALID,
+                        "the text is not valid base64 (RFC 4648 section 4)".to_owned(),
+                    ),
                 }
             };
             report.encoded_bytes = Some(text.len() as u64);

@@ -192,19 +192,24 @@ fn long_names_are_rejected_so_paths_stay_bounded() {
     assert_eq!(codes(&report), vec!["XML_NAME_TOO_LONG"]);
 }
 
-#[test]
-fn datetime_flood_is_listed_to_the_configured_count_and_counted_past_it() {
-    let mut config = Config::default();
-    config.bounds.datetimes_per_report = 100;
+/// A CDA document of 1,000 effectiveTime dates, validated under `config`.
+fn thousand_dates(config: Config) -> payload_triage::Report {
     let engine = Engine::new(config).unwrap();
     let doc = format!(
         "<ClinicalDocument xmlns=\"urn:hl7-org:v3\">{}</ClinicalDocument>",
         "<effectiveTime value=\"20240101\"/>".repeat(1000)
     );
-    let report = engine.validate(
+    engine.validate(
         doc.as_bytes(),
         &Context::new().with_hint(TrafficType::UploadedFile),
-    );
+    )
+}
+
+#[test]
+fn datetime_flood_is_listed_to_the_configured_count_and_counted_past_it() {
+    let mut config = Config::default();
+    config.bounds.datetimes_per_report = 100;
+    let report = thousand_dates(config);
     assert_eq!(report.datetimes.len(), 100);
     let truncated: Vec<_> = report
         .diagnostics
@@ -226,15 +231,7 @@ fn datetime_flood_is_listed_to_the_configured_count_and_counted_past_it() {
 fn datetime_bytes_past_the_configured_budget_stop_canonicalization() {
     let mut config = Config::default();
     config.bounds.xml.max_datetime_bytes = 1000;
-    let engine = Engine::new(config).unwrap();
-    let doc = format!(
-        "<ClinicalDocument xmlns=\"urn:hl7-org:v3\">{}</ClinicalDocument>",
-        "<effectiveTime value=\"20240101\"/>".repeat(1000)
-    );
-    let report = engine.validate(
-        doc.as_bytes(),
-        &Context::new().with_hint(TrafficType::UploadedFile),
-    );
+    let report = thousand_dates(config);
     assert!(report.datetimes.len() < 100);
     assert_eq!(
         report
