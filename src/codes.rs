@@ -4,7 +4,7 @@
 //! meaning, in the module that owns the rule, and re-exported here so that every code is
 //! `payload_triage::codes::NAME`: the prefix names the module (`HL7_` →
 //! `src/hl7v2`, `JSON_`/`REDOX_`/`FHIR_` → `src/json`, `XML_`/`SOAP_`/`IHE_`/`CDA_`
-//! → `src/xml`, `DATETIME_` → `src/datetime`, everything else here). [`all`]
+//! → `src/xml`, `DATETIME_` → `src/datetime`, `FILE_` → `src/files.rs`, everything else here). [`all`]
 //! lists them for `triage codes` and the README; a test keeps the names unique and
 //! SCREAMING_SNAKE_CASE.
 
@@ -125,8 +125,6 @@ define_codes! {
     CONTENT_TYPE_MISMATCH: Warning, "The caller's traffic hint and the content disagree; the hint decided the traffic type.";
     ENVIRONMENT_MISMATCH: Error, "Source and destination environment types differ; data may only flow between equal environment types.";
     FILE_SIGNATURE_UNKNOWN: Warning, "An uploaded or embedded file has no known file signature.";
-    FILE_TRUNCATED: Error, "A file's structure ends before its format's required trailer (PDF %%EOF, PNG IEND, JPEG EOI, ZIP end of central directory).";
-    FILE_STRUCTURE_INVALID: Error, "A file's header or chunk structure breaks its format's specification.";
     EMBEDDED_BASE64_INVALID: Error, "An embedded file's base64 text is not valid base64 (RFC 4648 section 4).";
     EMBEDDED_DEPTH_EXCEEDED: Error, "Embedded files are nested deeper than the configured limit; the inner file was not examined.";
     EMBEDDED_COUNT_EXCEEDED: Error, "A payload carries more embedded files than the configured limit; the rest were not examined.";
@@ -141,6 +139,7 @@ define_codes! {
 
 // Every code is reachable from this one flat module, whichever module owns its rule.
 pub use crate::datetime::codes::*;
+pub use crate::files::codes::*;
 pub use crate::hl7v2::codes::*;
 pub use crate::json::codes::*;
 pub use crate::xml::codes::*;
@@ -153,6 +152,33 @@ pub fn all() -> impl Iterator<Item = &'static Code> {
             .iter()
             .flat_map(|module| module.codes().iter()),
     )
+}
+
+/// Every registered code with the module that owns its rule: `engine`, `datetime`, or
+/// a format module's name from the registry (`hl7v2`, `json`, `xml`, ...).
+///
+/// ```
+/// use payload_triage::codes;
+///
+/// let (module, _) = codes::by_module()
+///     .find(|(_, code)| **code == codes::HL7_MSH_MISSING)
+///     .unwrap_or(("none", &codes::EMPTY_PAYLOAD));
+/// assert_eq!(module, "hl7v2");
+/// ```
+pub fn by_module() -> impl Iterator<Item = (&'static str, &'static Code)> {
+    CODES
+        .iter()
+        .map(|c| ("engine", c))
+        .chain(
+            crate::datetime::codes::CODES
+                .iter()
+                .map(|c| ("datetime", c)),
+        )
+        .chain(
+            crate::formats::REGISTRY
+                .iter()
+                .flat_map(|module| module.codes().iter().map(move |c| (module.name(), c))),
+        )
 }
 
 /// Looks a code up by name.

@@ -5,12 +5,20 @@
 //! own specification cited at each check. Every walk is bounded by the file's length.
 
 use crate::classify::Sniffed;
-use crate::codes::{self, Code};
+use crate::codes::Code;
 use crate::emit::Emitter;
 use crate::engine::Payload;
 use crate::formats::FormatModule;
 use crate::report::Format;
 use crate::traffic::TrafficType;
+
+pub mod codes {
+    //! Diagnostic codes of the binary file checks.
+    crate::codes::define_codes! {
+        FILE_TRUNCATED: Error, "A file's structure ends before its format's required trailer (PDF %%EOF, PNG IEND, JPEG EOI, ZIP end of central directory).";
+        FILE_STRUCTURE_INVALID: Error, "A file's header or chunk structure breaks its format's specification.";
+    }
+}
 
 /// The binary file formats, in the format registry.
 pub(crate) struct Files;
@@ -21,8 +29,7 @@ impl FormatModule for Files {
     }
 
     fn codes(&self) -> &'static [Code] {
-        // The file codes are the engine's own (`FILE_*`, in `crate::codes`).
-        &[]
+        codes::CODES
     }
 
     fn channel(&self) -> Option<TrafficType> {

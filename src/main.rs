@@ -304,17 +304,24 @@ fn human_line(report: &Report) -> String {
 }
 
 fn print_codes(format: OutputFormat) {
-    for code in payload_triage::codes::all() {
+    // The registry lists every format module's codes; the module names the rule's home.
+    for (module, code) in payload_triage::codes::by_module() {
         match format {
             OutputFormat::Human => println!(
-                "{:<34} {:<8} {}",
+                "{:<34} {:<8} {:<8} {}",
                 code.name(),
                 code.default_severity().as_str(),
+                module,
                 code.meaning()
             ),
             OutputFormat::Json => println!(
                 "{}",
-                serde_json::json!({"code": code.name(), "severity": code.default_severity().as_str(), "meaning": code.meaning()})
+                serde_json::json!({
+                    "code": code.name(),
+                    "severity": code.default_severity().as_str(),
+                    "module": module,
+                    "meaning": code.meaning()
+                })
             ),
         }
     }
