@@ -8,6 +8,7 @@
 //! Redox API; a SOAP 1.2 envelope, bare or as the root of an MTOM package → Carequality;
 //! a known file signature or a bare CDA `ClinicalDocument` → uploaded file; else other.
 
+use crate::cursor::{sub, Cursor};
 use crate::report::Format;
 use crate::traffic::TrafficType;
 
@@ -127,11 +128,9 @@ fn skip_bom_and_space(mut s: &[u8]) -> &[u8] {
     if let Some(rest) = s.strip_prefix(b"\xEF\xBB\xBF") {
         s = rest;
     }
-    let start = s
-        .iter()
-        .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-        .unwrap_or(s.len());
-    s.get(start..).unwrap_or_default()
+    let mut rest = Cursor::new(s);
+    rest.skip_while(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
+    rest.rest()
 }
 
 /// `MSH`, `FHS` or `BHS` followed by a field separator. HL7 v2.5 section 2.5.1 lets any
@@ -188,44 +187,8 @@ fn sniff_xml(s: &[u8], in_mtom: bool) -> Sniffed {
         traffic: TrafficType::Other,
         format: Format::Xml,
     };
-    let mut rest = s;
-    loop {
-        rest = skip_bom_and_space(rest);
-        if rest.starts_with(b"<?") {
-            match memchr::memmem::find(rest, b"?>") {
-                Some(end) => rest = rest.get(end + 2..).unwrap_or_default(),
-                None => return other,
-            }
-        } else if rest.starts_with(b"<!--") {
-            match memchr::memmem::find(rest, b"-->") {
-                Some(end) => rest = rest.get(end + 3..).unwrap_or_default(),
-                None => return other,
-            }
-        } else if rest.starts_with(b"<!") {
-            match memchr::memchr(b'>', rest) {
-                Some(end) => rest = rest.get(end + 1..).unwrap_or_default(),
-                None => return other,
-            }
-        } else {
-            break;
-        }
-    }
-    let Some(tag) = rest.strip_prefix(b"<") else {
+    let Some((tag, prefix, local)) = root_start_tag(s) else {
         return other;
-    };
-    let tag_end = memchr::memchr(b'>', tag).unwrap_or(tag.len());
-    let tag = tag.get(..tag_end).unwrap_or_default();
-    let name_end = tag
-        .iter()
-        .position(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'/'))
-        .unwrap_or(tag.len());
-    let name = tag.get(..name_end).unwrap_or_default();
-    let (prefix, local) = match memchr::memchr(b':', name) {
-        Some(colon) => (
-            name.get(..colon).unwrap_or_default(),
-            name.get(colon + 1..).unwrap_or_default(),
-        ),
-        None => (&b""[..], name),
     };
     let ns = namespace_of(tag, prefix);
     match (local, ns) {
@@ -243,6 +206,42 @@ fn sniff_xml(s: &[u8], in_mtom: bool) -> Sniffed {
         },
         _ => other,
     }
+}
+
+/// The root's start tag (between `<` and `>`, or to the end of the window), with its
+/// name's prefix and local part, after the XML declaration, comments, processing
+/// instructions and a DOCTYPE. `None` when the window ends inside the prolog.
+fn root_start_tag(s: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
+    let mut rest = Cursor::new(s);
+    loop {
+        rest = Cursor::new(skip_bom_and_space(rest.rest()));
+        let text = rest.rest();
+        let skip = if text.starts_with(b"<?") {
+            memchr::memmem::find(text, b"?>")? + 2
+        } else if text.starts_with(b"<!--") {
+            memchr::memmem::find(text, b"-->")? + 3
+        } else if text.starts_with(b"<!") {
+            memchr::memchr(b'>', text)? + 1
+        } else {
+            break;
+        };
+        rest.skip(skip)?;
+    }
+    if rest.take(1)? != b"<" {
+        return None;
+    }
+    let tag_end = memchr::memchr(b'>', rest.rest()).unwrap_or(rest.rest().len());
+    let tag = rest.take(tag_end)?;
+    let name_end = tag
+        .iter()
+        .position(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'/'))
+        .unwrap_or(tag.len());
+    let mut name = Cursor::new(tag);
+    let name = name.take(name_end)?;
+    Some(match memchr::memchr(b':', name) {
+        Some(colon) => (tag, sub(name, 0, colon)?, sub(name, colon + 1, name.len())?),
+        None => (tag, &b""[..], name),
+    })
 }
 
 /// The namespace bound to `prefix` by a declaration inside the start tag `tag`.
