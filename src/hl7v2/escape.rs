@@ -14,6 +14,7 @@ use std::borrow::Cow;
 use memchr::memchr;
 
 use super::parse::Delimiters;
+use crate::cursor::Cursor;
 
 /// What is wrong with an escape sequence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,14 +93,13 @@ pub fn check(value: &[u8], d: &Delimiters) -> Result<(), EscapeError> {
     let Some(esc) = d.escape else {
         return Ok(());
     };
-    let mut rest = value;
-    while let Some(open) = memchr(esc, rest) {
-        let after = rest.get(open + 1..).unwrap_or_default();
-        let Some(close) = memchr(esc, after) else {
-            return Err(EscapeError::Unterminated);
-        };
-        classify(after.get(..close).unwrap_or_default())?;
-        rest = after.get(close + 1..).unwrap_or_default();
+    let mut rest = Cursor::new(value);
+    while let Some(open) = memchr(esc, rest.rest()) {
+        // The offsets come from the searches, so only an unterminated sequence is short.
+        rest.skip(open + 1).ok_or(EscapeError::Unterminated)?;
+        let close = memchr(esc, rest.rest()).ok_or(EscapeError::Unterminated)?;
+        classify(rest.take(close).ok_or(EscapeError::Unterminated)?)?;
+        rest.skip(1).ok_or(EscapeError::Unterminated)?;
     }
     Ok(())
 }
@@ -132,12 +132,13 @@ pub fn decode<'a>(value: &'a [u8], d: &Delimiters) -> Result<Cow<'a, [u8]>, Esca
     }
     check(value, d)?;
     let mut out = Vec::with_capacity(value.len());
-    let mut rest = value;
-    while let Some(open) = memchr(esc, rest) {
-        out.extend_from_slice(rest.get(..open).unwrap_or_default());
-        let after = rest.get(open + 1..).unwrap_or_default();
-        let close = memchr(esc, after).unwrap_or(after.len());
-        let body = after.get(..close).unwrap_or_default();
+    let mut rest = Cursor::new(value);
+    while let Some(open) = memchr(esc, rest.rest()) {
+        // `check` passed, so every sequence is terminated and these reads are in bounds.
+        out.extend_from_slice(rest.take(open).ok_or(EscapeError::Unterminated)?);
+        rest.skip(1).ok_or(EscapeError::Unterminated)?;
+        let close = memchr(esc, rest.rest()).ok_or(EscapeError::Unterminated)?;
+        let body = rest.take(close).ok_or(EscapeError::Unterminated)?;
         match body {
             b"F" => out.push(d.field),
             b"S" => out.push(d.component),
@@ -161,9 +162,9 @@ pub fn decode<'a>(value: &'a [u8], d: &Delimiters) -> Result<Cow<'a, [u8]>, Esca
                 out.push(esc);
             }
         }
-        rest = after.get(close + 1..).unwrap_or_default();
+        rest.skip(1).ok_or(EscapeError::Unterminated)?;
     }
-    out.extend_from_slice(rest);
+    out.extend_from_slice(rest.rest());
     Ok(Cow::Owned(out))
 }
 

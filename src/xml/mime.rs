@@ -275,8 +275,8 @@ fn part(bytes: &[u8], from: usize, to: usize) -> Result<Part<'_>, MimeError> {
     if headers_from > to {
         return Err(MimeError::PartHeaders);
     }
-    let (list, body_from) =
-        headers(bytes.get(..to).unwrap_or_default(), headers_from).ok_or(MimeError::PartHeaders)?;
+    let within = bytes.get(..to).ok_or(MimeError::PartHeaders)?;
+    let (list, body_from) = headers(within, headers_from).ok_or(MimeError::PartHeaders)?;
     let mut body_to = to;
     if body_to > body_from && bytes.get(body_to - 1) == Some(&b'\n') {
         body_to -= 1;
@@ -291,7 +291,9 @@ fn part(bytes: &[u8], from: usize, to: usize) -> Result<Part<'_>, MimeError> {
         content_id: find("Content-ID").map(strip_angles),
         content_type: find("Content-Type"),
         transfer_encoding: find("Content-Transfer-Encoding"),
-        body: bytes.get(body_from..body_to).unwrap_or_default(),
+        body: bytes
+            .get(body_from..body_to)
+            .ok_or(MimeError::PartHeaders)?,
     })
 }
 
