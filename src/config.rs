@@ -161,6 +161,15 @@ impl SeverityOverrides {
             .map(|&(_, s)| s)
     }
 
+    /// The severity `code` has under these overrides when its rule (or a policy) gives
+    /// it `severity`; `None` when the code is turned off.
+    pub fn apply(&self, code: &Code, severity: Severity) -> Option<Severity> {
+        match self.get(code) {
+            Some(overridden) => overridden,
+            None => Some(severity),
+        }
+    }
+
     /// Whether no code is overridden.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()

@@ -126,10 +126,8 @@ impl<'a> Emitter<'a> {
     /// Reports `code` with a severity a policy chose (DST handling, for example); a
     /// severity override in the configuration still wins.
     pub fn add_as(&mut self, code: &Code, severity: Severity, path: impl Text, message: impl Text) {
-        let severity = match self.config.severity.get(code) {
-            Some(Some(overridden)) => overridden,
-            Some(None) => return,
-            None => severity,
+        let Some(severity) = self.config.severity.apply(code, severity) else {
+            return;
         };
         self.findings += 1;
         if self.report.diagnostics.len() < self.config.bounds.diagnostics_per_report {
@@ -363,12 +361,8 @@ impl<'a> Emitter<'a> {
             });
         }
         if self.dropped_datetimes > 0 {
-            let severity = match self.config.severity.get(&codes::DATETIMES_TRUNCATED) {
-                Some(Some(s)) => Some(s),
-                Some(None) => None,
-                None => Some(codes::DATETIMES_TRUNCATED.severity),
-            };
-            if let Some(severity) = severity {
+            let code = &codes::DATETIMES_TRUNCATED;
+            if let Some(severity) = self.config.severity.apply(code, code.severity) {
                 diagnostics.push(Diagnostic {
                     code: codes::DATETIMES_TRUNCATED,
                     severity,

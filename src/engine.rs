@@ -61,6 +61,17 @@ impl Context {
         self
     }
 
+    /// How local times of this context's payloads are placed on the timeline: the
+    /// sender's zone and DST policy.
+    pub(crate) fn zone_rules(&self) -> ZoneRules {
+        ZoneRules {
+            sender_zone: self.source.zone.clone(),
+            message_offset: None,
+            assume_utc: false,
+            dst: self.source.dst_policy,
+        }
+    }
+
     /// Names the payload for its reports.
     pub fn named(mut self, name: impl Into<String>) -> Self {
         self.source_name = name.into();
@@ -117,12 +128,7 @@ impl<'a> Payload<'a> {
 
     /// How local times of this payload are placed on the timeline.
     pub fn zone_rules(&self) -> ZoneRules {
-        ZoneRules {
-            sender_zone: self.ctx.source.zone.clone(),
-            message_offset: None,
-            assume_utc: false,
-            dst: self.ctx.source.dst_policy,
-        }
+        self.ctx.zone_rules()
     }
 
     /// The configuration in force.
@@ -296,10 +302,7 @@ impl Engine {
     /// A gate diagnostic, under the configuration's severity overrides (`None` when the
     /// code is turned off).
     fn gate(&self, code: &Code, severity: Severity, message: String) -> Option<Diagnostic> {
-        let severity = match self.config.severity.get(code) {
-            Some(overridden) => overridden?,
-            None => severity,
-        };
+        let severity = self.config.severity.apply(code, severity)?;
         Some(Diagnostic::new(code, "", message).with_severity(severity))
     }
 
@@ -407,19 +410,22 @@ impl Engine {
             }
         }
 
-        let mismatch = ctx
+        // The key says what the content looks like whatever the diagnostic's severity
+        // override; only the diagnostic can be turned off.
+        let looks_like = ctx
             .hint
             .filter(|&hint| !same_family(hint, sniffed.traffic))
-            .and_then(|hint| {
-                self.gate(
-                    &codes::CONTENT_TYPE_MISMATCH,
-                    codes::CONTENT_TYPE_MISMATCH.severity,
-                    format!(
-                        "the channel says {hint} but the content looks like {}",
-                        sniffed.traffic
-                    ),
-                )
-            });
+            .map(|_| sniffed.traffic);
+        let mismatch = ctx.hint.filter(|_| looks_like.is_some()).and_then(|hint| {
+            self.gate(
+                &codes::CONTENT_TYPE_MISMATCH,
+                codes::CONTENT_TYPE_MISMATCH.severity,
+                format!(
+                    "the channel says {hint} but the content looks like {}",
+                    sniffed.traffic
+                ),
+            )
+        });
         let numbered = emitters.len() > 1;
         let mut reports = Vec::with_capacity(emitters.len());
         for (index, mut emit) in emitters.into_iter().enumerate() {
@@ -434,9 +440,7 @@ impl Engine {
                 Vec::new()
             };
             let mut report = emit.finish(mismatch.iter().cloned().collect(), back);
-            if mismatch.is_some() {
-                report.content_looks_like = Some(sniffed.traffic);
-            }
+            report.content_looks_like = looks_like;
             if numbered {
                 report.source = format!("{}#{}", ctx.source_name, index + 1);
             } else {

@@ -15,12 +15,9 @@ use std::io::{BufRead, BufReader, Read};
 use crate::codes::{self, Code};
 use crate::engine::{Context, Engine};
 use crate::error::Error;
-use crate::hl7v2::mllp::{Deframer, Event};
+use crate::hl7v2::mllp::{Deframer, Event, START_BLOCK};
 use crate::report::Report;
 use crate::traffic::TrafficType;
-
-/// MLLP start block (VT).
-const START_BLOCK: u8 = 0x0B;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {

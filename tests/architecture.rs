@@ -186,6 +186,31 @@ fn severity_overrides_change_or_silence_a_code_and_the_verdict_follows() {
 }
 
 #[test]
+fn severity_overrides_reach_the_gate_and_the_truncation_notes_too() {
+    let engine = Engine::new(config(
+        "[bounds]\ndatetimes_per_report = 1\n[severity]\nCONTENT_TYPE_MISMATCH = \"off\"\nDATETIMES_TRUNCATED = \"off\"\nENVIRONMENT_MISMATCH = \"warning\"",
+    ))
+    .unwrap();
+    let ctx = Context::new()
+        .with_hint(TrafficType::RedoxApi)
+        .with_source(SourceProfile::default().with_environment(Environment::Production))
+        .with_destination(Environment::Staging);
+    let report = engine.validate(&oru_with_81_errors(), &ctx);
+    assert_eq!(report.content_looks_like, Some(TrafficType::Hl7v2Mllp));
+    assert_eq!(count(&report, codes::CONTENT_TYPE_MISMATCH), 0);
+    // MSH-7 and PID-7 are datetimes; one is listed, and the note of the other is off.
+    let hl7_report = engine.validate(&oru_with_81_errors(), &hl7());
+    assert_eq!(hl7_report.datetimes.len(), 1);
+    assert_eq!(count(&hl7_report, codes::DATETIMES_TRUNCATED), 0);
+    let environment = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == codes::ENVIRONMENT_MISMATCH)
+        .unwrap();
+    assert_eq!(environment.severity, Severity::Warning);
+}
+
+#[test]
 fn configuration_errors_are_typed() {
     let unknown = Config::from_toml_str("[severity]\nNOT_A_CODE = \"off\"").unwrap_err();
     assert!(

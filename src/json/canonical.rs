@@ -16,7 +16,7 @@ use crate::engine::Context;
 use crate::report::Format;
 use crate::traffic::TrafficType;
 
-use super::{check_document, documents, zone_rules_for, DocumentKind, Rewrite};
+use super::{check_document, documents, DocumentKind, Rewrite};
 
 /// Why no canonical document could be written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +51,7 @@ impl std::error::Error for CanonicalError {}
 /// assert_eq!(out, fhir.to_vec());
 /// ```
 pub fn canonical_document(bytes: &[u8], ctx: &Context) -> Result<Vec<u8>, CanonicalError> {
-    let rules = zone_rules_for(ctx);
+    let rules = ctx.zone_rules();
     let mut rewrites: Vec<Rewrite> = Vec::new();
     for document in documents(bytes, true, usize::MAX) {
         match document.kind {

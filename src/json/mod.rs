@@ -22,7 +22,7 @@ use crate::classify::Sniffed;
 use crate::codes::Code;
 use crate::datetime::{Syntax, ZoneRules};
 use crate::emit::Emitter;
-use crate::engine::{Context, Payload};
+use crate::engine::Payload;
 use crate::formats::FormatModule;
 use crate::report::Format;
 use crate::traffic::TrafficType;
@@ -342,16 +342,6 @@ fn looks_like_ndjson(text: &str) -> bool {
         return false;
     }
     matches!(parse::parse(first, MAX_DEPTH), Ok(p) if p.end == first.len())
-}
-
-/// Zone rules for a caller's context, as the engine gives them to format modules.
-pub(crate) fn zone_rules_for(ctx: &Context) -> ZoneRules {
-    ZoneRules {
-        sender_zone: ctx.source.zone.clone(),
-        message_offset: None,
-        assume_utc: false,
-        dst: ctx.source.dst_policy,
-    }
 }
 
 #[cfg(test)]
