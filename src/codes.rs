@@ -132,6 +132,7 @@ define_codes! {
     CONTENT_UNRECOGNISED: Info, "The content matches no known format; only the size limit was applied.";
     DIAGNOSTICS_TRUNCATED: Info, "The report reached its diagnostic limit; the rest are counted here with the worst severity among them.";
     MESSAGE_COUNT_EXCEEDED: Error, "A file holds more messages than the configured limit; the rest were not examined.";
+    CONTAINER_BYTES_EXCEEDED: Error, "A container (an MLLP capture, a batch file, NDJSON) is larger than the configured container bound; the rest was not read.";
     DATETIMES_TRUNCATED: Info, "The report reached its datetime limit; the rest were canonicalized and checked but are not listed, and are counted here.";
     EMBEDDED_FILE_REPEATED: Info, "The same embedded file is referenced more than once; it was validated once, at its first reference.";
     PAYLOAD_HOLDS_SEVERAL_MESSAGES: Warning, "A payload validated as one message holds several; the report is the first message's, and is an error when another message has errors (validate it message by message to see each).";

@@ -64,6 +64,33 @@ pub struct Bounds {
     pub findings_per_report: u64,
     /// Bounds of the secure XML reader (`[bounds.xml]`).
     pub xml: crate::xml::XmlLimits,
+    /// Bounds of containers read by the batch runner (`[bounds.containers]`).
+    pub containers: ContainerBounds,
+}
+
+/// Bounds of containers: MLLP captures, HL7 batch files, NDJSON files and archives.
+/// A container is not a payload: each message in it is held to its own traffic type's
+/// limit, and the container to these bounds (docs/contract.md, "Containers and
+/// payloads").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ContainerBounds {
+    /// Bytes one container may hold (default 1 TB); the rest is not read
+    /// (`CONTAINER_BYTES_EXCEEDED`).
+    pub bytes: u64,
+    /// Messages one container may hold (default 100 million); the rest are not
+    /// examined (`MESSAGE_COUNT_EXCEEDED`).
+    pub messages: u64,
+}
+
+impl Default for ContainerBounds {
+    fn default() -> Self {
+        ContainerBounds {
+            bytes: 1_000_000_000_000,
+            messages: 100_000_000,
+        }
+    }
 }
 
 impl Default for Bounds {
@@ -77,6 +104,7 @@ impl Default for Bounds {
             datetimes_per_report: 200_000,
             findings_per_report: 1_000_000,
             xml: crate::xml::XmlLimits::default(),
+            containers: ContainerBounds::default(),
         }
     }
 }

@@ -312,6 +312,12 @@ impl Engine {
         self.gate(code, code.severity, message.to_owned())
     }
 
+    /// A note at `path` (an envelope segment), for the batch runner's containers.
+    pub(crate) fn note_at(&self, code: &Code, path: &str, message: &str) -> Option<Diagnostic> {
+        let severity = self.config.severity.apply(code, code.severity)?;
+        Some(Diagnostic::new(code, path, message.to_owned()).with_severity(severity))
+    }
+
     /// Validates a queued embedded file: held to the embedded-file limit (for base64, on
     /// the decoded size computed from its length, before anything is decoded), then by
     /// what its content is.

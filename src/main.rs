@@ -6,13 +6,14 @@
 //! Exit status: 0 every payload valid, 1 at least one invalid, 2 usage or I/O error.
 
 use std::io::{self, Write};
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use payload_triage::batch::{self, Outcome};
+use payload_triage::batch::{self, printable, Options, Record};
 use payload_triage::config::Config;
 use payload_triage::{Context, Engine, Environment, Error, Report, TrafficType};
 
@@ -79,9 +80,22 @@ struct ValidateArgs {
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
     /// Write each JSON payload (Redox, FHIR) to DIR with its datetimes canonicalized and
-    /// nothing else changed, at the same relative path as its source.
+    /// nothing else changed, at the same relative path as its source. Only inside DIR;
+    /// a symlink inside DIR is never followed.
     #[arg(long, value_name = "DIR")]
     canonical_out: Option<PathBuf>,
+    /// Validate zip, tar and gzip files as uploaded files instead of opening them.
+    #[arg(long)]
+    no_open_archives: bool,
+    /// Also walk hidden files and folders (names starting with `.`).
+    #[arg(long)]
+    hidden: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    jobs: usize,
+    /// Bytes of input held at once across queued, running and unwritten work.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
+    in_flight_bytes: u64,
 }
 
 fn main() -> ExitCode {
@@ -133,52 +147,54 @@ fn validate(args: ValidateArgs) -> Result<ExitCode, Error> {
     }
     let engine = Engine::new(config)?;
     let hint = args.traffic;
-    let inputs = batch::expand(&args.paths);
+    let mut options = Options::default()
+        .with_open_archives(!args.no_open_archives)
+        .with_hidden(args.hidden)
+        .with_threads(args.jobs)
+        .with_in_flight_bytes(args.in_flight_bytes);
+    if let Some(dir) = &args.canonical_out {
+        options = options.with_canonical_out(dir);
+    }
 
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let mut totals = Totals::default();
-    let context_for = |input: &batch::Input| context(&engine, hint, &input.name());
-    let mut json_sources: Vec<String> = Vec::new();
-    batch::run(&engine, inputs, context_for, |outcome| match outcome {
-        Outcome::Reports(reports) => {
-            if args.canonical_out.is_some() {
-                if let Some(source) = json_source(&reports) {
-                    json_sources.push(source);
+    let mut closed = false;
+    let context_for = |name: &str| context(&engine, hint, name);
+    batch::run(&engine, &args.paths, &options, context_for, |record| {
+        let written = match record {
+            Record::Report(report) => {
+                totals.count(&report);
+                match args.format {
+                    OutputFormat::Json => writeln!(out, "{}", report.to_json_line()),
+                    OutputFormat::Human => writeln!(out, "{}", human_line(&report)),
                 }
             }
-            for report in &reports {
-                totals.count(report);
-                let line = match args.format {
-                    OutputFormat::Json => report.to_json_line(),
-                    OutputFormat::Human => human_line(report),
-                };
-                // A closed pipe (`| head`) is not an error worth a panic.
-                let _ = writeln!(out, "{line}");
-            }
-        }
-        Outcome::Failed(e) => {
-            totals.io_errors += 1;
-            let _ = out.flush();
-            eprintln!("triage: {e}");
-        }
-        other => {
-            // An outcome this binary does not know yet is a failure, never a pass.
-            totals.io_errors += 1;
-            let _ = out.flush();
-            eprintln!("triage: unhandled outcome {other:?}");
-        }
-    });
-    if let Some(dir) = &args.canonical_out {
-        for source in &json_sources {
-            if let Err(message) = write_canonical(&engine, dir, source, hint) {
+            Record::Failed(e) => {
                 totals.io_errors += 1;
-                let _ = out.flush();
-                eprintln!("triage: {message}");
+                out.flush().and_then(|()| {
+                    writeln!(io::stderr(), "triage: {}", printable(&e.to_string()))
+                })
+            }
+            Record::Skipped { path, kind } => out.flush().and_then(|()| {
+                writeln!(io::stderr(), "triage: {path}: skipped, a {kind} is not read")
+            }),
+            other => {
+                // A record this binary does not know yet is a failure, never a pass.
+                totals.io_errors += 1;
+                writeln!(io::stderr(), "triage: unhandled record {other:?}")
+            }
+        };
+        match written {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(_) => {
+                // A closed pipe (`| head`) or a full disk: stop quietly.
+                closed = true;
+                ControlFlow::Break(())
             }
         }
-    }
-    if args.format == OutputFormat::Human {
+    })?;
+    if !closed && args.format == OutputFormat::Human {
         let _ = writeln!(
             out,
             "{} payloads: {} valid, {} invalid, {} could not be read",
@@ -196,62 +212,6 @@ fn validate(args: ValidateArgs) -> Result<ExitCode, Error> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// The input a batch of reports came from, when it is a JSON payload (Redox or FHIR):
-/// the source name without the `#k` message number.
-fn json_source(reports: &[Report]) -> Option<String> {
-    use payload_triage::Format;
-    let first = reports.first()?;
-    if !reports.iter().any(|r| {
-        matches!(
-            r.format,
-            Format::RedoxDataModel | Format::FhirR4 | Format::Json
-        )
-    }) {
-        return None;
-    }
-    let source = if reports.len() > 1 {
-        first
-            .source
-            .rsplit_once('#')
-            .map_or(first.source.as_str(), |(name, _)| name)
-    } else {
-        first.source.as_str()
-    };
-    Some(source.to_owned())
-}
-
-/// Writes the canonical form of the JSON file `source` under `dir`, at the source's path
-/// with root, `.` and `..` components dropped (so `a/x.json` → `DIR/a/x.json`).
-fn write_canonical(
-    engine: &Engine,
-    dir: &std::path::Path,
-    source: &str,
-    hint: Option<TrafficType>,
-) -> Result<(), String> {
-    use std::path::{Component, Path};
-    if source == "-" {
-        return Err("--canonical-out: standard input cannot be re-read; pass a file".into());
-    }
-    let path = Path::new(source);
-    let relative: PathBuf = path
-        .components()
-        .filter_map(|c| match c {
-            Component::Normal(part) => Some(part),
-            _ => None,
-        })
-        .collect();
-    let target = dir.join(relative);
-    let bytes = std::fs::read(path).map_err(|e| format!("{source}: {e}"))?;
-    let ctx = context(engine, hint, source).map_err(|e| e.to_string())?;
-    let canonical = engine
-        .canonical_document(&bytes, &ctx)
-        .map_err(|e| format!("{source}: {e}"))?;
-    if let Some(parent) = target.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-    }
-    std::fs::write(&target, canonical).map_err(|e| format!("{}: {e}", target.display()))
 }
 
 #[derive(Default)]
@@ -277,7 +237,12 @@ fn human_line(report: &Report) -> String {
     } else {
         "INVALID"
     };
-    let mut line = format!("{}  {}  {}", report.source, report.traffic_type, verdict);
+    let mut line = format!(
+        "{}  {}  {}",
+        printable(&report.source),
+        report.traffic_type,
+        verdict
+    );
     if let Some(d) = report.first_problem() {
         let at = if d.path.is_empty() {
             String::new()
@@ -288,8 +253,8 @@ fn human_line(report: &Report) -> String {
             "  {} {}{}: {}",
             d.severity.as_str(),
             d.code,
-            at,
-            d.message
+            printable(&at),
+            printable(&d.message)
         ));
         let more = report
             .diagnostics
@@ -304,17 +269,21 @@ fn human_line(report: &Report) -> String {
 }
 
 fn print_codes(format: OutputFormat) {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
     // The registry lists every format module's codes; the module names the rule's home.
     for (module, code) in payload_triage::codes::by_module() {
-        match format {
-            OutputFormat::Human => println!(
+        let written = match format {
+            OutputFormat::Human => writeln!(
+                out,
                 "{:<34} {:<8} {:<8} {}",
                 code.name(),
                 code.default_severity().as_str(),
                 module,
                 code.meaning()
             ),
-            OutputFormat::Json => println!(
+            OutputFormat::Json => writeln!(
+                out,
                 "{}",
                 serde_json::json!({
                     "code": code.name(),
@@ -323,6 +292,11 @@ fn print_codes(format: OutputFormat) {
                     "meaning": code.meaning()
                 })
             ),
+        };
+        if written.is_err() {
+            // A closed pipe (`triage codes | head -1`) ends the listing quietly.
+            return;
         }
     }
+    let _ = out.flush();
 }

@@ -13,6 +13,7 @@
 //! (HL7 v2.5 section 2.10.3). Each message gets its own report; framing and envelope
 //! findings go to the report of the message that follows them.
 
+pub(crate) mod bare;
 pub mod escape;
 pub mod mllp;
 pub mod parse;
@@ -101,10 +102,10 @@ impl FormatModule for Hl7v2 {
 }
 
 /// A framing or envelope finding, kept until the report it belongs to exists.
-struct Note {
-    code: &'static Code,
-    path: &'static str,
-    message: Cow<'static, str>,
+pub(crate) struct Note {
+    pub(crate) code: &'static Code,
+    pub(crate) path: &'static str,
+    pub(crate) message: Cow<'static, str>,
 }
 
 impl Note {
@@ -155,7 +156,18 @@ fn split_unit(body: &[u8]) -> Unit<'_> {
 
 /// The batch envelope (HL7 v2.5 section 2.10.3): `[FHS] {[BHS] {MSH ...} [BTS]} [FTS]`.
 fn check_envelope(unit: &Unit<'_>, out: &mut Vec<Note>) {
-    if unit.envelope.is_empty() {
+    check_envelope_of(&unit.envelope, unit.messages.len(), out);
+}
+
+/// The envelope check over `envelope` (each segment with the number of messages seen
+/// before it) around `message_count` messages; shared by in-memory payloads and the
+/// batch runner's streaming split of large batch files.
+pub(crate) fn check_envelope_of(
+    envelope: &[(Segment<'_>, usize)],
+    message_count: usize,
+    out: &mut Vec<Note>,
+) {
+    if envelope.is_empty() {
         return;
     }
     let mut delims = Delimiters::default();
@@ -163,7 +175,7 @@ fn check_envelope(unit: &Unit<'_>, out: &mut Vec<Note>) {
     let mut batches = 0u64;
     let mut file_open = false;
     let mut file_closed = false;
-    let has_batch = unit.envelope.iter().any(|(s, _)| s.id() == b"BHS");
+    let has_batch = envelope.iter().any(|(s, _)| s.id() == b"BHS");
     let add = |out: &mut Vec<Note>, code, path: &'static str, message: &'static str| {
         out.push(Note::new(code, path, message));
     };
@@ -171,7 +183,7 @@ fn check_envelope(unit: &Unit<'_>, out: &mut Vec<Note>) {
         let raw = seg.field(1, d)?;
         std::str::from_utf8(raw).ok()?.trim().parse().ok()
     };
-    for (index, (seg, before)) in unit.envelope.iter().enumerate() {
+    for (index, (seg, before)) in envelope.iter().enumerate() {
         if seg.is_header() {
             match Delimiters::from_header(seg.raw()) {
                 Ok(d) => delims = d,
@@ -245,7 +257,7 @@ fn check_envelope(unit: &Unit<'_>, out: &mut Vec<Note>) {
                         "FTS-1 does not match the number of batches in the file",
                     );
                 }
-                if index + 1 != unit.envelope.len() || *before != unit.messages.len() {
+                if index + 1 != envelope.len() || *before != message_count {
                     add(
                         out,
                         &HL7_BATCH_STRUCTURE,
@@ -276,9 +288,9 @@ fn check_envelope(unit: &Unit<'_>, out: &mut Vec<Note>) {
     }
     if has_batch {
         // Messages outside every BHS..BTS pair.
-        let mut inside = vec![false; unit.messages.len()];
+        let mut inside = vec![false; message_count];
         let mut open = None;
-        for (seg, before) in &unit.envelope {
+        for (seg, before) in envelope {
             match seg.id() {
                 b"BHS" => open = Some(*before),
                 b"BTS" => {
@@ -365,13 +377,17 @@ impl<'a> Collector<'_, 'a> {
         }
         let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
         let unit = split_unit(body);
-        check_envelope(&unit, &mut extra);
+        // Envelope findings are known only once the whole envelope is seen, so they go
+        // to the unit's last report, as in the batch runner's streaming split.
+        let mut envelope = Vec::new();
+        check_envelope(&unit, &mut envelope);
         extra.append(&mut self.pending);
         if unit.messages.is_empty() {
             // An empty frame counts as a message: a flood of them stays bounded.
             if !self.count_message() {
                 return;
             }
+            extra.append(&mut envelope);
             self.with_report(wire_len, &mut extra, |emit| {
                 emit.add(
                     &HL7_MSH_MISSING,
@@ -400,6 +416,9 @@ impl<'a> Collector<'_, 'a> {
             self.with_report(size, &mut extra, |emit| {
                 validate::message(message, emit, &options);
             });
+        }
+        if !envelope.is_empty() {
+            self.onto_last(wire_len, &mut envelope);
         }
     }
 }

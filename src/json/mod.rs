@@ -328,6 +328,15 @@ pub(crate) fn documents(bytes: &[u8], split: bool, max_messages: usize) -> Vec<D
     out
 }
 
+/// Whether `line` (one line, its end removed) is one complete JSON value: the batch
+/// runner's test for NDJSON, the same as [`documents`] applies to its first line.
+pub(crate) fn is_complete_value(line: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(line) else {
+        return false;
+    };
+    !text.trim().is_empty() && matches!(parse::parse(text, MAX_DEPTH), Ok(p) if p.end == text.len())
+}
+
 /// NDJSON when the first line is a complete JSON value and something follows it.
 fn looks_like_ndjson(text: &str) -> bool {
     let Some(newline) = text

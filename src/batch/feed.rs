@@ -1,0 +1,649 @@
+//! The producer: walks the inputs, opens each file and cuts it into units.
+//!
+//! What a file is decides how it is cut (docs/contract.md, "Containers and payloads"):
+//! - an MLLP capture (first byte 0x0B): one unit per frame, read through the streaming
+//!   deframer, so a frame is held to the HL7 v2 limit and the capture to the container
+//!   bounds only;
+//! - a bare HL7 v2 file: one unit per message (`hl7v2::bare`), the FHS/BHS envelope
+//!   checked at the end;
+//! - NDJSON (the first line is a complete JSON value): one unit per line that is not
+//!   blank;
+//! - anything else: one unit, read up to its limit + 1 bytes.
+//!
+//! A channel hint other than the container's own type makes the file one payload (an
+//! HL7 file sent as an upload is an uploaded file). Units are grouped into jobs of a few
+//! hundred units or about a megabyte, and each job's bytes are taken from the in-flight
+//! budget before it is handed to the workers.
+
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use crate::classify::{self, SNIFF_WINDOW};
+use crate::codes::{self, Code};
+use crate::engine::{Context, Engine};
+use crate::error::Error;
+use crate::hl7v2::bare::{BareSplitter, Piece};
+use crate::hl7v2::mllp::{Deframer, Event, START_BLOCK};
+use crate::limits::read_up_to;
+use crate::report::Format;
+use crate::traffic::TrafficType;
+
+use super::walk::{self, Found};
+use super::{names, Begin, Note, Options, Shared, Step, Unit};
+
+/// Units per job, and bytes per job, before it is handed on.
+const JOB_UNITS: usize = 256;
+const JOB_BYTES: u64 = 1024 * 1024;
+/// What a unit costs the budget beyond its bytes: its report.
+const UNIT_OVERHEAD: u64 = 1024;
+/// Bytes read at a time from a container.
+const CHUNK: usize = 64 * 1024;
+
+type Spawner<'s> = &'s dyn Fn(u64, Vec<Step>, u64);
+type ContextFor<'s> = &'s (dyn Fn(&str) -> Result<Context, Error> + Sync);
+
+pub(crate) struct Feeder<'s> {
+    engine: &'s Engine,
+    options: &'s Options,
+    shared: &'s Shared,
+    spawn: Spawner<'s>,
+    context_for: ContextFor<'s>,
+    steps: Vec<Step>,
+    charge: u64,
+    seq: u64,
+}
+
+/// How a container is cut.
+enum Kind {
+    Mllp,
+    Bare,
+    MaybeNdjson,
+    Whole,
+}
+
+impl<'s> Feeder<'s> {
+    pub(crate) fn new(
+        engine: &'s Engine,
+        options: &'s Options,
+        shared: &'s Shared,
+        spawn: Spawner<'s>,
+        context_for: ContextFor<'s>,
+    ) -> Self {
+        Feeder {
+            engine,
+            options,
+            shared,
+            spawn,
+            context_for,
+            steps: Vec::new(),
+            charge: 0,
+            seq: 0,
+        }
+    }
+
+    /// How many jobs were handed on.
+    pub(crate) fn jobs(&self) -> u64 {
+        self.seq
+    }
+
+    /// Every input under `paths`, in order.
+    pub(crate) fn all(&mut self, paths: &[PathBuf]) {
+        for found in walk::inputs(paths, self.options.hidden) {
+            if self.shared.stopped() {
+                return;
+            }
+            match found {
+                Found::File(path) => self.file(&path),
+                Found::Stdin => self.stdin(),
+                Found::Special { path, kind } => self.push(
+                    Step::Skipped {
+                        path: names::path(&path),
+                        kind,
+                    },
+                    0,
+                ),
+                Found::Failed(error) => self.push(Step::Failed(error), 0),
+            }
+        }
+    }
+
+    fn file(&mut self, path: &Path) {
+        let name = names::path(path);
+        let ctx = match (self.context_for)(&name) {
+            Ok(ctx) => ctx,
+            Err(error) => return self.push(Step::Failed(error), 0),
+        };
+        let mut file = match std::fs::File::open(path) {
+            Ok(file) => file,
+            Err(e) => return self.push(Step::Failed(Error::io(name, e)), 0),
+        };
+        let known_len = file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+        let canonical = self
+            .options
+            .canonical_out
+            .as_deref()
+            .and_then(|dir| super::canonical_target(dir, path));
+        self.container(name, &mut file, ctx, canonical, known_len);
+    }
+
+    fn stdin(&mut self) {
+        let name = "-".to_owned();
+        let ctx = match (self.context_for)(&name) {
+            Ok(ctx) => ctx,
+            Err(error) => return self.push(Step::Failed(error), 0),
+        };
+        let stdin = io::stdin();
+        let mut lock = stdin.lock();
+        self.container(name, &mut lock, ctx, None, None);
+    }
+
+    /// Cuts one file (or archive entry) into units.
+    fn container(
+        &mut self,
+        name: String,
+        reader: &mut dyn Read,
+        ctx: Context,
+        canonical: Option<PathBuf>,
+        known_len: Option<u64>,
+    ) {
+        let mut head = Vec::new();
+        if let Err(e) = read_up_to(&mut &mut *reader, &mut head, SNIFF_WINDOW as u64) {
+            return self.push(Step::Failed(Error::io(name, e)), 0);
+        }
+        let kind = kind_of(&head, ctx.hint);
+        let total = Arc::new(AtomicU64::new(0));
+        let whole_size = !matches!(kind, Kind::Mllp);
+        self.push(
+            Step::Begin(Begin {
+                name: name.clone(),
+                canonical,
+                whole_size,
+                total: Arc::clone(&total),
+            }),
+            0,
+        );
+        let mut cut = Cut {
+            feeder: self,
+            ctx: Arc::new(ctx),
+            name,
+            total: 0,
+            messages: 0,
+            notes: Vec::new(),
+        };
+        let result = match kind {
+            Kind::Mllp => cut.mllp(head, reader),
+            Kind::Bare => cut.bare(head, reader),
+            Kind::MaybeNdjson => cut.ndjson(head, reader, known_len),
+            Kind::Whole => cut.whole(head, reader, known_len),
+        };
+        let Cut {
+            total: read, notes, ..
+        } = cut;
+        total.store(read, Ordering::Relaxed);
+        if let Err(error) = result {
+            self.push(Step::End { notes }, 0);
+            return self.push(Step::Failed(error), 0);
+        }
+        self.push(Step::End { notes }, 0);
+    }
+
+    /// Queues a step; hands the job on first when it is full.
+    fn push(&mut self, step: Step, bytes: u64) {
+        if self.steps.len() >= JOB_UNITS || self.charge >= JOB_BYTES {
+            self.flush();
+        }
+        self.steps.push(step);
+        self.charge += bytes + UNIT_OVERHEAD;
+    }
+
+    /// The unit queued last, still open to notes about it.
+    fn last_unit(&mut self) -> Option<&mut Unit> {
+        match self.steps.last_mut() {
+            Some(Step::Unit(unit)) => Some(unit),
+            _ => None,
+        }
+    }
+
+    /// Hands the queued steps on as one job, once the budget has room for them.
+    pub(crate) fn flush(&mut self) {
+        if self.steps.is_empty() {
+            return;
+        }
+        let steps = std::mem::take(&mut self.steps);
+        let charge = std::mem::take(&mut self.charge);
+        if !self.shared.budget.take(charge, &self.shared.stop) {
+            // Stopped: the collector no longer reads; give the charge back.
+            self.shared.budget.give(charge);
+            return;
+        }
+        (self.spawn)(self.seq, steps, charge);
+        self.seq += 1;
+    }
+}
+
+/// How a container is cut, from its first bytes and the channel hint.
+fn kind_of(head: &[u8], hint: Option<TrafficType>) -> Kind {
+    let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let first = text.iter().copied().find(|b| !b.is_ascii_whitespace());
+    let allows = |own: TrafficType| hint.is_none() || hint == Some(own);
+    match first {
+        Some(START_BLOCK) if allows(TrafficType::Hl7v2Mllp) => Kind::Mllp,
+        Some(b'{') if allows(TrafficType::RedoxApi) => Kind::MaybeNdjson,
+        _ if allows(TrafficType::Hl7v2Mllp) && classify::sniff(head).format == Format::Hl7v2 => {
+            Kind::Bare
+        }
+        _ => Kind::Whole,
+    }
+}
+
+/// The cutting of one container.
+struct Cut<'f, 's> {
+    feeder: &'f mut Feeder<'s>,
+    ctx: Arc<Context>,
+    name: String,
+    total: u64,
+    messages: u64,
+    /// Notes for the container's last report.
+    notes: Vec<Note>,
+}
+
+impl Cut<'_, '_> {
+    fn io(&self, e: io::Error) -> Error {
+        Error::io(self.name.clone(), e)
+    }
+
+    fn limit(&self, traffic: TrafficType) -> u64 {
+        self.feeder.engine.config().limits.limit(traffic)
+    }
+
+    /// The context of the container's messages: the channel hint, else `own`.
+    fn typed(&self, own: TrafficType) -> Arc<Context> {
+        if self.ctx.hint.is_some() {
+            return Arc::clone(&self.ctx);
+        }
+        let mut ctx = (*self.ctx).clone();
+        ctx.hint = Some(own);
+        Arc::new(ctx)
+    }
+
+    /// Counts bytes read against the container bound; false once it is passed.
+    fn account(&mut self, bytes: usize) -> bool {
+        self.total += bytes as u64;
+        let bound = self.feeder.engine.config().bounds.containers.bytes;
+        if self.total > bound {
+            self.note_end(
+                &codes::CONTAINER_BYTES_EXCEEDED,
+                format!("the container is larger than the {bound}-byte container bound; the rest was not read"),
+            );
+            return false;
+        }
+        true
+    }
+
+    /// Counts one message against the container bound; false once it is passed.
+    fn count(&mut self) -> bool {
+        let bound = self.feeder.engine.config().bounds.containers.messages;
+        if self.messages >= bound {
+            self.note_end(
+                &codes::MESSAGE_COUNT_EXCEEDED,
+                format!("the container holds more than {bound} messages; the rest were not examined"),
+            );
+            return false;
+        }
+        self.messages += 1;
+        true
+    }
+
+    fn note_end(&mut self, code: &'static Code, message: String) {
+        if self.notes.iter().all(|n| n.code != code) {
+            self.notes.push(Note::new(code, "", message));
+        }
+    }
+
+    fn unit(&mut self, bytes: Vec<u8>, size: u64, ctx: Arc<Context>, front: Vec<Note>) {
+        let charge = bytes.len() as u64;
+        let canonical = self.feeder.options.canonical_out.is_some();
+        self.feeder.push(
+            Step::Unit(Unit {
+                bytes,
+                size,
+                ctx,
+                front,
+                back: Vec::new(),
+                canonical,
+                trail: Vec::new(),
+            }),
+            charge,
+        );
+    }
+
+    /// An MLLP capture, frame by frame (HL7 v2.5.1 MLLP, Appendix C of the
+    /// Implementation Guide: `<VT> message <FS><CR>`).
+    fn mllp(&mut self, head: Vec<u8>, reader: &mut dyn Read) -> Result<(), Error> {
+        let ctx = self.typed(TrafficType::Hl7v2Mllp);
+        // A frame's limit counts its wire bytes: the body plus 3 block bytes.
+        let limit = self.limit(ctx.hint.unwrap_or(TrafficType::Hl7v2Mllp));
+        let mut deframer = Deframer::new(usize::try_from(limit.saturating_sub(3)).unwrap_or(usize::MAX));
+        let mut events = Vec::new();
+        let mut stray = false;
+        let mut chunk = head;
+        let mut buf = vec![0u8; CHUNK];
+        loop {
+            if chunk.is_empty() {
+                let n = read_some(reader, &mut buf).map_err(|e| self.io(e))?;
+                if n == 0 {
+                    deframer.finish(&mut events);
+                    self.frames(&mut events, &ctx, &mut stray);
+                    break;
+                }
+                chunk = buf.get(..n).unwrap_or_default().to_vec();
+            }
+            let within = self.account(chunk.len());
+            deframer.push(&chunk, &mut events);
+            chunk.clear();
+            if !within || !self.frames(&mut events, &ctx, &mut stray) {
+                return Ok(());
+            }
+        }
+        if stray {
+            self.notes.push(Note::new(
+                &crate::hl7v2::codes::HL7_MLLP_BYTES_BETWEEN_FRAMES,
+                "",
+                "bytes outside MLLP frames were ignored",
+            ));
+        }
+        if self.messages == 0 {
+            // Nothing but stray bytes: one report says so.
+            self.unit(Vec::new(), self.total, Arc::clone(&ctx), Vec::new());
+        }
+        Ok(())
+    }
+
+    /// Turns deframer events into units; false once the message bound is passed.
+    fn frames(&mut self, events: &mut Vec<Event>, ctx: &Arc<Context>, stray: &mut bool) -> bool {
+        for event in events.drain(..) {
+            let mut front = || {
+                if std::mem::take(stray) {
+                    vec![Note::new(
+                        &crate::hl7v2::codes::HL7_MLLP_BYTES_BETWEEN_FRAMES,
+                        "",
+                        "bytes outside MLLP frames were ignored",
+                    )]
+                } else {
+                    Vec::new()
+                }
+            };
+            match event {
+                Event::Frame(body) => {
+                    if !self.count() {
+                        return false;
+                    }
+                    let size = body.len() as u64 + 3;
+                    let front = front();
+                    self.unit(body, size, Arc::clone(ctx), front);
+                }
+                Event::MissingEndBlock(body) => {
+                    if !self.count() {
+                        return false;
+                    }
+                    let size = body.len() as u64 + 1;
+                    let front = front();
+                    self.unit(body, size, Arc::clone(ctx), front);
+                    if let Some(unit) = self.feeder.last_unit() {
+                        unit.back.push(Note::new(
+                            &crate::hl7v2::codes::HL7_MLLP_END_BLOCK_MISSING,
+                            "",
+                            "the frame has no end block (0x1C 0x0D)",
+                        ));
+                    }
+                }
+                Event::FrameTooLarge { wire_len } => {
+                    if !self.count() {
+                        return false;
+                    }
+                    let front = front();
+                    self.unit(Vec::new(), wire_len, Arc::clone(ctx), front);
+                }
+                Event::EndBlockWithoutCarriageReturn => {
+                    if let Some(unit) = self.feeder.last_unit() {
+                        unit.back.push(Note::new(
+                            &crate::hl7v2::codes::HL7_MLLP_END_BLOCK_INVALID,
+                            "",
+                            "the end block 0x1C is not followed by 0x0D",
+                        ));
+                    }
+                }
+                Event::BytesBetweenFrames { .. } => *stray = true,
+            }
+        }
+        true
+    }
+
+    /// A bare HL7 v2 file (a batch file, or messages one after another), message by
+    /// message.
+    fn bare(&mut self, head: Vec<u8>, reader: &mut dyn Read) -> Result<(), Error> {
+        let ctx = self.typed(TrafficType::Hl7v2Mllp);
+        let limit = self.limit(ctx.hint.unwrap_or(TrafficType::Hl7v2Mllp));
+        let mut splitter = BareSplitter::new(limit);
+        let mut pieces = Vec::new();
+        let mut chunk = match head.strip_prefix(b"\xEF\xBB\xBF") {
+            Some(rest) => {
+                self.total += 3;
+                rest.to_vec()
+            }
+            None => head,
+        };
+        let mut buf = vec![0u8; CHUNK];
+        loop {
+            if chunk.is_empty() {
+                let n = read_some(reader, &mut buf).map_err(|e| self.io(e))?;
+                if n == 0 {
+                    break;
+                }
+                chunk = buf.get(..n).unwrap_or_default().to_vec();
+            }
+            let within = self.account(chunk.len());
+            splitter.push(&chunk, &mut pieces);
+            chunk.clear();
+            if !within || !self.pieces(&mut pieces, &ctx) {
+                return Ok(());
+            }
+        }
+        let envelope = splitter.finish(&mut pieces);
+        if !self.pieces(&mut pieces, &ctx) {
+            return Ok(());
+        }
+        if splitter.messages() == 0 {
+            // An envelope and no message: validated whole, the envelope with it.
+            let bytes = splitter.envelope_bytes();
+            let size = self.total;
+            self.unit(bytes, size, ctx, Vec::new());
+            return Ok(());
+        }
+        self.notes.extend(envelope.into_iter().map(|n| Note {
+            code: n.code,
+            path: n.path,
+            message: n.message,
+        }));
+        Ok(())
+    }
+
+    fn pieces(&mut self, pieces: &mut Vec<Piece>, ctx: &Arc<Context>) -> bool {
+        for piece in pieces.drain(..) {
+            if !self.count() {
+                return false;
+            }
+            match piece {
+                Piece::Message(bytes) => {
+                    let size = bytes.len() as u64;
+                    self.unit(bytes, size, Arc::clone(ctx), Vec::new());
+                }
+                Piece::TooLarge { size } => {
+                    self.unit(b"MSH".to_vec(), size, Arc::clone(ctx), Vec::new());
+                }
+            }
+        }
+        true
+    }
+
+    /// JSON: NDJSON when the first line is a complete JSON value, else one payload.
+    fn ndjson(
+        &mut self,
+        head: Vec<u8>,
+        reader: &mut dyn Read,
+        known_len: Option<u64>,
+    ) -> Result<(), Error> {
+        // Lines are classified one by one; hold up to the largest limit a line can have.
+        let hold = TrafficType::ALL
+            .iter()
+            .map(|&t| self.limit(t))
+            .max()
+            .unwrap_or(0)
+            .saturating_add(1);
+        let mut lines = BufReader::with_capacity(CHUNK, io::Cursor::new(head).chain(reader));
+        let mut bom = false;
+        if lines.fill_buf().map_err(|e| self.io(e))?.starts_with(b"\xEF\xBB\xBF") {
+            lines.consume(3);
+            bom = true;
+        }
+        let Some(first) = read_line(&mut lines, hold).map_err(|e| self.io(e))? else {
+            return Ok(());
+        };
+        let first_is_value = first.ended
+            && first.size <= hold
+            && crate::json::is_complete_value(trim_line_end(&first.bytes));
+        if !first_is_value {
+            // One document: what was read so far, and the rest up to the limit + 1.
+            let mut bytes = if bom { b"\xEF\xBB\xBF".to_vec() } else { Vec::new() };
+            let over_hold = first.size > first.bytes.len() as u64;
+            bytes.extend_from_slice(&first.bytes);
+            let mut size = bytes.len() as u64 + (first.size - first.bytes.len() as u64);
+            if !over_hold {
+                let limit = self.limit(classify::classify(&bytes, self.ctx.hint));
+                let before = bytes.len();
+                read_up_to(&mut lines, &mut bytes, limit.saturating_add(1))
+                    .map_err(|e| self.io(e))?;
+                size += (bytes.len() - before) as u64;
+            }
+            let size = known_len.filter(|&n| n > size).unwrap_or(size);
+            self.total = size;
+            let ctx = Arc::clone(&self.ctx);
+            self.unit(bytes, size, ctx, Vec::new());
+            return Ok(());
+        }
+        if bom {
+            self.total += 3;
+        }
+        // The container's traffic type is its first message's, as for a payload held
+        // whole: a `{}` line in a Redox feed is a Redox message without Meta, not
+        // unrecognised JSON that passes.
+        let ctx = match self.ctx.hint {
+            Some(_) => Arc::clone(&self.ctx),
+            None => self.typed(classify::classify(trim_line_end(&first.bytes), None)),
+        };
+        let mut line = Some(first);
+        while let Some(current) = line {
+            if !self.account(usize::try_from(current.size).unwrap_or(usize::MAX)) {
+                return Ok(());
+            }
+            let body = trim_line_end(&current.bytes);
+            let body_len = body.len();
+            let blank = body.iter().all(u8::is_ascii_whitespace);
+            if current.size > current.bytes.len() as u64 || !blank {
+                if !self.count() {
+                    return Ok(());
+                }
+                let trail = current.bytes.get(body_len..).unwrap_or_default().to_vec();
+                let mut bytes = current.bytes;
+                bytes.truncate(body_len);
+                self.unit(bytes, current.size, Arc::clone(&ctx), Vec::new());
+                if let Some(unit) = self.feeder.last_unit() {
+                    unit.trail = trail;
+                }
+            } else if let Some(unit) = self.feeder.last_unit() {
+                // A blank line stays in the canonical copy, after the line before it.
+                unit.trail.extend_from_slice(&current.bytes);
+            }
+            line = read_line(&mut lines, hold).map_err(|e| self.io(e))?;
+        }
+        Ok(())
+    }
+
+    /// One payload: up to its limit + 1 bytes; an over-limit file whose size is known
+    /// is not read past its sniff window.
+    fn whole(
+        &mut self,
+        mut bytes: Vec<u8>,
+        reader: &mut dyn Read,
+        known_len: Option<u64>,
+    ) -> Result<(), Error> {
+        let limit = self.limit(classify::classify(&bytes, self.ctx.hint));
+        let over = known_len.is_some_and(|n| n > limit);
+        if !over {
+            read_up_to(&mut &mut *reader, &mut bytes, limit.saturating_add(1))
+                .map_err(|e| self.io(e))?;
+        }
+        let held = bytes.len() as u64;
+        let size = match known_len {
+            Some(n) if over || held > limit => n.max(held),
+            _ => held,
+        };
+        self.total = size;
+        let ctx = Arc::clone(&self.ctx);
+        self.unit(bytes, size, ctx, Vec::new());
+        Ok(())
+    }
+}
+
+/// One line: at most `hold` bytes of it held, its full size counted, its end kept.
+struct Line {
+    bytes: Vec<u8>,
+    size: u64,
+    ended: bool,
+}
+
+fn read_line(reader: &mut impl BufRead, hold: u64) -> io::Result<Option<Line>> {
+    let mut bytes = Vec::new();
+    let mut size = 0u64;
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            return Ok((size > 0).then_some(Line {
+                bytes,
+                size,
+                ended: false,
+            }));
+        }
+        let (take, found) = match memchr::memchr(b'\n', buf) {
+            Some(at) => (at + 1, true),
+            None => (buf.len(), false),
+        };
+        let room = usize::try_from(hold.saturating_sub(bytes.len() as u64)).unwrap_or(usize::MAX);
+        bytes.extend_from_slice(buf.get(..take.min(room)).unwrap_or_default());
+        size += take as u64;
+        reader.consume(take);
+        if found {
+            return Ok(Some(Line {
+                bytes,
+                size,
+                ended: true,
+            }));
+        }
+    }
+}
+
+fn trim_line_end(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+fn read_some(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match reader.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}

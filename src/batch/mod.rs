@@ -1,0 +1,560 @@
+//! Batch validation: files, directory trees, archives and standard input, in parallel,
+//! in order, in bounded memory.
+//!
+//! A run has three parts:
+//! - a **producer** thread walks the inputs (`walk`), opens each file and cuts it into
+//!   units (`feed`): one payload, or each message of a container (an MLLP capture,
+//!   an HL7 batch file, NDJSON, an archive entry). Units are grouped into small jobs;
+//!   before a job is handed on, its bytes are taken from the **in-flight budget**;
+//! - **workers** (rayon) validate jobs, any number at a time;
+//! - the **collector** (the caller's thread) puts results back in input order, names
+//!   each report (`name#k`, `archive!/entry`), hands records to the sink and returns
+//!   the job's bytes to the budget.
+//!
+//! So every core is busy whatever the mix of inputs (no window waits for its slowest
+//! member), output is in input order whatever the thread count, and memory is bounded
+//! by the bytes in flight, not by the number of inputs or messages.
+
+mod canonical;
+mod feed;
+pub(crate) mod names;
+mod walk;
+
+pub use names::printable;
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Condvar, Mutex};
+
+use crate::codes::Code;
+use crate::engine::{Context, Engine};
+use crate::error::Error;
+use crate::report::{Format, Report};
+
+/// How a run walks and opens its inputs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Options {
+    /// Open zip, tar and gzip files and validate their entries (default on). Off, an
+    /// archive is one uploaded file with its file checks.
+    pub open_archives: bool,
+    /// Walk hidden files and folders (names starting with `.`) too (default off).
+    pub hidden: bool,
+    /// Bytes of input held by the run at once, queued, being validated or waiting to be
+    /// written in order (default 64 MiB). One message larger than this still passes,
+    /// alone.
+    pub in_flight_bytes: u64,
+    /// Worker threads; 0 uses the global rayon pool (one per core).
+    pub threads: usize,
+    /// Write each JSON payload's canonical form under this directory
+    /// (`--canonical-out`).
+    pub canonical_out: Option<PathBuf>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            open_archives: true,
+            hidden: false,
+            in_flight_bytes: 64 * 1024 * 1024,
+            threads: 0,
+            canonical_out: None,
+        }
+    }
+}
+
+impl Options {
+    /// Sets whether archives are opened.
+    pub fn with_open_archives(mut self, open: bool) -> Self {
+        self.open_archives = open;
+        self
+    }
+
+    /// Sets whether hidden files are walked.
+    pub fn with_hidden(mut self, hidden: bool) -> Self {
+        self.hidden = hidden;
+        self
+    }
+
+    /// Sets the in-flight byte budget.
+    pub fn with_in_flight_bytes(mut self, bytes: u64) -> Self {
+        self.in_flight_bytes = bytes.max(1);
+        self
+    }
+
+    /// Sets the number of worker threads (0: one per core).
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = threads;
+        self
+    }
+
+    /// Sets the canonical output directory.
+    pub fn with_canonical_out(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.canonical_out = Some(dir.into());
+        self
+    }
+}
+
+/// One record of a run, in input order.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Record {
+    /// A payload's report (a file, or one message of a container).
+    Report(Box<Report>),
+    /// An input that could not be read, or a canonical file that could not be written
+    /// (exit status 2); the run goes on.
+    Failed(Error),
+    /// A FIFO, socket or device met in a directory walk; it was not read.
+    Skipped {
+        /// The path, as a source name.
+        path: String,
+        /// `FIFO`, `socket` or `device`.
+        kind: &'static str,
+    },
+}
+
+/// Validates every input under `paths` and hands records to `sink` in input order.
+///
+/// `context_for` gives each file its context from its source name (source profile,
+/// hint, destination); the messages of a container share it. The sink may answer
+/// [`ControlFlow::Break`] to end the run early (a closed pipe): work in flight is
+/// dropped and the call returns.
+///
+/// ```
+/// use std::ops::ControlFlow;
+/// use payload_triage::batch::{self, Options, Record};
+/// use payload_triage::{Context, Engine};
+///
+/// let dir = std::env::temp_dir().join(format!("triage-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// std::fs::write(dir.join("two.ndjson"), b"{\"resourceType\":\"Basic\",\"code\":{}}\n{}\n")?;
+/// let engine = Engine::default();
+/// let mut sources = Vec::new();
+/// batch::run(&engine, &[dir.clone()], &Options::default(), |name| Ok(Context::new().named(name)), |record| {
+///     if let Record::Report(report) = record {
+///         sources.push(report.source.clone());
+///     }
+///     ControlFlow::Continue(())
+/// })?;
+/// assert!(sources[0].ends_with("two.ndjson#1") && sources[1].ends_with("two.ndjson#2"));
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn run<C, S>(
+    engine: &Engine,
+    paths: &[PathBuf],
+    options: &Options,
+    context_for: C,
+    mut sink: S,
+) -> Result<(), Error>
+where
+    C: Fn(&str) -> Result<Context, Error> + Sync,
+    S: FnMut(Record) -> ControlFlow<()>,
+{
+    let pool = if options.threads > 0 {
+        Some(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(options.threads)
+                .build()
+                .map_err(|e| Error::io("thread pool", std::io::Error::other(e.to_string())))?,
+        )
+    } else {
+        None
+    };
+    let shared = Shared {
+        budget: Budget::new(options.in_flight_bytes),
+        stop: AtomicBool::new(false),
+    };
+    let (tx, rx) = mpsc::channel::<(u64, Vec<Done>, u64)>();
+    std::thread::scope(|scope| {
+        let shared = &shared;
+        let context_for = &context_for;
+        let producer = scope.spawn(move || {
+            let produce = |spawner: &dyn Fn(u64, Vec<Step>, u64)| {
+                let mut feeder =
+                    feed::Feeder::new(engine, options, shared, spawner, context_for);
+                feeder.all(paths);
+                feeder.flush();
+                feeder.jobs()
+            };
+            match &pool {
+                Some(pool) => pool.in_place_scope_fifo(|s| {
+                    let spawn = |seq: u64, steps: Vec<Step>, charge: u64| {
+                        let tx = tx.clone();
+                        s.spawn_fifo(move |_| work(engine, shared, seq, steps, charge, &tx));
+                    };
+                    produce(&spawn)
+                }),
+                None => rayon::in_place_scope_fifo(|s| {
+                    let spawn = |seq: u64, steps: Vec<Step>, charge: u64| {
+                        let tx = tx.clone();
+                        s.spawn_fifo(move |_| work(engine, shared, seq, steps, charge, &tx));
+                    };
+                    produce(&spawn)
+                }),
+            }
+        });
+        collect(engine, &rx, shared, options, &mut sink);
+        // The collector has stopped (all jobs done, or the sink said stop): make sure
+        // the producer is not left waiting for budget.
+        shared.stop.store(true, Ordering::SeqCst);
+        shared.budget.wake();
+        let _ = producer.join();
+    });
+    Ok(())
+}
+
+/// State shared by the producer, the workers and the collector.
+pub(crate) struct Shared {
+    budget: Budget,
+    stop: AtomicBool,
+}
+
+impl Shared {
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+}
+
+/// The in-flight byte budget: the producer takes, the collector gives back.
+struct Budget {
+    used: Mutex<u64>,
+    freed: Condvar,
+    cap: u64,
+}
+
+impl Budget {
+    fn new(cap: u64) -> Self {
+        Budget {
+            used: Mutex::new(0),
+            freed: Condvar::new(),
+            cap: cap.max(1),
+        }
+    }
+
+    /// Waits until `bytes` fit (or nothing else is in flight: one large message passes
+    /// alone), then takes them. False when the run was stopped meanwhile.
+    fn take(&self, bytes: u64, stop: &AtomicBool) -> bool {
+        let Ok(mut used) = self.used.lock() else {
+            return false;
+        };
+        while *used > 0 && used.saturating_add(bytes) > self.cap {
+            if stop.load(Ordering::Relaxed) {
+                return false;
+            }
+            used = match self.freed.wait(used) {
+                Ok(used) => used,
+                Err(_) => return false,
+            };
+        }
+        *used += bytes;
+        !stop.load(Ordering::Relaxed)
+    }
+
+    fn give(&self, bytes: u64) {
+        if let Ok(mut used) = self.used.lock() {
+            *used = used.saturating_sub(bytes);
+        }
+        self.freed.notify_all();
+    }
+
+    fn wake(&self) {
+        let _guard = self.used.lock();
+        self.freed.notify_all();
+    }
+}
+
+/// A finding of the runner about a unit or a container (framing, envelope, bounds),
+/// placed on a report when the report exists.
+#[derive(Debug, Clone)]
+pub(crate) struct Note {
+    code: &'static Code,
+    path: &'static str,
+    message: Cow<'static, str>,
+}
+
+impl Note {
+    pub(crate) fn new(
+        code: &'static Code,
+        path: &'static str,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Note {
+            code,
+            path,
+            message: message.into(),
+        }
+    }
+}
+
+/// One payload to validate: a file, or one message of a container.
+pub(crate) struct Unit {
+    bytes: Vec<u8>,
+    size: u64,
+    ctx: Arc<Context>,
+    /// Notes for the unit's first report (stray bytes before an MLLP frame).
+    front: Vec<Note>,
+    /// Notes for the unit's last report (a broken end block).
+    back: Vec<Note>,
+    /// Compute the canonical form (`--canonical-out`); `lead` and `trail` are the
+    /// bytes around the unit in its file (line ends), copied as they are.
+    canonical: bool,
+    trail: Vec<u8>,
+}
+
+/// What the producer hands on, in order.
+pub(crate) enum Step {
+    /// A container (a file, an archive entry) begins.
+    Begin(Begin),
+    Unit(Unit),
+    /// The container ends; `notes` go to its last report.
+    End { notes: Vec<Note> },
+    /// A report made without validation (an archive problem).
+    Report(Box<Report>),
+    Failed(Error),
+    Skipped { path: String, kind: &'static str },
+}
+
+pub(crate) struct Begin {
+    name: String,
+    /// Where its canonical form goes, if anywhere.
+    canonical: Option<PathBuf>,
+    /// Whether a lone report of a split container takes the container's whole size.
+    whole_size: bool,
+    /// The container's bytes, known at its end (set through `End`).
+    total: Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// What a worker hands back.
+enum Done {
+    Begin(Begin),
+    Reports {
+        reports: Vec<Report>,
+        canonical: Option<Vec<u8>>,
+    },
+    End {
+        notes: Vec<Note>,
+    },
+    Report(Box<Report>),
+    Failed(Error),
+    Skipped {
+        path: String,
+        kind: &'static str,
+    },
+}
+
+/// A worker: validates the units of one job.
+fn work(
+    engine: &Engine,
+    shared: &Shared,
+    seq: u64,
+    steps: Vec<Step>,
+    charge: u64,
+    tx: &mpsc::Sender<(u64, Vec<Done>, u64)>,
+) {
+    let mut done = Vec::with_capacity(steps.len());
+    if !shared.stopped() {
+        for step in steps {
+            done.push(match step {
+                Step::Begin(begin) => Done::Begin(begin),
+                Step::Unit(unit) => validate_unit(engine, unit),
+                Step::End { notes } => Done::End { notes },
+                Step::Report(report) => Done::Report(report),
+                Step::Failed(error) => Done::Failed(error),
+                Step::Skipped { path, kind } => Done::Skipped { path, kind },
+            });
+        }
+    }
+    let _ = tx.send((seq, done, charge));
+}
+
+fn validate_unit(engine: &Engine, unit: Unit) -> Done {
+    let mut reports = engine.run(&unit.bytes, unit.size, &unit.ctx, 0);
+    if let Some(first) = reports.first_mut() {
+        for (i, note) in unit.front.iter().enumerate() {
+            if let Some(d) = engine.note_at(note.code, note.path, &note.message) {
+                first.diagnostics.insert(i.min(first.diagnostics.len()), d);
+            }
+        }
+    }
+    if let Some(last) = reports.last_mut() {
+        attach(engine, last, &unit.back);
+    }
+    let within_limit = reports
+        .first()
+        .is_some_and(|r| unit.size <= r.limit_bytes && unit.bytes.len() as u64 == unit.size);
+    let json = reports.iter().all(|r| {
+        matches!(
+            r.format,
+            Format::RedoxDataModel | Format::FhirR4 | Format::Json
+        )
+    }) && !reports.is_empty();
+    let canonical = (unit.canonical && within_limit && json).then(|| {
+        let mut out = engine
+            .canonical_document(&unit.bytes, &unit.ctx)
+            .unwrap_or_else(|_| unit.bytes.clone());
+        out.extend_from_slice(&unit.trail);
+        out
+    });
+    Done::Reports { reports, canonical }
+}
+
+fn attach(engine: &Engine, report: &mut Report, notes: &[Note]) {
+    for note in notes {
+        if let Some(d) = engine.note_at(note.code, note.path, &note.message) {
+            report.diagnostics.push(d);
+        }
+    }
+}
+
+/// The container whose reports are being written.
+struct Open {
+    begin: Begin,
+    count: u64,
+    /// The latest report, held until the next one or the end (so that end-of-container
+    /// notes can still be added, and a lone report keeps the plain name).
+    held: Option<Report>,
+    /// `None` until the first canonical piece; `Some(None)` once creating it failed.
+    writer: Option<Option<canonical::Writer>>,
+}
+
+/// The collector: restores input order and names the reports.
+fn collect<S>(
+    engine: &Engine,
+    rx: &mpsc::Receiver<(u64, Vec<Done>, u64)>,
+    shared: &Shared,
+    options: &Options,
+    sink: &mut S,
+) where
+    S: FnMut(Record) -> ControlFlow<()>,
+{
+    let mut next = 0u64;
+    let mut waiting: BTreeMap<u64, (Vec<Done>, u64)> = BTreeMap::new();
+    let mut open: Option<Open> = None;
+    while let Ok((seq, done, charge)) = rx.recv() {
+        waiting.insert(seq, (done, charge));
+        while let Some((done, charge)) = waiting.remove(&next) {
+            next += 1;
+            for item in done {
+                let flow = match item {
+                    Done::Begin(begin) => {
+                        open = Some(Open {
+                            begin,
+                            count: 0,
+                            held: None,
+                            writer: None,
+                        });
+                        ControlFlow::Continue(())
+                    }
+                    Done::Reports { reports, canonical } => {
+                        let mut flow = ControlFlow::Continue(());
+                        if let Some(open) = open.as_mut() {
+                            if let Some(bytes) = canonical {
+                                if let Err(e) = write_canonical(open, options, &bytes) {
+                                    flow = sink(Record::Failed(e));
+                                }
+                            }
+                            for report in reports {
+                                open.count += 1;
+                                if let Some(previous) = open.held.replace(report) {
+                                    let name = numbered(&open.begin.name, open.count - 1);
+                                    if flow.is_continue() {
+                                        flow = emit(previous, name, sink);
+                                    }
+                                }
+                            }
+                        }
+                        flow
+                    }
+                    Done::End { notes } => match open.take() {
+                        Some(open) => finish(engine, open, notes, sink),
+                        None => ControlFlow::Continue(()),
+                    },
+                    Done::Report(report) => sink(Record::Report(report)),
+                    Done::Failed(error) => sink(Record::Failed(error)),
+                    Done::Skipped { path, kind } => sink(Record::Skipped { path, kind }),
+                };
+                if flow.is_break() {
+                    shared.stop.store(true, Ordering::SeqCst);
+                    shared.budget.give(charge);
+                    return;
+                }
+            }
+            shared.budget.give(charge);
+        }
+    }
+}
+
+/// `name#k`.
+fn numbered(name: &str, k: u64) -> String {
+    format!("{name}#{k}")
+}
+
+fn emit<S>(mut report: Report, name: String, sink: &mut S) -> ControlFlow<()>
+where
+    S: FnMut(Record) -> ControlFlow<()>,
+{
+    report.source = name;
+    sink(Record::Report(Box::new(report)))
+}
+
+/// Ends a container: its held report takes the end notes and its name.
+fn finish<S>(engine: &Engine, mut open: Open, notes: Vec<Note>, sink: &mut S) -> ControlFlow<()>
+where
+    S: FnMut(Record) -> ControlFlow<()>,
+{
+    let mut flow = ControlFlow::Continue(());
+    if let Some(Some(writer)) = open.writer.take() {
+        let target = writer.target().to_path_buf();
+        if let Err(e) = writer.commit() {
+            flow = sink(Record::Failed(Error::io(names::path(&target), e)));
+        }
+    }
+    if let Some(mut report) = open.held.take() {
+        attach(engine, &mut report, &notes);
+        let name = if open.count == 1 {
+            if open.begin.whole_size {
+                report.size_bytes = report
+                    .size_bytes
+                    .max(open.begin.total.load(Ordering::Relaxed));
+            }
+            open.begin.name.clone()
+        } else {
+            numbered(&open.begin.name, open.count)
+        };
+        if flow.is_continue() {
+            flow = emit(report, name, sink);
+        }
+    }
+    flow
+}
+
+fn write_canonical(open: &mut Open, options: &Options, bytes: &[u8]) -> Result<(), Error> {
+    let (Some(dir), Some(target)) = (&options.canonical_out, &open.begin.canonical) else {
+        return Ok(());
+    };
+    if open.writer.is_none() {
+        match canonical::Writer::create(dir, target) {
+            Ok(writer) => open.writer = Some(Some(writer)),
+            Err(e) => {
+                // Said once, when the file could not be created.
+                open.writer = Some(None);
+                return Err(Error::io(names::path(target), e));
+            }
+        }
+    }
+    match open.writer.as_mut() {
+        Some(Some(writer)) => writer
+            .write(bytes)
+            .map_err(|e| Error::io(names::path(target), e)),
+        _ => Ok(()),
+    }
+}
+
+/// Where `source` lands under the canonical output directory.
+pub(crate) fn canonical_target(dir: &Path, source: &Path) -> Option<PathBuf> {
+    canonical::target(dir, source)
+}
