@@ -16,6 +16,15 @@ pub enum Error {
         #[source]
         error: std::io::Error,
     },
+    /// Writing an output file (`--canonical-out`) failed.
+    #[error("cannot write {target}: {error}")]
+    Write {
+        /// The file being written, as a source name.
+        target: String,
+        /// The underlying error.
+        #[source]
+        error: std::io::Error,
+    },
     /// The configuration is wrong.
     #[error("configuration: {0}")]
     Config(#[from] ConfigError),
@@ -81,6 +90,13 @@ pub enum ConfigError {
 }
 
 impl Error {
+    pub(crate) fn write(target: impl Into<String>, error: std::io::Error) -> Self {
+        Error::Write {
+            target: target.into(),
+            error,
+        }
+    }
+
     pub(crate) fn io(source_name: impl Into<String>, error: std::io::Error) -> Self {
         Error::Io {
             source_name: source_name.into(),

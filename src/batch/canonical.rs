@@ -43,6 +43,8 @@ impl Writer {
         let relative = target
             .strip_prefix(dir)
             .map_err(|_| io::Error::other("the target is not inside the output directory"))?;
+        // DIR itself is the user's: create it if needed (it may be a symlink they chose).
+        fs::create_dir_all(dir)?;
         let mut at = dir.to_path_buf();
         let parts: Vec<_> = relative.components().collect();
         let Some((file_name, parents)) = parts.split_last() else {

@@ -343,7 +343,8 @@ impl Cut<'_, '_> {
             let within = self.account(chunk.len());
             deframer.push(&chunk, &mut events);
             chunk.clear();
-            if !within || !self.frames(&mut events, &ctx, &mut stray) {
+            // Frames completed by what was read are validated, even past a bound.
+            if !self.frames(&mut events, &ctx, &mut stray) || !within {
                 return Ok(());
             }
         }
@@ -447,7 +448,7 @@ impl Cut<'_, '_> {
             let within = self.account(chunk.len());
             splitter.push(&chunk, &mut pieces);
             chunk.clear();
-            if !within || !self.pieces(&mut pieces, &ctx) {
+            if !self.pieces(&mut pieces, &ctx) || !within {
                 return Ok(());
             }
         }

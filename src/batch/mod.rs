@@ -373,6 +373,11 @@ fn work(
 
 fn validate_unit(engine: &Engine, unit: Unit) -> Done {
     let mut reports = engine.run(&unit.bytes, unit.size, &unit.ctx, 0);
+    if let [report] = reports.as_mut_slice() {
+        // A message's size counts its framing (MLLP block bytes, the line end), as it
+        // would in its container.
+        report.size_bytes = unit.size;
+    }
     if let Some(first) = reports.first_mut() {
         for (i, note) in unit.front.iter().enumerate() {
             if let Some(d) = engine.note_at(note.code, note.path, &note.message) {
@@ -383,9 +388,8 @@ fn validate_unit(engine: &Engine, unit: Unit) -> Done {
     if let Some(last) = reports.last_mut() {
         attach(engine, last, &unit.back);
     }
-    let within_limit = reports
-        .first()
-        .is_some_and(|r| unit.size <= r.limit_bytes && unit.bytes.len() as u64 == unit.size);
+    // An over-limit unit was not read whole: it gets no canonical copy.
+    let within_limit = reports.first().is_some_and(|r| unit.size <= r.limit_bytes);
     let json = reports.iter().all(|r| {
         matches!(
             r.format,
@@ -510,7 +514,7 @@ where
     if let Some(Some(writer)) = open.writer.take() {
         let target = writer.target().to_path_buf();
         if let Err(e) = writer.commit() {
-            flow = sink(Record::Failed(Error::io(names::path(&target), e)));
+            flow = sink(Record::Failed(Error::write(names::path(&target), e)));
         }
     }
     if let Some(mut report) = open.held.take() {
@@ -542,14 +546,14 @@ fn write_canonical(open: &mut Open, options: &Options, bytes: &[u8]) -> Result<(
             Err(e) => {
                 // Said once, when the file could not be created.
                 open.writer = Some(None);
-                return Err(Error::io(names::path(target), e));
+                return Err(Error::write(names::path(target), e));
             }
         }
     }
     match open.writer.as_mut() {
         Some(Some(writer)) => writer
             .write(bytes)
-            .map_err(|e| Error::io(names::path(target), e)),
+            .map_err(|e| Error::write(names::path(target), e)),
         _ => Ok(()),
     }
 }

@@ -252,7 +252,7 @@ mod tests {
             pieces,
             vec![
                 Piece::TooLarge {
-                    size: 10_000 + 15 + 11
+                    size: 11 + 10_005
                 },
                 message("MSH|^~\\&|2\r")
             ]
