@@ -26,7 +26,11 @@ use serde_json::Value;
 /// Registered codes that no fixture can make `triage validate` report today. Each is
 /// listed with the reason; a code here must not have a fixture directory (the list is
 /// checked to stay current), and removing a code from here requires adding its fixture.
-const NOT_YET_TRIGGERABLE: &[&str] = &[];
+const NOT_YET_TRIGGERABLE: &[&str] = &[
+    // Every data model of the Redox catalogue has a body schema (schemas/redox/); the
+    // code stays registered for a catalogue that grows ahead of its schemas.
+    "REDOX_SCHEMA_NOT_AVAILABLE",
+];
 
 fn fixtures_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/codes")
