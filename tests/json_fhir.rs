@@ -427,3 +427,28 @@ fn bad_base64_in_each_fhir_carrier_gets_a_diagnostic() {
         }
     }
 }
+
+#[test]
+fn hostile_twin_arrays_give_bounded_diagnostics() {
+    // Two arrays of 200,000 nulls: every position is null on both sides. Each position
+    // is a finding; the report lists a bounded number and counts the rest.
+    let nulls = vec![Value::Null; 200_000];
+    let mut p = fixture("patient");
+    p["name"] = json!([{"family": "Fixture", "given": nulls.clone(), "_given": nulls}]);
+    let report = check(&p);
+    assert!(!report.is_valid());
+    assert!(caught(
+        &report,
+        "FHIR_PRIMITIVE_ARRAY_MISALIGNED",
+        "/name/0/_given/0"
+    ));
+    assert!(
+        report.diagnostics.len() <= 1_000,
+        "{}",
+        report.diagnostics.len()
+    );
+    assert!(report
+        .diagnostics
+        .iter()
+        .any(|d| d.code.name() == "DIAGNOSTICS_TRUNCATED"));
+}

@@ -331,8 +331,8 @@ const MODELS: [(&str, &str, &str, &str); 24] = [
     (
         "Claim",
         "claim_submission",
-        "broken_claim_service_datetime_impossible",
-        "/Transactions/0/DateTimeOfService",
+        "broken_claim_visit_datetime_impossible",
+        "/Visit/VisitDateTime",
     ),
     (
         "Financial",
@@ -622,6 +622,20 @@ fn a_file_uploaded_to_redox_is_referenced_by_uri_and_noted() {
 }
 
 #[test]
+fn a_data_uri_is_inline_content_not_a_reference() {
+    for (model, body, path) in carriers("data:application/pdf;base64,JVBERi0xLjQK") {
+        let report =
+            Engine::default().validate(redox_message(model, "New", &body).as_bytes(), &redox_ctx());
+        assert!(!has(&report, "REDOX_FILE_REFERENCE", path), "{model}");
+        assert!(
+            has(&report, "EMBEDDED_FILE_INVALID", path),
+            "{model}: {:?}",
+            report.diagnostics
+        );
+    }
+}
+
+#[test]
 fn the_encoding_field_decides_whether_a_value_is_a_file() {
     // Plain-text notes and numeric results are not files, whatever they look like.
     let plain = redox_message(
@@ -678,4 +692,21 @@ fn bad_base64_in_every_carrier_gets_a_diagnostic() {
             }
         }
     }
+}
+
+#[test]
+fn limit_sized_base64_with_whitespace_after_every_character_is_refused_at_the_carrier() {
+    let spaced: String = b64(&vec![b'a'; LIMIT])
+        .chars()
+        .flat_map(|c| [c, ' '])
+        .collect();
+    let (model, body, path) = carriers(&spaced).into_iter().next().unwrap();
+    let report =
+        Engine::default().validate(redox_message(model, "New", &body).as_bytes(), &redox_ctx());
+    assert!(
+        has(&report, "EMBEDDED_BASE64_INVALID", path),
+        "{:?}",
+        report.diagnostics
+    );
+    assert!(report.embedded.is_empty());
 }

@@ -661,7 +661,12 @@ fn file(s: &super::parse::Str<'_>, path: &str, walk: &mut Walk<'_, '_>) {
     if value.trim().is_empty() {
         return;
     }
-    if is_absolute_uri(&value) {
+    // A `data:` URI (RFC 2397) holds its content inline: it is no reference, and it
+    // stays on the file path, where the size check and the decoder refuse it.
+    let inline = value
+        .get(..5)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("data:"));
+    if is_absolute_uri(&value) && !inline {
         walk.emit.add(
             &codes::REDOX_FILE_REFERENCE,
             path,
