@@ -153,10 +153,10 @@ pub fn all() -> impl Iterator<Item = &'static Code> {
         .chain(crate::datetime::codes::CODES)
         .chain(crate::container::codes::CODES)
         .chain(
-        crate::formats::REGISTRY
-            .iter()
-            .flat_map(|module| module.codes().iter()),
-    )
+            crate::formats::REGISTRY
+                .iter()
+                .flat_map(|module| module.codes().iter()),
+        )
 }
 
 /// Every registered code with the module that owns its rule: `engine`, `datetime`,

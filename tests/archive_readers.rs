@@ -317,7 +317,12 @@ fn zip_entries_come_in_archive_order_with_their_nested_names() {
     );
     // The same zip from a stream is read into memory and walked the same way.
     assert_eq!(
-        walk_stream(&bytes, ArchiveKind::Zip, "day.zip", &ArchiveBounds::default()),
+        walk_stream(
+            &bytes,
+            ArchiveKind::Zip,
+            "day.zip",
+            &ArchiveBounds::default()
+        ),
         walk(&bytes)
     );
 }
@@ -330,7 +335,11 @@ fn empty_zip_has_no_entries() {
 #[test]
 fn tar_entries_come_in_archive_order_including_long_names() {
     let long = format!("{}/x.ndjson", "d".repeat(150));
-    let bytes = tar_of(&[("b.hl7", b"MSH|b"), (&long, b"{}\n{}\n"), ("a.hl7", b"MSH|a")]);
+    let bytes = tar_of(&[
+        ("b.hl7", b"MSH|b"),
+        (&long, b"{}\n{}\n"),
+        ("a.hl7", b"MSH|a"),
+    ]);
     assert_eq!(
         walk(&bytes),
         vec![
@@ -344,7 +353,7 @@ fn tar_entries_come_in_archive_order_including_long_names() {
 #[test]
 fn pax_path_names_the_entry() {
     let mut pax = tar::Header::new_ustar();
-    let record = b"27 path=long/pax/name.hl7\n";
+    let record = b"26 path=long/pax/name.hl7\n";
     pax.set_size(record.len() as u64);
     pax.set_entry_type(tar::EntryType::XHeader);
     pax.set_cksum();
@@ -411,7 +420,12 @@ fn nested_archives_are_opened_with_their_paths() {
 fn truncated_zip_is_corrupt() {
     let bytes = zip_of(&[("a.hl7", b"MSH|a"), ("b.hl7", b"MSH|b")]);
     for cut in [bytes.len() - 1, bytes.len() / 2, 4] {
-        let events = walk_with(&bytes[..cut], ArchiveKind::Zip, "t.zip", &ArchiveBounds::default());
+        let events = walk_with(
+            &bytes[..cut],
+            ArchiveKind::Zip,
+            "t.zip",
+            &ArchiveBounds::default(),
+        );
         assert_eq!(events, vec![problem("", "ARCHIVE_CORRUPT")], "cut at {cut}");
     }
 }
@@ -441,7 +455,10 @@ fn zip_with_lying_central_directory_sizes_is_corrupt_and_the_rest_is_read() {
     });
     assert_eq!(
         walk(&bytes),
-        vec![problem("a.hl7", "ARCHIVE_CORRUPT"), entry("b.hl7", b"MSH|b")]
+        vec![
+            problem("a.hl7", "ARCHIVE_CORRUPT"),
+            entry("b.hl7", b"MSH|b")
+        ]
     );
 }
 
@@ -456,7 +473,10 @@ fn zip_with_lying_central_directory_offset_is_corrupt() {
     });
     assert_eq!(
         walk(&bytes),
-        vec![entry("a.hl7", b"MSH|a"), problem("b.hl7", "ARCHIVE_CORRUPT")]
+        vec![
+            entry("a.hl7", b"MSH|a"),
+            problem("b.hl7", "ARCHIVE_CORRUPT")
+        ]
     );
 }
 
@@ -499,7 +519,12 @@ fn gzip_stream_cut_in_the_middle_is_corrupt() {
     );
     // A cut tgz: the broken entry, then the walk stops.
     let tgz = gzip_of(&tar_of(&[("a", b"MSH|a"), ("b", &data)]));
-    let events = walk_stream(&tgz[..tgz.len() - 40], ArchiveKind::Gzip, "c.tgz", &ArchiveBounds::default());
+    let events = walk_stream(
+        &tgz[..tgz.len() - 40],
+        ArchiveKind::Gzip,
+        "c.tgz",
+        &ArchiveBounds::default(),
+    );
     assert_eq!(events.first(), Some(&entry("a", b"MSH|a")));
     assert_eq!(codes_of(&events), vec!["ARCHIVE_CORRUPT"]);
 }
@@ -611,7 +636,10 @@ fn hundred_thousand_empty_entries_stop_at_the_entry_bound() {
         &mut visit_into(&mut events),
     );
     assert_eq!(events.len(), 1001);
-    assert_eq!(events.last(), Some(&problem("", "CONTAINER_ENTRIES_EXCEEDED")));
+    assert_eq!(
+        events.last(),
+        Some(&problem("", "CONTAINER_ENTRIES_EXCEEDED"))
+    );
     // The walk stopped reading: not all 100,000 headers were made.
     assert!(source.made < 2000, "read {} headers", source.made);
     // Under the default bound, 100,000 are fine.
@@ -760,7 +788,10 @@ fn encrypted_and_unsupported_method_entries_are_reported() {
         ]
     );
     let bytes = raw_tar(&[(tar_header(b"sparse", 0, tar::EntryType::GNUSparse), b"")]);
-    assert_eq!(walk(&bytes), vec![problem("sparse", "ARCHIVE_ENTRY_UNSUPPORTED")]);
+    assert_eq!(
+        walk(&bytes),
+        vec![problem("sparse", "ARCHIVE_ENTRY_UNSUPPORTED")]
+    );
 }
 
 fn bomb_bounds() -> ArchiveBounds {
@@ -775,20 +806,39 @@ fn bomb_bounds() -> ArchiveBounds {
 fn zip_bomb_entry_is_stopped_by_the_ratio_and_the_next_entry_is_read() {
     let zeros = vec![0u8; 8 << 20];
     // Incompressible bytes first, so that the whole archive stays under the ratio.
-    let noise: Vec<u8> = (0..64u32 << 10)
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let noise: Vec<u8> = (0..256 << 10)
+        .map(|_| {
+            // xorshift64: bytes deflate cannot shrink.
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 32) as u8
+        })
         .collect();
-    let bytes = zip_of(&[("noise.bin", &noise), ("bomb.hl7", &zeros), ("ok.hl7", b"MSH|")]);
+    let bytes = zip_of(&[
+        ("noise.bin", &noise),
+        ("bomb.hl7", &zeros),
+        ("ok.hl7", b"MSH|"),
+    ]);
     let events = walk_with(&bytes, ArchiveKind::Zip, "b.zip", &bomb_bounds());
+    let summary: Vec<String> = events
+        .iter()
+        .map(|e| match e {
+            Ev::Entry(path, bytes) => format!("entry {path} {}", bytes.len()),
+            other => format!("{other:?}"),
+        })
+        .collect();
     assert_eq!(
-        events,
+        summary,
         vec![
-            entry("noise.bin", &noise),
-            Ev::ReadFailed("bomb.hl7".into()),
-            problem("bomb.hl7", "ARCHIVE_BOMB_SUSPECTED"),
-            entry("ok.hl7", b"MSH|"),
+            format!("entry noise.bin {}", noise.len()),
+            format!("{:?}", Ev::ReadFailed("bomb.hl7".into())),
+            format!("{:?}", problem("bomb.hl7", "ARCHIVE_BOMB_SUSPECTED")),
+            "entry ok.hl7 4".to_owned(),
         ]
     );
+    assert_eq!(events[0], entry("noise.bin", &noise));
 }
 
 #[test]
@@ -797,7 +847,10 @@ fn gzip_bomb_is_stopped_by_the_ratio() {
     let events = walk_with(&bytes, ArchiveKind::Gzip, "b.gz", &bomb_bounds());
     assert_eq!(
         events,
-        vec![Ev::ReadFailed("b".into()), problem("b", "ARCHIVE_BOMB_SUSPECTED")]
+        vec![
+            Ev::ReadFailed("b".into()),
+            problem("b", "ARCHIVE_BOMB_SUSPECTED")
+        ]
     );
     // Skipped by the visitor, the bomb is still bounded: the tar skips through the guard.
     let tgz = gzip_of(&tar_of(&[("bomb", &vec![0u8; 8 << 20]), ("ok", b"MSH|")]));
@@ -926,9 +979,18 @@ fn archive_fuzz_seeds_are_current() {
         ("t.tgz", &gzip_of(&tar_of(&[("x.ndjson", b"{}\n")]))),
     ]);
     let seeds: Vec<(&str, Vec<u8>)> = vec![
-        ("seed_zip", [&[0u8][..], &zip_of(&[("lab/1.hl7", b"MSH|1\r")])].concat()),
-        ("seed_tar", [&[1u8][..], &tar_of(&[("x.ndjson", b"{}\n")])].concat()),
-        ("seed_tgz", [&[0x82u8][..], &gzip_of(&tar_of(&[("a", b"MSH|")]))].concat()),
+        (
+            "seed_zip",
+            [&[0u8][..], &zip_of(&[("lab/1.hl7", b"MSH|1\r")])].concat(),
+        ),
+        (
+            "seed_tar",
+            [&[1u8][..], &tar_of(&[("x.ndjson", b"{}\n")])].concat(),
+        ),
+        (
+            "seed_tgz",
+            [&[0x82u8][..], &gzip_of(&tar_of(&[("a", b"MSH|")]))].concat(),
+        ),
         ("seed_gz", [&[2u8][..], &gzip_of(b"MSH|^~\\&|A\r")].concat()),
         ("seed_nested", [&[3u8][..], &nested].concat()),
     ];
@@ -943,9 +1005,13 @@ fn archive_fuzz_seeds_are_current() {
         if update {
             std::fs::write(&path, &bytes).unwrap();
         } else {
-            let on_disk = std::fs::read(&path)
-                .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_FUZZ_SEEDS=1 makes it)", path.display()));
-            assert_eq!(on_disk, bytes, "{name} differs; UPDATE_FUZZ_SEEDS=1 rewrites it");
+            let on_disk = std::fs::read(&path).unwrap_or_else(|e| {
+                panic!("{}: {e} (UPDATE_FUZZ_SEEDS=1 makes it)", path.display())
+            });
+            assert_eq!(
+                on_disk, bytes,
+                "{name} differs; UPDATE_FUZZ_SEEDS=1 rewrites it"
+            );
         }
         payload_triage::fuzzing::archive(&bytes);
     }

@@ -549,10 +549,7 @@ impl Walk<'_> {
     /// level deeper), else handed to the visitor. Returns whether reading it failed.
     fn deliver(&mut self, reader: &mut dyn Read, depth: u8, size_hint: Option<u64>) -> bool {
         let mut head = Vec::with_capacity(DETECT_BYTES);
-        if let Err(e) = reader
-            .take(DETECT_BYTES as u64)
-            .read_to_end(&mut head)
-        {
+        if let Err(e) = reader.take(DETECT_BYTES as u64).read_to_end(&mut head) {
             return self.report_trip(Some(Trip::Corrupt(corrupt_reason(&e))));
         }
         match detect(&head) {
@@ -1042,7 +1039,10 @@ fn declared_zip_entries<R: Read + Seek + ?Sized>(io: &mut R) -> io::Result<Optio
 fn pax_record<'a>(mut bytes: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
     while !bytes.is_empty() {
         let space = bytes.iter().position(|&b| b == b' ')?;
-        let len: usize = std::str::from_utf8(bytes.get(..space)?).ok()?.parse().ok()?;
+        let len: usize = std::str::from_utf8(bytes.get(..space)?)
+            .ok()?
+            .parse()
+            .ok()?;
         let record = bytes.get(..len)?;
         bytes = bytes.get(len..)?;
         let body = record.get(space + 1..)?.strip_suffix(b"\n")?;
