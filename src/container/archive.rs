@@ -590,10 +590,8 @@ impl Walk<'_> {
     /// A zip: the central directory (APPNOTE 4.3.12), each entry checked against its
     /// local header (4.3.7), then the entries in central directory order.
     fn zip<R: Read + Seek + ?Sized>(&mut self, source: &mut R, count: &Cell<u64>, depth: u8) {
-        let declared = match declared_zip_entries(source) {
-            Ok(n) => n,
-            Err(_) => None,
-        };
+        // An unreadable tail is left to the zip reader, which reports it.
+        let declared = declared_zip_entries(source).ok().flatten();
         if let Some(n) = declared {
             let room = self
                 .bounds
