@@ -4,7 +4,7 @@
 //! meaning, in the module that owns the rule, and re-exported here so that every code is
 //! `payload_triage::codes::NAME`: the prefix names the module (`HL7_` →
 //! `src/hl7v2`, `JSON_`/`REDOX_`/`FHIR_` → `src/json`, `XML_`/`SOAP_`/`IHE_`/`CDA_`
-//! → `src/xml`, `DATETIME_` → `src/datetime`, `FILE_` → `src/files.rs`, everything else here). [`all`]
+//! → `src/xml`, `DATETIME_` → `src/datetime`, `FILE_` → `src/files.rs`, `ARCHIVE_`/`CONTAINER_` → `src/container`, everything else here). [`all`]
 //! lists them for `triage codes` and the README; a test keeps the names unique and
 //! SCREAMING_SNAKE_CASE.
 
@@ -138,23 +138,29 @@ define_codes! {
 }
 
 // Every code is reachable from this one flat module, whichever module owns its rule.
+pub use crate::container::codes::*;
 pub use crate::datetime::codes::*;
 pub use crate::files::codes::*;
 pub use crate::hl7v2::codes::*;
 pub use crate::json::codes::*;
 pub use crate::xml::codes::*;
 
-/// Every registered code: the engine's own, the datetime engine's, then each format
-/// module's in registry order (`src/formats.rs`).
+/// Every registered code: the engine's own, the datetime engine's, the containers'
+/// (`src/container`), then each format module's in registry order (`src/formats.rs`).
 pub fn all() -> impl Iterator<Item = &'static Code> {
-    CODES.iter().chain(crate::datetime::codes::CODES).chain(
-        crate::formats::REGISTRY
-            .iter()
-            .flat_map(|module| module.codes().iter()),
-    )
+    CODES
+        .iter()
+        .chain(crate::datetime::codes::CODES)
+        .chain(crate::container::codes::CODES)
+        .chain(
+            crate::formats::REGISTRY
+                .iter()
+                .flat_map(|module| module.codes().iter()),
+        )
 }
 
-/// Every registered code with the module that owns its rule: `engine`, `datetime`, or
+/// Every registered code with the module that owns its rule: `engine`, `datetime`,
+/// `containers`, or
 /// a format module's name from the registry (`hl7v2`, `json`, `xml`, ...).
 ///
 /// ```
@@ -173,6 +179,11 @@ pub fn by_module() -> impl Iterator<Item = (&'static str, &'static Code)> {
             crate::datetime::codes::CODES
                 .iter()
                 .map(|c| ("datetime", c)),
+        )
+        .chain(
+            crate::container::codes::CODES
+                .iter()
+                .map(|c| ("containers", c)),
         )
         .chain(
             crate::formats::REGISTRY
