@@ -4,7 +4,7 @@
 //! meaning, in the module that owns the rule, and re-exported here so that every code is
 //! `payload_triage::codes::NAME`: the prefix names the module (`HL7_` →
 //! `src/hl7v2`, `JSON_`/`REDOX_`/`FHIR_` → `src/json`, `XML_`/`SOAP_`/`IHE_`/`CDA_`
-//! → `src/xml`, `DATETIME_` → `src/datetime`, `FILE_` → `src/files.rs`, everything else here). [`all`]
+//! → `src/xml`, `DATETIME_` → `src/datetime`, `FILE_` → `src/files.rs`, `ARCHIVE_`/`CONTAINER_` → `src/container`, everything else here). [`all`]
 //! lists them for `triage codes` and the README; a test keeps the names unique and
 //! SCREAMING_SNAKE_CASE.
 
@@ -132,30 +132,35 @@ define_codes! {
     CONTENT_UNRECOGNISED: Info, "The content matches no known format; only the size limit was applied.";
     DIAGNOSTICS_TRUNCATED: Info, "The report reached its diagnostic limit; the rest are counted here with the worst severity among them.";
     MESSAGE_COUNT_EXCEEDED: Error, "A file holds more messages than the configured limit; the rest were not examined.";
-    CONTAINER_BYTES_EXCEEDED: Error, "A container (an MLLP capture, a batch file, NDJSON) is larger than the configured container bound; the rest was not read.";
     DATETIMES_TRUNCATED: Info, "The report reached its datetime limit; the rest were canonicalized and checked but are not listed, and are counted here.";
     EMBEDDED_FILE_REPEATED: Info, "The same embedded file is referenced more than once; it was validated once, at its first reference.";
     PAYLOAD_HOLDS_SEVERAL_MESSAGES: Warning, "A payload validated as one message holds several; the report is the first message's, and is an error when another message has errors (validate it message by message to see each).";
 }
 
 // Every code is reachable from this one flat module, whichever module owns its rule.
+pub use crate::container::codes::*;
 pub use crate::datetime::codes::*;
 pub use crate::files::codes::*;
 pub use crate::hl7v2::codes::*;
 pub use crate::json::codes::*;
 pub use crate::xml::codes::*;
 
-/// Every registered code: the engine's own, the datetime engine's, then each format
-/// module's in registry order (`src/formats.rs`).
+/// Every registered code: the engine's own, the datetime engine's, the containers'
+/// (`src/container`), then each format module's in registry order (`src/formats.rs`).
 pub fn all() -> impl Iterator<Item = &'static Code> {
-    CODES.iter().chain(crate::datetime::codes::CODES).chain(
-        crate::formats::REGISTRY
-            .iter()
-            .flat_map(|module| module.codes().iter()),
-    )
+    CODES
+        .iter()
+        .chain(crate::datetime::codes::CODES)
+        .chain(crate::container::codes::CODES)
+        .chain(
+            crate::formats::REGISTRY
+                .iter()
+                .flat_map(|module| module.codes().iter()),
+        )
 }
 
-/// Every registered code with the module that owns its rule: `engine`, `datetime`, or
+/// Every registered code with the module that owns its rule: `engine`, `datetime`,
+/// `containers`, or
 /// a format module's name from the registry (`hl7v2`, `json`, `xml`, ...).
 ///
 /// ```
@@ -174,6 +179,11 @@ pub fn by_module() -> impl Iterator<Item = (&'static str, &'static Code)> {
             crate::datetime::codes::CODES
                 .iter()
                 .map(|c| ("datetime", c)),
+        )
+        .chain(
+            crate::container::codes::CODES
+                .iter()
+                .map(|c| ("containers", c)),
         )
         .chain(
             crate::formats::REGISTRY

@@ -76,19 +76,49 @@ pub struct Bounds {
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct ContainerBounds {
-    /// Bytes one container may hold (default 1 TB); the rest is not read
-    /// (`CONTAINER_BYTES_EXCEEDED`).
+    /// Bytes one capture, batch file or NDJSON file may hold (default 1 TB); the rest is
+    /// not read (`CONTAINER_BYTES_EXCEEDED`).
     pub bytes: u64,
     /// Messages one container may hold (default 100 million); the rest are not
     /// examined (`MESSAGE_COUNT_EXCEEDED`).
     pub messages: u64,
+    /// Decompressed bytes one archive may produce, nested archives included (default
+    /// 16 GiB; `CONTAINER_BYTES_EXCEEDED`).
+    pub archive_bytes: u64,
+    /// Entries one archive may hold, nested archives included (default 100,000;
+    /// `CONTAINER_ENTRIES_EXCEEDED`).
+    pub archive_entries: u64,
+    /// Archives nested inside an archive that are opened (default 2;
+    /// `ARCHIVE_DEPTH_EXCEEDED`).
+    pub archive_depth: u8,
+    /// The largest ratio of decompressed to compressed bytes, checked past the first
+    /// 16 MiB of an entry (default 250; `ARCHIVE_BOMB_SUSPECTED`).
+    pub archive_ratio: u64,
 }
 
 impl Default for ContainerBounds {
     fn default() -> Self {
+        let archives = crate::container::archive::ArchiveBounds::default();
         ContainerBounds {
             bytes: 1_000_000_000_000,
             messages: 100_000_000,
+            archive_bytes: archives.total_bytes,
+            archive_entries: archives.max_entries,
+            archive_depth: archives.max_depth,
+            archive_ratio: archives.max_ratio,
+        }
+    }
+}
+
+impl ContainerBounds {
+    /// The archive readers' bounds.
+    pub(crate) fn archive_bounds(&self) -> crate::container::archive::ArchiveBounds {
+        crate::container::archive::ArchiveBounds {
+            total_bytes: self.archive_bytes,
+            max_ratio: self.archive_ratio,
+            max_entries: self.archive_entries,
+            max_depth: self.archive_depth,
+            ..crate::container::archive::ArchiveBounds::default()
         }
     }
 }

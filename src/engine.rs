@@ -312,6 +312,18 @@ impl Engine {
         self.gate(code, code.severity, message.to_owned())
     }
 
+    /// The report of an archive or archive entry that could not be opened or read
+    /// safely (the batch runner's archive problems): an uploaded file of `format`,
+    /// never parsed, with its one diagnostic.
+    pub(crate) fn archive_report(&self, format: Format, code: &Code, message: String) -> Report {
+        let limit = self.config.limits.limit(TrafficType::UploadedFile);
+        let mut report = Report::new(TrafficType::UploadedFile, format, 0, limit);
+        if let Some(d) = self.gate(code, code.severity, message) {
+            report.diagnostics.push(d);
+        }
+        report
+    }
+
     /// A note at `path` (an envelope segment), for the batch runner's containers.
     pub(crate) fn note_at(&self, code: &Code, path: &str, message: &str) -> Option<Diagnostic> {
         let severity = self.config.severity.apply(code, code.severity)?;

@@ -172,6 +172,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("xml_mime", xml_mime),
     ("json", json),
     ("stream", stream),
+    ("archive", archive),
 ];
 
 /// Arbitrary bytes as a stream (MLLP, NDJSON or one payload), read in small pieces under
@@ -241,4 +242,71 @@ pub fn xml_mime(data: &[u8]) {
             assert!(part.body.len() <= data.len());
         }
     }
+}
+
+/// Arbitrary bytes as an archive under small bounds. The first byte picks the kind (zip,
+/// tar, gzip, or detected from the content) and whether the source can seek; the rest is
+/// the archive. Every entry is read to its end; what is delivered stays within the byte
+/// bound and never carries an unsafe name.
+pub fn archive(data: &[u8]) {
+    use crate::container::archive::{
+        detect, for_each_entry, ArchiveBounds, ArchiveEvent, ArchiveInput, ArchiveKind,
+    };
+    use std::ops::ControlFlow;
+
+    let (selector, bytes) = match data.split_first() {
+        Some((s, rest)) => (*s, rest),
+        None => (0, data),
+    };
+    let kind = match selector % 4 {
+        0 => ArchiveKind::Zip,
+        1 => ArchiveKind::Tar,
+        2 => ArchiveKind::Gzip,
+        _ => detect(bytes).unwrap_or(ArchiveKind::Tar),
+    };
+    let bounds = ArchiveBounds {
+        total_bytes: 1 << 20,
+        max_ratio: 50,
+        ratio_grace_bytes: 4096,
+        max_entries: 64,
+        max_depth: 2,
+        nested_in_memory_bytes: 64 << 10,
+    };
+    let mut delivered = 0u64;
+    let mut visit = |event: ArchiveEvent<'_>| {
+        if let ArchiveEvent::Entry { path, reader, .. } = event {
+            assert!(!path.is_empty(), "an entry without a path");
+            for name in path {
+                assert!(
+                    !name.split(|&b| b == b'/' || b == b'\\').any(|c| c == b".."),
+                    "an entry name with `..` was delivered"
+                );
+            }
+            delivered += std::io::copy(reader, &mut std::io::sink()).unwrap_or(0);
+        }
+        ControlFlow::Continue(())
+    };
+    if selector & 0x80 == 0 {
+        let mut cursor = std::io::Cursor::new(bytes);
+        for_each_entry(
+            ArchiveInput::Seekable(&mut cursor),
+            kind,
+            b"fuzz.gz",
+            &bounds,
+            &mut visit,
+        );
+    } else {
+        let mut stream = bytes;
+        for_each_entry(
+            ArchiveInput::Stream(&mut stream),
+            kind,
+            b"fuzz.gz",
+            &bounds,
+            &mut visit,
+        );
+    }
+    assert!(
+        delivered <= bounds.total_bytes + bytes.len() as u64,
+        "entries delivered more bytes than the bound allows"
+    );
 }

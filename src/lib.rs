@@ -42,6 +42,7 @@ pub mod batch;
 mod classify;
 pub mod codes;
 pub mod config;
+mod container;
 mod cursor;
 mod datetime;
 mod emit;
@@ -97,6 +98,10 @@ pub mod unstable {
     /// The format registry.
     pub mod formats {
         pub use crate::formats::names;
+    }
+    /// The archive readers (zip, tar, gzip) under their bomb guards.
+    pub mod archive {
+        pub use crate::container::archive::*;
     }
     /// Size limits and reading helpers.
     pub mod limits {

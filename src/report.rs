@@ -147,6 +147,10 @@ pub enum Format {
     Dicom,
     /// ZIP container.
     Zip,
+    /// A tar archive (POSIX ustar, GNU), when the batch runner opens archives.
+    Tar,
+    /// A gzip stream (RFC 1952), when the batch runner opens archives.
+    Gzip,
     /// Plain text.
     Text,
     /// Nothing recognisable.

@@ -318,13 +318,14 @@ fn an_embedded_file_gets_a_nested_report_of_its_own_kind() {
 
 #[test]
 fn an_invalid_embedded_file_makes_its_carrier_invalid() {
-    // The second is base64's alphabet, but padding in the middle is not base64.
-    for data in [b64(b"%PDF-1.4 cut"), String::from("AAA=AAAA")] {
+    // The second is base64's alphabet and shape, but its last character leaves bits
+    // that are not zero (RFC 4648 section 3.5): not a canonical encoding.
+    for data in [b64(b"%PDF-1.4 cut"), String::from("AAR=")] {
         let report = Engine::default().validate(&binary(&data), &Context::new());
         assert_eq!(count(&report, codes::EMBEDDED_FILE_INVALID), 1);
         assert!(!report.is_valid());
     }
-    let bad = Engine::default().validate(&binary("AAA=AAAA"), &Context::new());
+    let bad = Engine::default().validate(&binary("AAR="), &Context::new());
     assert_eq!(
         bad.embedded[0].diagnostics[0].code,
         codes::EMBEDDED_BASE64_INVALID
@@ -334,9 +335,10 @@ fn an_invalid_embedded_file_makes_its_carrier_invalid() {
 #[test]
 fn the_embedded_limit_is_checked_from_the_base64_length_before_decoding() {
     let engine = Engine::new(Config::default().with_limit(TrafficType::EmbeddedFile, 6)).unwrap();
-    // 12 characters with padding in the middle (not decodable): the size verdict comes
-    // first, from the length alone, so nothing was decoded.
-    let over = engine.validate(&binary("AAA=AAAAAAAA"), &Context::new());
+    // 12 characters whose last group is not decodable (bits left over, RFC 4648
+    // section 3.5): the size verdict comes first, from the length alone, so nothing
+    // was decoded.
+    let over = engine.validate(&binary("AAAAAAAAAAR="), &Context::new());
     assert_eq!(over.embedded[0].size_bytes, 8);
     assert_eq!(
         over.embedded[0].diagnostics[0].code,

@@ -258,3 +258,197 @@ fn report_of_a_broken_bundle_snapshot() {
         json!({"valid": value["valid"], "diagnostics": value["diagnostics"], "exchange": value["exchange"]})
     );
 }
+
+// FHIR R4 JSON representation, section 2.6.2 ("representing primitive elements"): a
+// primitive's `_` twin carries its id and extensions; repeating primitives are two
+// arrays aligned by position, with null for a missing side.
+
+const DAR: &str = "http://hl7.org/fhir/StructureDefinition/data-absent-reason";
+
+fn absent() -> Value {
+    json!({"extension": [{"url": DAR, "valueCode": "unknown"}]})
+}
+
+#[test]
+fn required_code_given_only_as_an_extension_is_caught() {
+    let mut o = fixture("observation");
+    o.as_object_mut().expect("object").remove("status");
+    o["_status"] = absent();
+    let report = check(&o);
+    assert!(caught(&report, "FHIR_REQUIRED_CODE_ABSENT", "/_status"));
+    // A twin next to its code is fine.
+    let mut o = fixture("observation");
+    o["_status"] = absent();
+    assert!(errors(&check(&o)).is_empty());
+    // A code without a required binding may stand on its extension alone.
+    let mut p = fixture("patient");
+    p["_birthDate"] = absent();
+    p.as_object_mut().expect("object").remove("birthDate");
+    assert!(errors(&check(&p)).is_empty(), "{:?}", check(&p).diagnostics);
+}
+
+#[test]
+fn primitive_arrays_and_their_twins_line_up() {
+    let cases = [
+        // Different lengths.
+        (json!(["A", "B"]), Some(json!([null])), "/name/0/_given"),
+        // Null in both at one position.
+        (
+            json!([null, "B"]),
+            Some(json!([null, absent()])),
+            "/name/0/_given/0",
+        ),
+        // A null value with no twin array.
+        (json!(["A", null]), None, "/name/0/given/1"),
+    ];
+    for (given, twin, path) in cases {
+        let mut p = fixture("patient");
+        p["name"] = json!([{"family": "Fixture"}]);
+        p["name"][0]["given"] = given;
+        if let Some(twin) = twin {
+            p["name"][0]["_given"] = twin;
+        }
+        let report = check(&p);
+        assert!(
+            caught(&report, "FHIR_PRIMITIVE_ARRAY_MISALIGNED", path),
+            "{path}: {:?}",
+            report.diagnostics
+        );
+    }
+    // A twin array of nulls only, with no value array.
+    let mut p = fixture("patient");
+    p["name"] = json!([{"family": "Fixture", "_given": [null]}]);
+    assert!(caught(
+        &check(&p),
+        "FHIR_PRIMITIVE_ARRAY_MISALIGNED",
+        "/name/0/_given/0"
+    ));
+    // Aligned arrays, each position filled on one side at least, are fine.
+    let mut p = fixture("patient");
+    p["name"] = json!([{"family": "Fixture", "given": ["A", null], "_given": [null, absent()]}]);
+    assert!(errors(&check(&p)).is_empty(), "{:?}", check(&p).diagnostics);
+}
+
+#[test]
+fn strings_are_held_to_1024_times_1024_characters() {
+    const MAX: usize = 1024 * 1024;
+    let with_text = |text: String| {
+        let mut p = fixture("patient");
+        p["name"] = json!([{"family": "Fixture", "text": text}]);
+        check(&p)
+    };
+    assert!(caught(
+        &with_text("a".repeat(MAX + 1)),
+        "FHIR_STRING_TOO_LONG",
+        "/name/0/text"
+    ));
+    assert!(errors(&with_text("a".repeat(MAX))).is_empty());
+    // The limit counts characters, not bytes: 2-byte characters up to the limit pass.
+    assert!(errors(&with_text("é".repeat(MAX))).is_empty());
+    assert!(caught(
+        &with_text("é".repeat(MAX + 1)),
+        "FHIR_STRING_TOO_LONG",
+        "/name/0/text"
+    ));
+}
+
+// Embedded files in FHIR: Attachment.data and Binary.data, each at exactly the
+// embedded_file limit (10 MB decoded) and one byte over.
+
+use base64::Engine as _;
+
+const LIMIT: usize = 10_000_000;
+
+fn carriers(data: &str) -> [(Value, &'static str); 2] {
+    [
+        (
+            json!({"resourceType": "Binary", "contentType": "text/plain", "data": data}),
+            "/data",
+        ),
+        (
+            json!({"resourceType": "DocumentReference", "status": "current",
+                   "content": [{"attachment": {"contentType": "text/plain", "data": data}}]}),
+            "/content/0/attachment/data",
+        ),
+    ]
+}
+
+fn nested_codes(report: &Report) -> Vec<String> {
+    report
+        .embedded
+        .iter()
+        .flat_map(|e| e.diagnostics.iter().map(|d| d.code.name().to_owned()))
+        .collect()
+}
+
+#[test]
+fn each_fhir_carrier_is_held_to_the_embedded_limit_exactly() {
+    let b64 = |n: usize| base64::engine::general_purpose::STANDARD.encode(vec![b'a'; n]);
+    for (resource, path) in carriers(&b64(LIMIT)) {
+        let report = check(&resource);
+        assert_eq!(report.embedded.len(), 1, "{path}: {:?}", report.diagnostics);
+        assert_eq!(report.embedded[0].source, path);
+        assert_eq!(report.embedded[0].size_bytes, LIMIT as u64);
+        assert!(!nested_codes(&report).contains(&"SIZE_LIMIT_EXCEEDED".to_owned()));
+    }
+    for (resource, path) in carriers(&b64(LIMIT + 1)) {
+        let report = check(&resource);
+        assert_eq!(report.embedded[0].size_bytes, LIMIT as u64 + 1);
+        assert!(
+            nested_codes(&report).contains(&"SIZE_LIMIT_EXCEEDED".to_owned()),
+            "{path}"
+        );
+        assert!(caught(&report, "EMBEDDED_FILE_INVALID", path));
+    }
+}
+
+#[test]
+fn bad_base64_in_each_fhir_carrier_gets_a_diagnostic() {
+    let spaced: String = base64::engine::general_purpose::STANDARD
+        .encode([b'a'; 300])
+        .chars()
+        .flat_map(|c| [c, ' '])
+        .collect();
+    for (resource, path) in carriers(&spaced) {
+        assert!(
+            caught(&check(&resource), "EMBEDDED_BASE64_INVALID", path),
+            "{path}"
+        );
+    }
+    // Padding in the middle, after a whole group, or not completing a group.
+    for bad in ["AAA=AAAA", "QUJD=", "QQ="] {
+        for (resource, path) in carriers(bad) {
+            let report = check(&resource);
+            assert!(
+                caught(&report, "EMBEDDED_BASE64_INVALID", path),
+                "{path} {bad}"
+            );
+            assert!(report.embedded.is_empty());
+        }
+    }
+}
+
+#[test]
+fn hostile_twin_arrays_give_bounded_diagnostics() {
+    // Two arrays of 200,000 nulls: every position is null on both sides. Each position
+    // is a finding; the report lists a bounded number and counts the rest.
+    let nulls = vec![Value::Null; 200_000];
+    let mut p = fixture("patient");
+    p["name"] = json!([{"family": "Fixture", "given": nulls.clone(), "_given": nulls}]);
+    let report = check(&p);
+    assert!(!report.is_valid());
+    assert!(caught(
+        &report,
+        "FHIR_PRIMITIVE_ARRAY_MISALIGNED",
+        "/name/0/_given/0"
+    ));
+    assert!(
+        report.diagnostics.len() <= 1_000,
+        "{}",
+        report.diagnostics.len()
+    );
+    assert!(report
+        .diagnostics
+        .iter()
+        .any(|d| d.code.name() == "DIAGNOSTICS_TRUNCATED"));
+}

@@ -55,6 +55,19 @@ fn synthetic_examples_of_each_schema_validate() {
         "provider_new",
         "flowsheet_new",
         "vaccination_new",
+        "referral_new",
+        "claim_submission",
+        "financial_transaction",
+        "medications_new",
+        "device_new",
+        "inventory_deplete",
+        "organization_new",
+        "patienteducation_new",
+        "research_study",
+        "surgicalscheduling_new",
+        "clinicaldecisions_request",
+        "enrichment_normalizationquery",
+        "sso_sign_on",
     ] {
         let report = check(name);
         assert_eq!(report.format, Format::RedoxDataModel, "{name}");
@@ -237,4 +250,463 @@ fn media_file_contents_are_checked_as_an_embedded_file() {
     let report = check("media_new");
     assert_eq!(report.embedded.len(), 1);
     assert_eq!(report.embedded[0].source, "/Media/FileContents");
+}
+
+/// Every data model of the catalogue, with a valid fixture and a fixture whose body
+/// breaks its schema (a type, a required member, or a declared datetime that is no
+/// date), and where the break is reported.
+const MODELS: [(&str, &str, &str, &str); 24] = [
+    (
+        "PatientAdmin",
+        "patientadmin_arrival",
+        "broken_patientadmin_visit_datetime_impossible",
+        "/Visit/VisitDateTime",
+    ),
+    (
+        "Results",
+        "results_new",
+        "broken_identifiers_not_array",
+        "/Patient/Identifiers",
+    ),
+    (
+        "Order",
+        "order_new",
+        "broken_order_dob_impossible",
+        "/Patient/Demographics/DOB",
+    ),
+    (
+        "Scheduling",
+        "scheduling_new",
+        "broken_scheduling_visit_datetime_impossible",
+        "/Visit/VisitDateTime",
+    ),
+    (
+        "Notes",
+        "notes_new",
+        "broken_notes_note_not_object",
+        "/Note",
+    ),
+    (
+        "Media",
+        "media_new",
+        "broken_media_dob_impossible",
+        "/Patient/Demographics/DOB",
+    ),
+    (
+        "ClinicalSummary",
+        "clinicalsummary_patientqueryresponse",
+        "broken_clinicalsummary_problems_not_array",
+        "/Problems",
+    ),
+    (
+        "PatientSearch",
+        "patientsearch_query",
+        "broken_patientsearch_identifiers_not_array",
+        "/Patient/Identifiers",
+    ),
+    (
+        "Provider",
+        "provider_new",
+        "broken_provider_id_number",
+        "/Provider/ID",
+    ),
+    (
+        "Flowsheet",
+        "flowsheet_new",
+        "broken_flowsheet_observations_not_array",
+        "/Observations",
+    ),
+    (
+        "Vaccination",
+        "vaccination_new",
+        "broken_vaccination_vaccinations_not_array",
+        "/Vaccinations",
+    ),
+    (
+        "Referral",
+        "referral_new",
+        "broken_referral_expiration_impossible",
+        "/Referral/ExpirationDateTime",
+    ),
+    (
+        "Claim",
+        "claim_submission",
+        "broken_claim_visit_datetime_impossible",
+        "/Visit/VisitDateTime",
+    ),
+    (
+        "Financial",
+        "financial_transaction",
+        "broken_financial_transactions_not_array",
+        "/Transactions",
+    ),
+    (
+        "Medications",
+        "medications_new",
+        "broken_medications_start_impossible",
+        "/Order/Medication/StartDate",
+    ),
+    (
+        "Device",
+        "device_new",
+        "broken_device_observation_datetime_impossible",
+        "/Observations/0/DateTime",
+    ),
+    (
+        "Inventory",
+        "inventory_deplete",
+        "broken_inventory_dob_impossible",
+        "/Patient/Demographics/DOB",
+    ),
+    (
+        "Organization",
+        "organization_new",
+        "broken_organization_identifiers_not_array",
+        "/Organization/Identifiers",
+    ),
+    (
+        "PatientEducation",
+        "patienteducation_new",
+        "broken_patienteducation_no_patient",
+        "",
+    ),
+    (
+        "Research",
+        "research_study",
+        "broken_research_study_id_number",
+        "/Study/ID",
+    ),
+    (
+        "SurgicalScheduling",
+        "surgicalscheduling_new",
+        "broken_surgicalscheduling_visit_datetime_impossible",
+        "/Visit/VisitDateTime",
+    ),
+    (
+        "ClinicalDecisions",
+        "clinicaldecisions_request",
+        "broken_clinicaldecisions_order_datetime_impossible",
+        "/Orders/0/TransactionDateTime",
+    ),
+    (
+        "Enrichment",
+        "enrichment_normalizationquery",
+        "broken_enrichment_patient_not_object",
+        "/Patient",
+    ),
+    (
+        "SSO",
+        "sso_sign_on",
+        "broken_sso_user_id_number",
+        "/User/ID",
+    ),
+];
+
+#[test]
+fn every_data_model_has_a_body_schema_a_valid_and_an_invalid_fixture() {
+    for (model, valid, broken, path) in MODELS {
+        let good = check(valid);
+        assert_eq!(
+            good.exchange.message_type.as_deref(),
+            Some(model),
+            "{valid}"
+        );
+        assert!(errors(&good).is_empty(), "{valid}: {:?}", good.diagnostics);
+        assert!(
+            good.diagnostics
+                .iter()
+                .all(|d| d.code != "REDOX_SCHEMA_NOT_AVAILABLE"),
+            "{model} has no body schema"
+        );
+        let bad = check(broken);
+        assert_eq!(
+            bad.exchange.message_type.as_deref(),
+            Some(model),
+            "{broken}"
+        );
+        assert!(
+            bad.diagnostics.iter().any(|d| d.path == path
+                && d.severity == payload_triage::Severity::Error
+                && (d.code == "REDOX_SCHEMA_VIOLATION" || d.code.name().starts_with("DATETIME_"))),
+            "{broken}: no error at {path:?}: {:?}",
+            bad.diagnostics
+        );
+    }
+}
+
+#[test]
+fn referral_expiration_of_month_13_day_45_fails() {
+    let report = check("broken_referral_expiration_impossible");
+    assert!(!report.is_valid());
+    assert!(report.diagnostics.iter().any(
+        |d| d.code.name().starts_with("DATETIME_") && d.path == "/Referral/ExpirationDateTime"
+    ));
+    // The valid referral's datetimes are canonicalized at their declared places.
+    let good = check("referral_new");
+    let paths: Vec<&str> = good.datetimes.iter().map(|d| d.path.as_str()).collect();
+    for expected in [
+        "/Referral/DateTime",
+        "/Referral/ExpirationDateTime",
+        "/Referral/Authorization/ExpirationDateTime",
+    ] {
+        assert!(paths.contains(&expected), "{expected} not in {paths:?}");
+    }
+}
+
+#[test]
+fn event_lists_follow_the_data_model_documentation() {
+    for (model, event, pattern) in [
+        ("Device", "New", ExchangePattern::Notification),
+        ("Research", "Study", ExchangePattern::Notification),
+        ("Research", "SubjectUpdate", ExchangePattern::Notification),
+        ("PatientEducation", "Update", ExchangePattern::Notification),
+        ("PatientEducation", "Delete", ExchangePattern::Notification),
+        ("Enrichment", "NormalizationQuery", ExchangePattern::Query),
+        (
+            "Enrichment",
+            "NormalizationQueryResponse",
+            ExchangePattern::QueryResponse,
+        ),
+    ] {
+        let text = redox_message(model, event, "");
+        let report = Engine::default().validate(text.as_bytes(), &redox_ctx());
+        assert_eq!(
+            report.exchange.pattern,
+            Some(pattern),
+            "{model}.{event}: {:?}",
+            report.diagnostics
+        );
+        assert!(
+            report
+                .diagnostics
+                .iter()
+                .all(|d| d.code != "REDOX_EVENT_TYPE_UNKNOWN"),
+            "{model}.{event}"
+        );
+    }
+    // Events the documentation does not list for these models.
+    for (model, event) in [
+        ("Device", "Update"),
+        ("Device", "Delete"),
+        ("Research", "New"),
+        ("Enrichment", "Request"),
+    ] {
+        let text = redox_message(model, event, "");
+        let report = Engine::default().validate(text.as_bytes(), &redox_ctx());
+        assert!(
+            has(&report, "REDOX_EVENT_TYPE_UNKNOWN", "/Meta/EventType"),
+            "{model}.{event}"
+        );
+    }
+}
+
+fn redox_ctx() -> Context {
+    Context::new().with_hint(TrafficType::RedoxApi)
+}
+
+/// A minimal message of `model` and `event` with `body` members after Meta.
+fn redox_message(model: &str, event: &str, body: &str) -> String {
+    let sep = if body.is_empty() { "" } else { "," };
+    format!(
+        r#"{{"Meta": {{"DataModel": "{model}", "EventType": "{event}", "Test": true,
+            "Destinations": [{{"ID": "syn-dest-1", "Name": "Synthetic"}}]}}{sep}{body}}}"#
+    )
+}
+
+// Every carrier of an embedded file in the Redox models, decided by the model's own
+// encoding field: each at exactly the embedded_file limit (10 MB decoded) and one byte
+// over, and each bad-input shape refused with a diagnostic.
+
+use base64::Engine as _;
+
+const LIMIT: usize = 10_000_000;
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// The three Redox file carriers, as a body holding `data` where a file goes.
+fn carriers(data: &str) -> [(&'static str, String, &'static str); 3] {
+    [
+        (
+            "Media",
+            format!(r#""Patient": {{}}, "Media": {{"FileType": "PDF", "FileContents": "{data}"}}"#),
+            "/Media/FileContents",
+        ),
+        (
+            "Notes",
+            format!(
+                r#""Patient": {{}}, "Note": {{"ContentType": "Base64 Encoded", "FileContents": "{data}"}}"#
+            ),
+            "/Note/FileContents",
+        ),
+        (
+            "Results",
+            format!(
+                r#""Patient": {{}}, "Orders": [{{"Results": [{{"ValueType": "Encapsulated Data", "FileType": "PDF", "Value": "{data}"}}]}}]"#
+            ),
+            "/Orders/0/Results/0/Value",
+        ),
+    ]
+}
+
+fn nested_codes(report: &Report) -> Vec<String> {
+    report
+        .embedded
+        .iter()
+        .flat_map(|e| e.diagnostics.iter().map(|d| d.code.name().to_owned()))
+        .collect()
+}
+
+#[test]
+fn each_redox_carrier_is_held_to_the_embedded_limit_exactly() {
+    let exact = b64(&vec![b'a'; LIMIT]);
+    let over = b64(&vec![b'a'; LIMIT + 1]);
+    for ((model, body, path), (_, body_over, _)) in
+        carriers(&exact).into_iter().zip(carriers(&over))
+    {
+        let text = redox_message(model, "New", &body);
+        let report = Engine::default().validate(text.as_bytes(), &redox_ctx());
+        assert_eq!(
+            report.embedded.len(),
+            1,
+            "{model}: {:?}",
+            report.diagnostics
+        );
+        assert_eq!(report.embedded[0].source, path);
+        assert_eq!(report.embedded[0].size_bytes, LIMIT as u64, "{model}");
+        assert!(
+            !nested_codes(&report).contains(&"SIZE_LIMIT_EXCEEDED".to_owned()),
+            "{model}"
+        );
+
+        let text = redox_message(model, "New", &body_over);
+        let report = Engine::default().validate(text.as_bytes(), &redox_ctx());
+        assert_eq!(report.embedded.len(), 1, "{model}");
+        assert_eq!(report.embedded[0].size_bytes, LIMIT as u64 + 1, "{model}");
+        assert!(
+            nested_codes(&report).contains(&"SIZE_LIMIT_EXCEEDED".to_owned()),
+            "{model}"
+        );
+        assert!(has(&report, "EMBEDDED_FILE_INVALID", path), "{model}");
+    }
+}
+
+#[test]
+fn base64_that_begins_with_http_is_a_file_not_a_link() {
+    // "http" is four base64 letters: this text decodes to 10 MB + 1 and must be
+    // refused at the limit, whatever its first characters.
+    let mut data = String::from("http");
+    data.push_str(&b64(&vec![b'a'; LIMIT - 2]));
+    assert_eq!(data.len() % 4, 0);
+    for (model, body, path) in carriers(&data) {
+        let text = redox_message(model, "New", &body);
+        let report = Engine::default().validate(text.as_bytes(), &redox_ctx());
+        assert!(
+            nested_codes(&report).contains(&"SIZE_LIMIT_EXCEEDED".to_owned()),
+            "{model}"
+        );
+        assert!(has(&report, "EMBEDDED_FILE_INVALID", path), "{model}");
+    }
+}
+
+#[test]
+fn a_file_uploaded_to_redox_is_referenced_by_uri_and_noted() {
+    for (model, body, path) in carriers("https://blob.example.test/upload/0000-synthetic") {
+        let text = redox_message(model, "New", &body);
+        let report = Engine::default().validate(text.as_bytes(), &redox_ctx());
+        assert!(report.embedded.is_empty(), "{model}");
+        assert!(has(&report, "REDOX_FILE_REFERENCE", path), "{model}");
+        assert!(report.is_valid(), "{model}: {:?}", report.diagnostics);
+    }
+}
+
+#[test]
+fn a_data_uri_is_inline_content_not_a_reference() {
+    for (model, body, path) in carriers("data:application/pdf;base64,JVBERi0xLjQK") {
+        let report =
+            Engine::default().validate(redox_message(model, "New", &body).as_bytes(), &redox_ctx());
+        assert!(!has(&report, "REDOX_FILE_REFERENCE", path), "{model}");
+        assert!(
+            has(&report, "EMBEDDED_FILE_INVALID", path),
+            "{model}: {:?}",
+            report.diagnostics
+        );
+    }
+}
+
+#[test]
+fn the_encoding_field_decides_whether_a_value_is_a_file() {
+    // Plain-text notes and numeric results are not files, whatever they look like.
+    let plain = redox_message(
+        "Notes",
+        "New",
+        r#""Patient": {}, "Note": {"ContentType": "Plain Text", "FileContents": "QUJD"}"#,
+    );
+    let report = Engine::default().validate(plain.as_bytes(), &redox_ctx());
+    assert!(report.embedded.is_empty());
+    let numeric = redox_message(
+        "Results",
+        "New",
+        r#""Patient": {}, "Orders": [{"Results": [{"ValueType": "Numeric", "Value": "QUJD"}]}]"#,
+    );
+    let report = Engine::default().validate(numeric.as_bytes(), &redox_ctx());
+    assert!(report.embedded.is_empty());
+    // The same values marked as files are files.
+    for (model, body, path) in carriers("QUJD") {
+        let text = redox_message(model, "New", &body);
+        let report = Engine::default().validate(text.as_bytes(), &redox_ctx());
+        assert_eq!(report.embedded.len(), 1, "{model}");
+        assert_eq!(report.embedded[0].source, path);
+    }
+}
+
+#[test]
+fn bad_base64_in_every_carrier_gets_a_diagnostic() {
+    let spaced: String = b64(&[b'a'; 3000]).chars().flat_map(|c| [c, ' ']).collect();
+    let cases = [
+        (spaced.as_str(), "EMBEDDED_BASE64_INVALID", false),
+        ("AAA=AAAA", "EMBEDDED_BASE64_INVALID", false),
+        ("QQ=", "EMBEDDED_BASE64_INVALID", false),
+        ("QUJD=", "EMBEDDED_BASE64_INVALID", false),
+        ("QQ==QUJD", "EMBEDDED_BASE64_INVALID", false),
+        ("QUJD!!!!", "EMBEDDED_BASE64_INVALID", true),
+    ];
+    for (data, code, nested) in cases {
+        for (model, body, path) in carriers(data) {
+            let text = redox_message(model, "New", &body);
+            let report = Engine::default().validate(text.as_bytes(), &redox_ctx());
+            assert!(!report.is_valid(), "{model} {data:.12}");
+            if nested {
+                assert!(
+                    nested_codes(&report).contains(&code.to_owned()),
+                    "{model} {data:.12}"
+                );
+                assert!(has(&report, "EMBEDDED_FILE_INVALID", path));
+            } else {
+                assert!(
+                    has(&report, code, path),
+                    "{model}: {:?}",
+                    report.diagnostics
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn limit_sized_base64_with_whitespace_after_every_character_is_refused_at_the_carrier() {
+    let spaced: String = b64(&vec![b'a'; LIMIT])
+        .chars()
+        .flat_map(|c| [c, ' '])
+        .collect();
+    let (model, body, path) = carriers(&spaced).into_iter().next().unwrap();
+    let report =
+        Engine::default().validate(redox_message(model, "New", &body).as_bytes(), &redox_ctx());
+    assert!(
+        has(&report, "EMBEDDED_BASE64_INVALID", path),
+        "{:?}",
+        report.diagnostics
+    );
+    assert!(report.embedded.is_empty());
 }

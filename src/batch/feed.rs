@@ -15,13 +15,15 @@
 //! hundred units or about a megabyte, and each job's bytes are taken from the in-flight
 //! budget before it is handed to the workers.
 
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::classify::{self, SNIFF_WINDOW};
 use crate::codes::{self, Code};
+use crate::container::archive::{self, ArchiveEvent, ArchiveInput, ArchiveKind};
 use crate::engine::{Context, Engine};
 use crate::error::Error;
 use crate::hl7v2::bare::{BareSplitter, Piece};
@@ -120,12 +122,24 @@ impl<'s> Feeder<'s> {
             Err(e) => return self.push(Step::Failed(Error::io(name, e)), 0),
         };
         let known_len = file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+        let mut head = Vec::new();
+        if let Err(e) = read_up_to(&mut file, &mut head, SNIFF_WINDOW as u64) {
+            return self.push(Step::Failed(Error::io(name, e)), 0);
+        }
+        if let Some(kind) = self.archive_kind(&head, &ctx) {
+            // A zip is read through its central directory: from the start, seeking.
+            if let Err(e) = file.seek(SeekFrom::Start(0)) {
+                return self.push(Step::Failed(Error::io(name, e)), 0);
+            }
+            let outer = file_name_bytes(path);
+            return self.archive(name, ArchiveInput::Seekable(&mut file), kind, &outer, &ctx);
+        }
         let canonical = self
             .options
             .canonical_out
             .as_deref()
             .and_then(|dir| super::canonical_target(dir, path));
-        self.container(name, &mut file, ctx, canonical, known_len);
+        self.container(name, head, &mut file, ctx, canonical, known_len);
     }
 
     fn stdin(&mut self) {
@@ -136,22 +150,94 @@ impl<'s> Feeder<'s> {
         };
         let stdin = io::stdin();
         let mut lock = stdin.lock();
-        self.container(name, &mut lock, ctx, None, None);
+        let mut head = Vec::new();
+        if let Err(e) = read_up_to(&mut lock, &mut head, SNIFF_WINDOW as u64) {
+            return self.push(Step::Failed(Error::io(name, e)), 0);
+        }
+        if let Some(kind) = self.archive_kind(&head, &ctx) {
+            let mut stream = io::Cursor::new(head).chain(lock);
+            return self.archive(name, ArchiveInput::Stream(&mut stream), kind, b"", &ctx);
+        }
+        self.container(name, head, &mut lock, ctx, None, None);
     }
 
-    /// Cuts one file (or archive entry) into units.
+    /// The archive `head` starts, when archives are opened and the channel does not say
+    /// the file is one upload.
+    fn archive_kind(&self, head: &[u8], ctx: &Context) -> Option<ArchiveKind> {
+        if !self.options.open_archives || ctx.hint.is_some() {
+            return None;
+        }
+        archive::detect(head)
+    }
+
+    /// An archive: each entry is a file of its own, named `archive!/entry`; nested
+    /// archives are opened by the reader, to a bounded depth. Problems (a corrupt
+    /// archive, an unsafe name, a bomb) are reports of their own.
+    fn archive(
+        &mut self,
+        name: String,
+        input: ArchiveInput<'_>,
+        kind: ArchiveKind,
+        outer: &[u8],
+        ctx: &Context,
+    ) {
+        let bounds = self
+            .engine
+            .config()
+            .bounds
+            .containers
+            .archive_bounds();
+        let format = match kind {
+            ArchiveKind::Zip => Format::Zip,
+            ArchiveKind::Tar => Format::Tar,
+            ArchiveKind::Gzip => Format::Gzip,
+        };
+        let entry_name = |path: &[Vec<u8>]| {
+            let mut out = name.clone();
+            for level in path {
+                out.push_str("!/");
+                names::escape_into(level, &mut out);
+            }
+            out
+        };
+        archive::for_each_entry(input, kind, outer, &bounds, &mut |event| {
+            if self.shared.stopped() {
+                return ControlFlow::Break(());
+            }
+            match event {
+                ArchiveEvent::Entry { path, reader, .. } => {
+                    let name = entry_name(path);
+                    let mut head = Vec::new();
+                    // A read error is reported by the walk right after this visit.
+                    if read_up_to(&mut &mut *reader, &mut head, SNIFF_WINDOW as u64).is_ok() {
+                        self.container(name, head, reader, ctx.clone(), None, None);
+                    }
+                }
+                ArchiveEvent::Problem {
+                    path,
+                    code,
+                    message,
+                } => {
+                    let mut report = self.engine.archive_report(format, &code, message);
+                    report.source = entry_name(path);
+                    self.push(Step::Report(Box::new(report)), 0);
+                }
+            }
+            ControlFlow::Continue(())
+        });
+    }
+
+    /// Cuts one file (or archive entry) into units; `head` is its first bytes, already
+    /// read.
     fn container(
         &mut self,
         name: String,
+        head: Vec<u8>,
         reader: &mut dyn Read,
         ctx: Context,
         canonical: Option<PathBuf>,
         known_len: Option<u64>,
     ) {
-        let mut head = Vec::new();
-        if let Err(e) = read_up_to(&mut &mut *reader, &mut head, SNIFF_WINDOW as u64) {
-            return self.push(Step::Failed(Error::io(name, e)), 0);
-        }
         let kind = kind_of(&head, ctx.hint);
         let total = Arc::new(AtomicU64::new(0));
         let whole_size = !matches!(kind, Kind::Mllp);
@@ -182,11 +268,10 @@ impl<'s> Feeder<'s> {
             total: read, notes, ..
         } = cut;
         total.store(read, Ordering::Relaxed);
-        if let Err(error) = result {
-            self.push(Step::End { notes }, 0);
-            return self.push(Step::Failed(error), 0);
-        }
         self.push(Step::End { notes }, 0);
+        if let Err(error) = result {
+            self.push(Step::Failed(error), 0);
+        }
     }
 
     /// Queues a step; hands the job on first when it is full.
@@ -646,5 +731,19 @@ fn read_some(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             other => return other,
         }
+    }
+}
+
+/// The last component of `path`, as bytes (a plain gzip's entry is named after it).
+fn file_name_bytes(path: &Path) -> Vec<u8> {
+    let name = path.file_name().unwrap_or_default();
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        name.as_bytes().to_vec()
+    }
+    #[cfg(not(unix))]
+    {
+        name.to_string_lossy().as_bytes().to_vec()
     }
 }

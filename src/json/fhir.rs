@@ -18,7 +18,10 @@
 //! never empty; required elements (a primitive counts as present through its `_name`
 //! extension twin); one type per choice element; codes of required bindings; primitive
 //! formats by regex, integers by range; dates through the datetime engine (calendar
-//! validity, zone required on a time). FHIRPath invariants are not evaluated.
+//! validity, zone required on a time); a repeating primitive and its `_` twin line up
+//! (section 2.6.2); a required-bound code is not left to an extension alone; strings
+//! stay within 1024*1024 characters (section 2.24.0.1). FHIRPath invariants are not
+//! evaluated.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
@@ -70,6 +73,18 @@ struct RawElement {
     vs: Option<String>,
     #[serde(default)]
     e: Option<Vec<RawElement>>,
+}
+
+/// The most characters a FHIR string holds (R4 section 2.24.0.1: 1024*1024).
+const MAX_STRING_CHARS: usize = 1024 * 1024;
+
+/// A member of a primitive element, or its `_` twin, as found in an object.
+struct PrimitiveMember<'v, 'a> {
+    element: usize,
+    choice: usize,
+    twin: bool,
+    key: Str<'a>,
+    value: &'v Value<'a>,
 }
 
 /// The JSON shape of a primitive type.
@@ -569,6 +584,8 @@ impl Definitions {
         };
         // Which element each member fed, to check choices and required elements.
         let mut seen: Vec<(usize, usize)> = Vec::with_capacity(members.len());
+        // Primitive members and their `_` twins, to check that they line up.
+        let mut primitives: Vec<PrimitiveMember<'_, '_>> = Vec::new();
         for (key, member) in members {
             let name = key.value();
             if complex.is_resource && name == "resourceType" {
@@ -588,6 +605,15 @@ impl Definitions {
                 Some((e, t)) => {
                     if let Some(element) = complex.elements.get(e) {
                         let ty = element.types.get(t).copied().unwrap_or(TypeRef::Any);
+                        if matches!(ty, TypeRef::Primitive(_)) {
+                            primitives.push(PrimitiveMember {
+                                element: e,
+                                choice: t,
+                                twin,
+                                key: *key,
+                                value: member,
+                            });
+                        }
                         if twin {
                             if matches!(ty, TypeRef::Primitive(_)) {
                                 self.element(
@@ -627,6 +653,9 @@ impl Definitions {
             }
             ptr.pop();
         }
+        if !primitives.is_empty() {
+            self.line_up(walk, complex, &primitives, ptr);
+        }
         for (e, element) in complex.elements.iter().enumerate() {
             if element.min > 0 && !seen.iter().any(|&(se, _)| se == e) {
                 walk.emit.add(
@@ -639,6 +668,146 @@ impl Definitions {
                         )
                     },
                 );
+            }
+        }
+    }
+
+    /// A primitive and its `_` twin (FHIR R4 JSON representation, section 2.6.2,
+    /// "representing primitive elements"): a repeating primitive is two arrays that
+    /// align by position, with null filling whichever side is missing; so both arrays
+    /// have the same length, no position is null in both, and a null has a counterpart.
+    /// A code bound to a required value set needs its code: an extension alone (no
+    /// value) gives no code from the value set (section 4.1.5, required strength).
+    fn line_up(
+        &self,
+        walk: &mut Walk<'_, '_>,
+        complex: &Complex,
+        members: &[PrimitiveMember<'_, '_>],
+        ptr: &Pointer,
+    ) {
+        // Each (element, type) once, with its last value and last twin (a repeated
+        // member is JSON_DUPLICATE_KEY already; the last one counts, as in `get`). One
+        // pass: a hostile object with a million members costs a million steps.
+        let nothing_to_line_up = members.iter().all(|m| {
+            !m.twin
+                && !matches!(m.value, Value::Array(items) if items.iter().any(|v| matches!(v, Value::Null)))
+        });
+        if nothing_to_line_up {
+            return;
+        }
+        let mut index: HashMap<(usize, usize), usize, std::hash::BuildHasherDefault<Fnv>> =
+            HashMap::default();
+        type Sides<'m, 'v, 'a> = (
+            usize,
+            Option<&'m PrimitiveMember<'v, 'a>>,
+            Option<&'m PrimitiveMember<'v, 'a>>,
+        );
+        let mut groups: Vec<Sides<'_, '_, '_>> = Vec::new();
+        for member in members {
+            let slot = *index
+                .entry((member.element, member.choice))
+                .or_insert_with(|| {
+                    groups.push((member.element, None, None));
+                    groups.len() - 1
+                });
+            if let Some(group) = groups.get_mut(slot) {
+                if member.twin {
+                    group.2 = Some(member);
+                } else {
+                    group.1 = Some(member);
+                }
+            }
+        }
+        for (element, value, twin) in groups {
+            let Some(element) = complex.elements.get(element) else {
+                continue;
+            };
+            let required_code = element.value_set.is_some();
+            let path = |m: &PrimitiveMember<'_, '_>| {
+                let mut p = ptr.clone();
+                p.push_key_raw(&m.key);
+                p
+            };
+            match (value.map(|v| v.value), twin.map(|t| t.value)) {
+                (None, Some(Value::Object(_))) if required_code && !element.many => {
+                    if let Some(twin) = twin {
+                        walk.emit.add(
+                            &codes::FHIR_REQUIRED_CODE_ABSENT,
+                            path(twin).as_str(),
+                            "the code is bound to a required value set but is given only as an extension, with no code",
+                        );
+                    }
+                }
+                (Some(Value::Array(values)), Some(Value::Array(twins))) => {
+                    let Some(twin) = twin else {
+                        continue;
+                    };
+                    if values.len() != twins.len() {
+                        let (n, m) = (twins.len(), values.len());
+                        walk.emit.add(
+                            &codes::FHIR_PRIMITIVE_ARRAY_MISALIGNED,
+                            path(twin).as_str(),
+                            || format!("the `_` twin array has {n} items and the value array {m}; they must align by position"),
+                        );
+                        continue;
+                    }
+                    let mut at = path(twin);
+                    for (index, (v, t)) in values.iter().zip(twins).enumerate() {
+                        at.push_index(index);
+                        match (v, t) {
+                            (Value::Null, Value::Null) => walk.emit.add(
+                                &codes::FHIR_PRIMITIVE_ARRAY_MISALIGNED,
+                                at.as_str(),
+                                "the position is null in both the value array and its `_` twin",
+                            ),
+                            (Value::Null, _) if required_code => walk.emit.add(
+                                &codes::FHIR_REQUIRED_CODE_ABSENT,
+                                at.as_str(),
+                                "the code is bound to a required value set but is given only as an extension, with no code",
+                            ),
+                            _ => {}
+                        }
+                        at.pop();
+                    }
+                }
+                (Some(Value::Array(values)), None) => {
+                    let Some(value) = value else {
+                        continue;
+                    };
+                    if let Some(index) = values.iter().position(|v| matches!(v, Value::Null)) {
+                        let mut at = path(value);
+                        at.push_index(index);
+                        walk.emit.add(
+                            &codes::FHIR_PRIMITIVE_ARRAY_MISALIGNED,
+                            at.as_str(),
+                            "a null in a primitive array stands for a value given by its `_` twin, and there is no twin array",
+                        );
+                    }
+                }
+                (None, Some(Value::Array(twins))) if element.many => {
+                    let Some(twin) = twin else {
+                        continue;
+                    };
+                    let mut at = path(twin);
+                    for (index, t) in twins.iter().enumerate() {
+                        at.push_index(index);
+                        match t {
+                            Value::Null => walk.emit.add(
+                                &codes::FHIR_PRIMITIVE_ARRAY_MISALIGNED,
+                                at.as_str(),
+                                "the position is null in the `_` twin and there is no value array",
+                            ),
+                            _ if required_code => walk.emit.add(
+                                &codes::FHIR_REQUIRED_CODE_ABSENT,
+                                at.as_str(),
+                                "the code is bound to a required value set but is given only as an extension, with no code",
+                            ),
+                            _ => {}
+                        }
+                        at.pop();
+                    }
+                }
+                _ => {}
             }
         }
     }
@@ -791,6 +960,22 @@ impl Definitions {
                 return;
             }
             _ => {}
+        }
+        // "Strings SHALL NOT exceed 1MB (1024*1024 characters) in size" (R4 section
+        // 2.24.0.1, string); code and markdown are specializations of string. A JSON
+        // string never has fewer bytes as written than characters, so only long ones
+        // are counted.
+        if matches!(primitive.name.as_str(), "string" | "markdown" | "code")
+            && s.raw.len() > MAX_STRING_CHARS
+            && s.value().chars().count() > MAX_STRING_CHARS
+        {
+            walk.emit.add(&codes::FHIR_STRING_TOO_LONG, path, || {
+                format!(
+                    "a FHIR {} holds at most {MAX_STRING_CHARS} characters (1024*1024)",
+                    primitive.name
+                )
+            });
+            return;
         }
         let value = s.value();
         // `string` and `markdown` are `[ \r\n\t\S]+`: with XML Schema's `\S`, any

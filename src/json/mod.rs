@@ -49,6 +49,7 @@ pub mod codes {
         REDOX_SCHEMA_VIOLATION: Error, "The message body breaks the data model's schema (schemas/redox).";
         REDOX_SCHEMA_NOT_AVAILABLE: Info, "The data model is in the catalogue but has no body schema yet; only Meta and declared datetimes were checked.";
         REDOX_DATE_WITH_MIDNIGHT: Warning, "A date-only field carries an invented midnight time, which shifts the date when converted across zones.";
+        REDOX_FILE_REFERENCE: Info, "A file field holds a URI (a file uploaded to Redox beforehand) rather than base64 content; the file itself was not checked.";
         FHIR_RESOURCE_TYPE_MISSING: Error, "A FHIR resource has no resourceType (FHIR R4 JSON representation, section 2.6.2).";
         FHIR_RESOURCE_TYPE_UNKNOWN: Error, "resourceType names no FHIR R4 resource type.";
         FHIR_UNKNOWN_ELEMENT: Error, "A member is not an element of its FHIR R4 type.";
@@ -57,6 +58,9 @@ pub mod codes {
         FHIR_CODE_INVALID: Error, "A code is not in the value set its element is bound to with required strength.";
         FHIR_PRIMITIVE_INVALID: Error, "A primitive value breaks its FHIR R4 data type's format (regex, integer range, empty string).";
         FHIR_CHOICE_CONFLICT: Error, "A choice element (`[x]`) is given with more than one type.";
+        FHIR_REQUIRED_CODE_ABSENT: Error, "A code bound to a required value set is given only through its `_` extension twin, with no code (FHIR R4 section 4.1.5: the code SHALL come from the value set).";
+        FHIR_PRIMITIVE_ARRAY_MISALIGNED: Error, "A repeating primitive and its `_` twin array do not line up: different lengths, or a position null in both, or a null with no counterpart (FHIR R4 JSON representation, section 2.6.2).";
+        FHIR_STRING_TOO_LONG: Error, "A FHIR string is longer than 1024*1024 characters, the maximum of the string data type (FHIR R4 section 2.24.0.1).";
     }
 }
 
@@ -98,13 +102,62 @@ impl Walk<'_, '_> {
         }
     }
 
-    /// Queues base64 text found at `path` as an embedded file.
+    /// Queues base64 text found at `path` as an embedded file. The engine holds it to
+    /// the `embedded_file` limit on its decoded size, decodes it and validates what it
+    /// holds. Its shape is checked here first ([`base64_shape_problem`]): whitespace
+    /// only between 4-character groups, padding only to complete the last group; text
+    /// of another shape is refused at its carrier, with no file queued.
     pub fn embedded_base64(&mut self, path: &str, s: &Str<'_>) {
-        if self.embed {
+        if !self.embed {
+            return;
+        }
+        let text = s.value();
+        if let Some(problem) = base64_shape_problem(text.as_bytes()) {
             self.emit
-                .embed_base64(path, s.value().into_owned().into_bytes());
+                .add(&crate::codes::EMBEDDED_BASE64_INVALID, path, problem);
+            return;
+        }
+        self.emit.embed_base64(path, text.into_owned().into_bytes());
+    }
+}
+
+/// What is wrong with the shape of base64 text, if anything: whitespace inside a
+/// 4-character group, or padding that RFC 4648 section 4 does not allow (`=` only at
+/// the end, at most two, completing the last group of four). Line-wrapped base64 (MIME,
+/// RFC 2045 section 6.8: lines of 76 characters) and FHIR's base64Binary format
+/// (`(\s*([0-9a-zA-Z\+\=]){4}\s*)+`, R4 section 2.24.0.1) break only between groups.
+/// The alphabet itself is the decoder's to check. One pass, no allocation.
+pub(crate) fn base64_shape_problem(text: &[u8]) -> Option<&'static str> {
+    let mut in_group: u8 = 0;
+    let mut pads: u8 = 0;
+    for &b in text {
+        match b {
+            b' ' | b'\t' | b'\r' | b'\n' => {
+                if in_group != 0 {
+                    return Some("the base64 text has whitespace inside a 4-character group (RFC 4648 section 3.3; only line breaks between groups are tolerated)");
+                }
+            }
+            b'=' => {
+                pads += 1;
+                if pads > 2 {
+                    return Some(
+                        "the base64 text has more than two padding characters (RFC 4648 section 4)",
+                    );
+                }
+                in_group = (in_group + 1) % 4;
+            }
+            _ if pads > 0 => {
+                return Some("the base64 text continues after its padding (RFC 4648 section 4)");
+            }
+            _ => in_group = (in_group + 1) % 4,
         }
     }
+    if pads > 0 && in_group != 0 {
+        return Some(
+            "the base64 padding does not complete a group of four characters (RFC 4648 section 4)",
+        );
+    }
+    None
 }
 
 /// JSON (Redox Data Model and FHIR R4), in the format registry: it owns the

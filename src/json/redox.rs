@@ -15,6 +15,15 @@
 //! - Datetime fields are declared in the schemas with the keyword `x-datetime`
 //!   (`"datetime"` or `"date"`), never guessed from names; they are found by walking
 //!   the document alongside its schema (`properties`, `items`, local `$ref`).
+//! - File content is declared with `x-embedded`: `"base64"` when the field always holds
+//!   a file (`Media.FileContents`), or `{"encoding": <sibling>, "base64": [values]}` when
+//!   the model's own sibling field says whether it does (`Note.ContentType` "Base64
+//!   Encoded" for `Note.FileContents`, `Result.ValueType` "Encapsulated Data" for
+//!   `Result.Value`), as Redox's "Transferring files" guide defines them. A file value
+//!   is either base64 (queued as an embedded file: size-checked at the `embedded_file`
+//!   limit on its decoded size, decoded, validated) or, for a file uploaded to Redox
+//!   first, a URI: told apart by the URI syntax of the whole value (RFC 3986 section 3:
+//!   a scheme and a colon, which no base64 text can hold), never by a prefix.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -33,8 +42,8 @@ use super::Walk;
 const CATALOGUE: &str = include_str!("../../schemas/redox/catalogue.json");
 const COMMON: &str = include_str!("../../schemas/redox/common.json");
 
-/// The body schemas we have, by data model.
-const SCHEMAS: [(&str, &str); 11] = [
+/// The body schemas, by data model: one for every data model of the catalogue.
+const SCHEMAS: [(&str, &str); 24] = [
     (
         "PatientAdmin",
         include_str!("../../schemas/redox/PatientAdmin.json"),
@@ -67,6 +76,49 @@ const SCHEMAS: [(&str, &str); 11] = [
         "Provider",
         include_str!("../../schemas/redox/Provider.json"),
     ),
+    (
+        "Referral",
+        include_str!("../../schemas/redox/Referral.json"),
+    ),
+    ("Claim", include_str!("../../schemas/redox/Claim.json")),
+    (
+        "Financial",
+        include_str!("../../schemas/redox/Financial.json"),
+    ),
+    (
+        "Medications",
+        include_str!("../../schemas/redox/Medications.json"),
+    ),
+    ("Device", include_str!("../../schemas/redox/Device.json")),
+    (
+        "Inventory",
+        include_str!("../../schemas/redox/Inventory.json"),
+    ),
+    (
+        "Organization",
+        include_str!("../../schemas/redox/Organization.json"),
+    ),
+    (
+        "PatientEducation",
+        include_str!("../../schemas/redox/PatientEducation.json"),
+    ),
+    (
+        "Research",
+        include_str!("../../schemas/redox/Research.json"),
+    ),
+    (
+        "SurgicalScheduling",
+        include_str!("../../schemas/redox/SurgicalScheduling.json"),
+    ),
+    (
+        "ClinicalDecisions",
+        include_str!("../../schemas/redox/ClinicalDecisions.json"),
+    ),
+    (
+        "Enrichment",
+        include_str!("../../schemas/redox/Enrichment.json"),
+    ),
+    ("SSO", include_str!("../../schemas/redox/SSO.json")),
 ];
 
 #[derive(Deserialize)]
@@ -128,11 +180,40 @@ struct Compiled {
 }
 
 /// What a schema declares at one place of the document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Declaration {
     DateTime,
     Date,
-    Base64File,
+    /// File content; `when` names the sibling member that says so and the values
+    /// (compared ignoring ASCII case) that mean base64 file content. `None`: always.
+    File {
+        when: Option<(String, Vec<String>)>,
+    },
+}
+
+impl Declaration {
+    /// The declaration `x-datetime` or `x-embedded` makes at this schema node.
+    fn of(schema: &serde_json::Value) -> Option<Self> {
+        match schema.get("x-datetime").and_then(serde_json::Value::as_str) {
+            Some("datetime") => return Some(Declaration::DateTime),
+            Some("date") => return Some(Declaration::Date),
+            _ => {}
+        }
+        let embedded = schema.get("x-embedded")?;
+        if embedded.as_str() == Some("base64") {
+            return Some(Declaration::File { when: None });
+        }
+        let field = embedded.get("encoding")?.as_str()?.to_owned();
+        let values = embedded
+            .get("base64")?
+            .as_array()?
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect();
+        Some(Declaration::File {
+            when: Some((field, values)),
+        })
+    }
 }
 
 /// The declarations of a schema as a tree over member names and array items, built once
@@ -151,15 +232,7 @@ impl Declared {
             return None;
         }
         let schema = resolve(root, schema);
-        let here = match (
-            schema.get("x-datetime").and_then(serde_json::Value::as_str),
-            schema.get("x-embedded").and_then(serde_json::Value::as_str),
-        ) {
-            (Some("datetime"), _) => Some(Declaration::DateTime),
-            (Some("date"), _) => Some(Declaration::Date),
-            (_, Some("base64")) => Some(Declaration::Base64File),
-            _ => None,
-        };
+        let here = Declaration::of(schema);
         let properties: Vec<(String, Declared)> = schema
             .get("properties")
             .and_then(serde_json::Value::as_object)
@@ -221,7 +294,7 @@ pub(crate) fn validate(root: &Value<'_>, walk: &mut Walk<'_, '_>) {
         Some(compiled) => {
             body(root, compiled, walk);
             let mut ptr = Pointer::new();
-            declared(&compiled.declared, root, &mut ptr, walk);
+            declared(&compiled.declared, root, None, &mut ptr, walk);
         }
         None => walk.emit.add(
             &codes::REDOX_SCHEMA_NOT_AVAILABLE,
@@ -517,11 +590,18 @@ fn resolve<'s>(
 }
 
 /// Walks the document along the declarations and canonicalizes every value the schema
-/// declares with `x-datetime`; hands `x-embedded: base64` values to the embedded-file
-/// checks. Depth is bounded by the declaration tree.
-fn declared(decl: &Declared, value: &Value<'_>, ptr: &mut Pointer, walk: &mut Walk<'_, '_>) {
+/// declares with `x-datetime`; hands `x-embedded` file content to [`file`]. `parent` is
+/// the object holding `value`, where a file's encoding field sits. Depth is bounded by
+/// the declaration tree.
+fn declared(
+    decl: &Declared,
+    value: &Value<'_>,
+    parent: Option<&Value<'_>>,
+    ptr: &mut Pointer,
+    walk: &mut Walk<'_, '_>,
+) {
     match value {
-        Value::String(s) => match decl.here {
+        Value::String(s) => match &decl.here {
             Some(Declaration::DateTime) => walk.datetime(ptr.as_str(), s, Syntax::Iso8601),
             Some(Declaration::Date) => {
                 walk.datetime(ptr.as_str(), s, Syntax::Iso8601);
@@ -532,10 +612,19 @@ fn declared(decl: &Declared, value: &Value<'_>, ptr: &mut Pointer, walk: &mut Wa
                         "a date-only field carries a midnight time; converted across zones it names another day");
                 }
             }
-            Some(Declaration::Base64File) if !s.raw.is_empty() && !s.raw.starts_with("http") => {
-                walk.embedded_base64(ptr.as_str(), s);
+            Some(Declaration::File { when }) => {
+                let is_file = match when {
+                    None => true,
+                    Some((field, values)) => parent
+                        .and_then(|p| p.get(field))
+                        .and_then(Value::as_str)
+                        .is_some_and(|v| values.iter().any(|b| v.trim().eq_ignore_ascii_case(b))),
+                };
+                if is_file {
+                    file(s, ptr.as_str(), walk);
+                }
             }
-            Some(Declaration::Base64File) | None => {}
+            None => {}
         },
         Value::Object(members) => {
             if decl.properties.is_empty() {
@@ -545,7 +634,7 @@ fn declared(decl: &Declared, value: &Value<'_>, ptr: &mut Pointer, walk: &mut Wa
                 let name = key.value();
                 if let Some((_, sub)) = decl.properties.iter().find(|(n, _)| *n == name) {
                     ptr.push_key_raw(key);
-                    declared(sub, member, ptr, walk);
+                    declared(sub, member, Some(value), ptr, walk);
                     ptr.pop();
                 }
             }
@@ -556,12 +645,51 @@ fn declared(decl: &Declared, value: &Value<'_>, ptr: &mut Pointer, walk: &mut Wa
             };
             for (i, item) in items.iter().enumerate() {
                 ptr.push_index(i);
-                declared(sub, item, ptr, walk);
+                declared(sub, item, None, ptr, walk);
                 ptr.pop();
             }
         }
         _ => {}
     }
+}
+
+/// File content the model declared: a URI (a file uploaded to Redox first, referenced
+/// here) is noted and not fetched; anything else is base64 and goes to the embedded-file
+/// checks, whatever it starts with. An empty value carries no file.
+fn file(s: &super::parse::Str<'_>, path: &str, walk: &mut Walk<'_, '_>) {
+    let value = s.value();
+    if value.trim().is_empty() {
+        return;
+    }
+    // A `data:` URI (RFC 2397) holds its content inline: it is no reference, and it
+    // stays on the file path, where the size check and the decoder refuse it.
+    let inline = value
+        .get(..5)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("data:"));
+    if is_absolute_uri(&value) && !inline {
+        walk.emit.add(
+            &codes::REDOX_FILE_REFERENCE,
+            path,
+            "the file is referenced by URI, not embedded; its content was not checked",
+        );
+        return;
+    }
+    walk.embedded_base64(path, s);
+}
+
+/// An absolute URI by RFC 3986 section 3.1: `scheme ":" rest`, the scheme a letter then
+/// letters, digits, `+`, `-` or `.`, and the rest non-empty printable ASCII with no
+/// space. The colon is outside the base64 alphabet (RFC 4648 section 4, table 1), so no
+/// base64 text, whatever its first characters, is ever taken for a URI.
+fn is_absolute_uri(value: &str) -> bool {
+    let Some((scheme, rest)) = value.split_once(':') else {
+        return false;
+    };
+    let mut chars = scheme.bytes();
+    chars.next().is_some_and(|b| b.is_ascii_alphabetic())
+        && chars.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+        && !rest.is_empty()
+        && rest.bytes().all(|b| b.is_ascii_graphic())
 }
 
 /// A date with a time of exactly midnight (`1980-01-01T00:00:00.000Z`): the shape of a
@@ -618,6 +746,45 @@ mod tests {
         for (model, _) in SCHEMAS {
             assert!(compiled(model).is_some(), "{model}");
         }
+    }
+
+    #[test]
+    fn every_catalogued_data_model_has_a_body_schema() {
+        for model in data_models() {
+            assert!(SCHEMAS.iter().any(|(name, _)| *name == model), "{model}");
+        }
+    }
+
+    #[test]
+    fn file_fields_are_declared_with_their_encoding_field() {
+        let Some(notes) = compiled("Notes") else {
+            panic!("Notes schema")
+        };
+        let note = notes
+            .declared
+            .properties
+            .iter()
+            .find(|(n, _)| n == "Note")
+            .and_then(|(_, d)| d.properties.iter().find(|(n, _)| n == "FileContents"))
+            .and_then(|(_, d)| d.here.clone());
+        assert_eq!(
+            note,
+            Some(Declaration::File {
+                when: Some(("ContentType".into(), vec!["Base64 Encoded".into()]))
+            })
+        );
+    }
+
+    #[test]
+    fn uri_is_told_from_base64_by_its_syntax_not_its_first_letters() {
+        assert!(is_absolute_uri("https://blob.example.test/upload/abc"));
+        assert!(is_absolute_uri("urn:uuid:0e2c-synthetic"));
+        // Valid base64 that begins with `http`: a file, not a link.
+        assert!(!is_absolute_uri("aHR0cHM6Ly9leGFtcGxl"));
+        assert!(!is_absolute_uri("httpAAAA"));
+        assert!(!is_absolute_uri("1abc:def"));
+        assert!(!is_absolute_uri("https:"));
+        assert!(!is_absolute_uri("https://a b"));
     }
 
     #[test]
