@@ -341,3 +341,20 @@ fn a_death_date_keeps_its_date_and_other_times_still_convert() {
     // MSH-7 is an instant, converted whatever the day.
     assert_eq!(canonical(&r, "MSH-7"), Some("2024-01-02T08:04:05Z"));
 }
+
+#[test]
+fn ed_fields_outside_obx_are_embedded_files_too() {
+    // UAC-2 (user authentication credential) is ED in v2.8.2.
+    let data = base64::engine::general_purpose::STANDARD.encode(pdf(120));
+    let uac = format!("UAC|KERB|^AP^Octet-stream^Base64^{data}");
+    let r = one(&msg(&[
+        "MSH|^~\\&|S|F|R|F|20240102030405-0500||ADT^A01^ADT_A01|C1|P|2.8.2",
+        &uac,
+        "EVN||20240102030405-0500",
+        "PID|1||1^^^H^MR||DOE^JANE||19800101|F",
+        "PV1|1|I",
+    ]));
+    assert_eq!(r.embedded.len(), 1, "{:?}", codes(&r));
+    assert_eq!(r.embedded[0].source, "UAC-2.5");
+    assert_eq!(r.embedded[0].size_bytes, 120);
+}
