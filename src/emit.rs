@@ -27,7 +27,7 @@ use std::borrow::Cow;
 
 use crate::codes::{self, Code};
 use crate::config::Config;
-use crate::datetime::{self, Canonical, Precision, Syntax, Transition, ZoneRules};
+use crate::datetime::{self, Canonical, Meaning, Precision, Syntax, Transition, ZoneRules};
 use crate::report::{DatetimeEntry, Diagnostic, Exchange, Format, Report, Severity};
 use crate::traffic::TrafficType;
 
@@ -163,7 +163,31 @@ impl<'a> Emitter<'a> {
         syntax: Syntax,
         rules: &ZoneRules,
     ) -> Option<&str> {
-        match datetime::canonicalize(value, syntax, rules) {
+        self.datetime_as(path, value, syntax, rules, Meaning::Instant)
+    }
+
+    /// [`Emitter::datetime`] for a field whose meaning is a calendar date (a birth or
+    /// death date): a time that would move the day in UTC leaves the date as sent, with
+    /// `DATETIME_CALENDAR_DATE_KEPT`.
+    pub fn calendar_date(
+        &mut self,
+        path: &str,
+        value: &str,
+        syntax: Syntax,
+        rules: &ZoneRules,
+    ) -> Option<&str> {
+        self.datetime_as(path, value, syntax, rules, Meaning::CalendarDate)
+    }
+
+    fn datetime_as(
+        &mut self,
+        path: &str,
+        value: &str,
+        syntax: Syntax,
+        rules: &ZoneRules,
+        meaning: Meaning,
+    ) -> Option<&str> {
+        match datetime::canonicalize_as(value, syntax, rules, meaning) {
             Ok(canonical) => {
                 self.note(path, syntax, &canonical);
                 self.list_datetime(path, value, canonical.text(), canonical.precision())
@@ -174,6 +198,17 @@ impl<'a> Emitter<'a> {
                 });
                 self.list_datetime(path, value, None, error.precision())
             }
+        }
+    }
+
+    /// Checks a time of day (HL7 v2 TM) at `path` through the datetime engine: its
+    /// diagnostics are reported as for any datetime; it is not listed in `datetimes`,
+    /// because a time with no date has no UTC canonical form.
+    pub fn time_of_day(&mut self, path: &str, value: &str) {
+        if let Err(error) = datetime::check_time_of_day(value) {
+            self.add_as(error.kind().code(), error.severity(), path, || {
+                error.to_string()
+            });
         }
     }
 
@@ -209,6 +244,14 @@ impl<'a> Emitter<'a> {
             self.add(&datetime::codes::DATETIME_DATE_OFFSET_DROPPED, path, || {
                 format!(
                     "{} value is date-only; its UTC offset was dropped, not applied (a date has no zone)",
+                    syntax.name()
+                )
+            });
+        }
+        if canonical.date_kept_from().is_some() {
+            self.add(&datetime::codes::DATETIME_CALENDAR_DATE_KEPT, path, || {
+                format!(
+                    "the field means a calendar date; its {} value's time would fall on another day in UTC, so the date was kept as sent",
                     syntax.name()
                 )
             });
@@ -261,6 +304,11 @@ impl<'a> Emitter<'a> {
     /// Queues base64 text found at `path` as an embedded file.
     pub fn embed_base64(&mut self, path: impl Text, text: impl Into<Cow<'a, [u8]>>) {
         self.enqueue(path, text.into(), true);
+    }
+
+    /// Queues bytes a format decoded itself (HL7 ED data in `Hex`) as an embedded file.
+    pub fn embed_decoded(&mut self, path: impl Text, bytes: Vec<u8>) {
+        self.enqueue(path, Cow::Owned(bytes), false);
     }
 
     /// Queues raw bytes found at `path` (an MTOM part) as an embedded file.

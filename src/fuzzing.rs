@@ -144,6 +144,21 @@ pub fn datetime(data: &[u8]) {
     assert_eq!(report.datetimes.len(), 1, "record pushes exactly one entry");
     let _ = offset_of(&value, syntax);
 
+    // The same bytes as a time of day (HL7 v2 TM) and as a calendar date: never a
+    // panic; a calendar date is never more precise than the value, and never has a
+    // time on another day than the one sent.
+    let _ = crate::datetime::check_time_of_day(&value);
+    if let Ok(c) = crate::datetime::canonicalize_as(
+        &value,
+        syntax,
+        &rules,
+        crate::datetime::Meaning::CalendarDate,
+    ) {
+        if c.date_kept_from().is_some() {
+            assert_eq!(c.precision(), Some(crate::datetime::Precision::Day));
+        }
+    }
+
     if let Some(text) = canonicalize(&value, syntax, &rules)
         .ok()
         .and_then(|c| c.text())

@@ -60,6 +60,7 @@ pub mod codes {
         HL7_FIELD_REPETITION: Error, "A field repeats more often than its definition allows.";
         HL7_DATA_TYPE_FORMAT: Error, "A value does not match the lexical form of its data type (NM, SI, ...).";
         HL7_TABLE_VALUE: Warning, "A coded value is not in the HL7 table its field or component refers to.";
+        HL7_ED_NOT_DECODED: Warning, "An ED value's data (ED.5) is not Base64 or Hex as ED.4 declares it (table 0299), so it was not decoded or validated as an embedded file; info when ED.4 is A (text).";
         HL7_ESCAPE_INVALID: Error, "A field holds an escape sequence that is unterminated, unknown or malformed (HL7 v2.5 section 2.7).";
         HL7_BATCH_STRUCTURE: Error, "The FHS/BHS/BTS/FTS batch envelope is out of order or incomplete (HL7 v2.5 section 2.10.3).";
         HL7_BATCH_COUNT: Error, "BTS-1 or FTS-1 does not match the number of messages or batches in the envelope.";
