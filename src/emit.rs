@@ -20,6 +20,17 @@
 //!   (an MTOM part behind many `xop:Include`s) are queued once; depth and count bounds
 //!   are checked here. The engine validates the queue after the format returns.
 //!
+//! - **report bytes**: everything listed (diagnostics, datetimes) is charged against a
+//!   budget of twice the payload's size plus [`REPORT_BYTES_CONSTANT`]. Past it, entries
+//!   are counted as past the count bounds above, so a report stays within a small
+//!   multiple of its payload whatever the payload holds;
+//! - **paths and messages**: a path or message longer than [`MAX_TEXT_BYTES`] keeps its
+//!   start and end around a visible `…[N bytes cut]…` marker, and control characters
+//!   (C0, DEL, C1, the Unicode line and paragraph separators and the bidirectional
+//!   controls) are written as `\u{XX}`. Paths are built from payload names (JSON keys,
+//!   XML element names), and neither a 1,000-character name nested 254 deep nor a
+//!   key holding a newline and ANSI codes may grow a report or forge a line of output.
+//!
 //! Severity overrides from the configuration (`[severity]`) are applied as findings
 //! arrive, so an `off` code is neither listed nor counted.
 
@@ -27,7 +38,7 @@ use std::borrow::Cow;
 
 use crate::codes::{self, Code};
 use crate::config::Config;
-use crate::datetime::{self, Canonical, Precision, Syntax, Transition, ZoneRules};
+use crate::datetime::{self, Canonical, Meaning, Precision, Syntax, Transition, ZoneRules};
 use crate::report::{DatetimeEntry, Diagnostic, Exchange, Format, Report, Severity};
 use crate::traffic::TrafficType;
 
@@ -68,6 +79,73 @@ impl<F: FnOnce() -> String> Text for F {
     }
 }
 
+/// The longest path or message kept whole, in bytes. Longer ones keep their first and last
+/// bytes around a marker saying how many were cut. Real paths (a deep CDA entry, a FHIR
+/// Bundle's nested extension) stay well under it.
+pub(crate) const MAX_TEXT_BYTES: usize = 512;
+
+/// The part of the report budget that does not grow with the payload, in bytes: room for
+/// a full list of diagnostics about a payload of a few bytes.
+pub(crate) const REPORT_BYTES_CONSTANT: u64 = 256 << 10;
+
+/// Whether `c` must not reach output as itself: it could end a line, move the cursor,
+/// set a colour or reorder what a terminal shows (C0, DEL, C1, U+2028/U+2029, and the
+/// bidirectional embeddings, overrides and isolates of Unicode UAX #9).
+fn is_forging(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200E}' | '\u{200F}')
+        || ('\u{202A}'..='\u{202E}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
+/// `text` made safe to show and bounded in length: control characters escaped as
+/// `\u{XX}`, and the middle of an overlong text replaced by `…[N bytes cut]…`.
+pub(crate) fn safe_text(text: String) -> String {
+    let needs_escape = text.chars().any(is_forging);
+    let text = if needs_escape {
+        let mut out = String::with_capacity(text.len().min(MAX_TEXT_BYTES * 2) + 16);
+        for c in text.chars() {
+            if is_forging(c) {
+                out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    } else {
+        text
+    };
+    if text.len() <= MAX_TEXT_BYTES {
+        return text;
+    }
+    // Keep a short head (where the path starts) and a longer tail (the place itself),
+    // each cut on a character boundary.
+    let mut head = MAX_TEXT_BYTES / 4;
+    while !text.is_char_boundary(head) {
+        head -= 1;
+    }
+    let mut tail = text.len() - MAX_TEXT_BYTES / 2;
+    while !text.is_char_boundary(tail) {
+        tail += 1;
+    }
+    let cut = tail - head;
+    format!(
+        "{}…[{cut} bytes cut]…{}",
+        text.get(..head).unwrap_or_default(),
+        text.get(tail..).unwrap_or_default()
+    )
+}
+
+/// What a string costs in JSON output at most: its bytes, quotes, and six bytes for each
+/// character JSON writes as `\uXXXX`.
+fn json_cost(text: &str) -> u64 {
+    let escaped = text
+        .bytes()
+        .filter(|b| *b < 0x20 || *b == b'"' || *b == b'\\')
+        .count();
+    (text.len() + 2 + 5 * escaped) as u64
+}
+
 /// An embedded file waiting for the engine.
 pub(crate) struct Queued<'a> {
     /// Where it sits in its carrier.
@@ -91,6 +169,8 @@ pub(crate) struct Emitter<'a> {
     unlisted: Option<String>,
     queue: Vec<Queued<'a>>,
     count_exceeded: bool,
+    /// Bytes of report output still allowed (see the module's "report bytes").
+    budget: u64,
 }
 
 impl<'a> Emitter<'a> {
@@ -115,6 +195,9 @@ impl<'a> Emitter<'a> {
             unlisted: None,
             queue: Vec::new(),
             count_exceeded: false,
+            budget: size_bytes
+                .saturating_mul(2)
+                .saturating_add(REPORT_BYTES_CONSTANT),
         }
     }
 
@@ -130,17 +213,27 @@ impl<'a> Emitter<'a> {
             return;
         };
         self.findings += 1;
-        if self.report.diagnostics.len() < self.config.bounds.diagnostics_per_report {
-            self.report.diagnostics.push(Diagnostic {
-                code: *code,
-                severity,
-                path: path.into_text(),
-                message: message.into_text(),
-            });
-        } else {
-            self.dropped += 1;
-            self.dropped_worst = self.dropped_worst.max(severity);
+        if self.report.diagnostics.len() < self.config.bounds.diagnostics_per_report
+            && self.budget > 0
+        {
+            let path = safe_text(path.into_text());
+            let message = safe_text(message.into_text());
+            // Code, severity, keys and punctuation: under 100 bytes.
+            let cost = json_cost(&path) + json_cost(&message) + 100;
+            if let Some(left) = self.budget.checked_sub(cost) {
+                self.budget = left;
+                self.report.diagnostics.push(Diagnostic {
+                    code: *code,
+                    severity,
+                    path,
+                    message,
+                });
+                return;
+            }
+            self.budget = 0;
         }
+        self.dropped += 1;
+        self.dropped_worst = self.dropped_worst.max(severity);
     }
 
     /// Whether the format should stop examining the payload: the findings bound is
@@ -163,7 +256,31 @@ impl<'a> Emitter<'a> {
         syntax: Syntax,
         rules: &ZoneRules,
     ) -> Option<&str> {
-        match datetime::canonicalize(value, syntax, rules) {
+        self.datetime_as(path, value, syntax, rules, Meaning::Instant)
+    }
+
+    /// [`Emitter::datetime`] for a field whose meaning is a calendar date (a birth or
+    /// death date): a time that would move the day in UTC leaves the date as sent, with
+    /// `DATETIME_CALENDAR_DATE_KEPT`.
+    pub fn calendar_date(
+        &mut self,
+        path: &str,
+        value: &str,
+        syntax: Syntax,
+        rules: &ZoneRules,
+    ) -> Option<&str> {
+        self.datetime_as(path, value, syntax, rules, Meaning::CalendarDate)
+    }
+
+    fn datetime_as(
+        &mut self,
+        path: &str,
+        value: &str,
+        syntax: Syntax,
+        rules: &ZoneRules,
+        meaning: Meaning,
+    ) -> Option<&str> {
+        match datetime::canonicalize_as(value, syntax, rules, meaning) {
             Ok(canonical) => {
                 self.note(path, syntax, &canonical);
                 self.list_datetime(path, value, canonical.text(), canonical.precision())
@@ -177,6 +294,17 @@ impl<'a> Emitter<'a> {
         }
     }
 
+    /// Checks a time of day (HL7 v2 TM) at `path` through the datetime engine: its
+    /// diagnostics are reported as for any datetime; it is not listed in `datetimes`,
+    /// because a time with no date has no UTC canonical form.
+    pub fn time_of_day(&mut self, path: &str, value: &str) {
+        if let Err(error) = datetime::check_time_of_day(value) {
+            self.add_as(error.kind().code(), error.severity(), path, || {
+                error.to_string()
+            });
+        }
+    }
+
     /// Lists a datetime under the bound (or counts it) and hands back its canonical text.
     fn list_datetime(
         &mut self,
@@ -185,22 +313,33 @@ impl<'a> Emitter<'a> {
         canonical: Option<String>,
         precision: Option<Precision>,
     ) -> Option<&str> {
-        if self.report.datetimes.len() < self.config.bounds.datetimes_per_report {
-            self.report.datetimes.push(DatetimeEntry {
-                path: path.to_owned(),
-                original: value.to_owned(),
-                canonical,
-                precision,
-            });
-            self.report
-                .datetimes
-                .last()
-                .and_then(|entry| entry.canonical.as_deref())
-        } else {
-            self.dropped_datetimes += 1;
-            self.unlisted = canonical;
-            self.unlisted.as_deref()
+        if self.report.datetimes.len() < self.config.bounds.datetimes_per_report && self.budget > 0
+        {
+            let path = safe_text(path.to_owned());
+            // Keys, precision and punctuation: under 80 bytes.
+            let cost = json_cost(&path)
+                + json_cost(value)
+                + canonical.as_deref().map_or(4, json_cost)
+                + 80;
+            if let Some(left) = self.budget.checked_sub(cost) {
+                self.budget = left;
+                self.report.datetimes.push(DatetimeEntry {
+                    path,
+                    original: value.to_owned(),
+                    canonical,
+                    precision,
+                });
+                return self
+                    .report
+                    .datetimes
+                    .last()
+                    .and_then(|entry| entry.canonical.as_deref());
+            }
+            self.budget = 0;
         }
+        self.dropped_datetimes += 1;
+        self.unlisted = canonical;
+        self.unlisted.as_deref()
     }
 
     /// The diagnostics a successful canonicalization still owes the reader.
@@ -209,6 +348,14 @@ impl<'a> Emitter<'a> {
             self.add(&datetime::codes::DATETIME_DATE_OFFSET_DROPPED, path, || {
                 format!(
                     "{} value is date-only; its UTC offset was dropped, not applied (a date has no zone)",
+                    syntax.name()
+                )
+            });
+        }
+        if canonical.date_kept_from().is_some() {
+            self.add(&datetime::codes::DATETIME_CALENDAR_DATE_KEPT, path, || {
+                format!(
+                    "the field means a calendar date; its {} value's time would fall on another day in UTC, so the date was kept as sent",
                     syntax.name()
                 )
             });
@@ -263,6 +410,11 @@ impl<'a> Emitter<'a> {
         self.enqueue(path, text.into(), true);
     }
 
+    /// Queues bytes a format decoded itself (HL7 ED data in `Hex`) as an embedded file.
+    pub fn embed_decoded(&mut self, path: impl Text, bytes: Vec<u8>) {
+        self.enqueue(path, Cow::Owned(bytes), false);
+    }
+
     /// Queues raw bytes found at `path` (an MTOM part) as an embedded file.
     pub fn embed_bytes(&mut self, path: impl Text, bytes: &'a [u8]) {
         self.enqueue(path, Cow::Borrowed(bytes), false);
@@ -300,7 +452,7 @@ impl<'a> Emitter<'a> {
             return;
         }
         self.queue.push(Queued {
-            path: path.into_text(),
+            path: safe_text(path.into_text()),
             bytes,
             base64,
         });
@@ -491,5 +643,81 @@ mod tests {
             .unwrap()
             .message
             .contains("examination stopped after 10 findings"));
+    }
+
+    #[test]
+    fn control_characters_in_paths_and_messages_are_escaped() {
+        let config = Config::default();
+        let mut emit = emitter(&config);
+        emit.add(
+            &codes::CONTENT_UNRECOGNISED,
+            "/a\n\u{1b}[32mvalid\u{202e}\u{85}",
+            "m\r\n",
+        );
+        let report = emit.finish(Vec::new(), Vec::new());
+        let d = &report.diagnostics[0];
+        assert_eq!(d.path, "/a\\u{a}\\u{1b}[32mvalid\\u{202e}\\u{85}");
+        assert_eq!(d.message, "m\\u{d}\\u{a}");
+        assert!(!d.path.chars().any(char::is_control));
+    }
+
+    #[test]
+    fn an_overlong_path_keeps_its_ends_around_a_marker() {
+        let long = format!("/{}/é{}/leaf", "a".repeat(5000), "b".repeat(5000));
+        let cut = safe_text(long.clone());
+        assert!(cut.len() <= MAX_TEXT_BYTES + 40, "{}", cut.len());
+        assert!(cut.starts_with("/aaa"));
+        assert!(cut.ends_with("bbb/leaf"));
+        let kept = cut.len() - cut.find('…').unwrap();
+        assert!(cut.contains(&format!(
+            "[{} bytes cut]",
+            long.len() - MAX_TEXT_BYTES / 4 - (MAX_TEXT_BYTES / 2)
+        )));
+        assert!(kept > MAX_TEXT_BYTES / 2);
+        // Short paths are untouched.
+        assert_eq!(
+            safe_text(String::from("/entry/0/resource/birthDate")),
+            "/entry/0/resource/birthDate"
+        );
+    }
+
+    #[test]
+    fn the_report_budget_bounds_output_by_the_payload_size() {
+        // A payload of 1,000 bytes: its report may list about 2 KB plus the constant, and
+        // the rest is counted, whatever the count bounds allow.
+        let config = config(usize::MAX, usize::MAX);
+        let mut emit = Emitter::new(&config, TrafficType::Other, Format::Text, 1_000, 10, 0);
+        let rules = ZoneRules::default();
+        let path = "p".repeat(400);
+        for _ in 0..10_000 {
+            emit.add(&codes::CONTENT_UNRECOGNISED, path.as_str(), "m");
+            emit.datetime(&path, "2024-13", Syntax::FhirDate, &rules);
+        }
+        let report = emit.finish(Vec::new(), Vec::new());
+        let listed: usize = report
+            .diagnostics
+            .iter()
+            .map(|d| d.path.len() + d.message.len())
+            .chain(
+                report
+                    .datetimes
+                    .iter()
+                    .map(|d| d.path.len() + d.original.len()),
+            )
+            .sum();
+        assert!(listed as u64 <= 2_000 + REPORT_BYTES_CONSTANT, "{listed}");
+        let truncated = report
+            .diagnostics
+            .iter()
+            .find(|d| d.code == codes::DIAGNOSTICS_TRUNCATED)
+            .unwrap();
+        assert!(truncated
+            .message
+            .contains("more diagnostics were not listed"));
+        assert!(report
+            .diagnostics
+            .iter()
+            .any(|d| d.code == codes::DATETIMES_TRUNCATED));
+        assert!(!report.is_valid());
     }
 }

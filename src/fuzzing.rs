@@ -21,7 +21,46 @@ pub fn engine(data: &[u8]) {
     for report in engine.validate_messages(payload, &ctx) {
         // Serializing walks every nested report too.
         let _ = report.to_json_line();
+        assert_safe_paths(&report);
     }
+}
+
+/// Every path and message in `report` (nested reports included) is bounded in length and
+/// holds no character that could forge a line of output.
+fn assert_safe_paths(report: &crate::Report) {
+    let safe = |text: &str| {
+        text.len() <= crate::emit::MAX_TEXT_BYTES + 64 && !text.chars().any(char::is_control)
+    };
+    for d in &report.diagnostics {
+        assert!(safe(&d.path), "unsafe diagnostic path {:?}", d.path);
+        assert!(safe(&d.message), "unsafe message {:?}", d.message);
+    }
+    for d in &report.datetimes {
+        assert!(safe(&d.path), "unsafe datetime path {:?}", d.path);
+    }
+    for nested in &report.embedded {
+        assert_safe_paths(nested);
+    }
+}
+
+/// Arbitrary text as the TOML configuration: loading must give a configuration or a
+/// `ConfigError`, never a panic, and an engine built from whatever loads must validate.
+/// (A no-op without the `config` feature, which brings the TOML reader.)
+pub fn config(data: &[u8]) {
+    #[cfg(feature = "config")]
+    {
+        let text = String::from_utf8_lossy(data);
+        if let Ok(config) = crate::Config::from_toml_str(&text) {
+            if let Ok(engine) = Engine::new(config) {
+                let payload = b"MSH|^~\\&|A|B|C|D|20240101||ADT^A01|1|P|2.5\rPID|1\r";
+                for report in engine.validate_messages(payload, &Context::new()) {
+                    let _ = report.to_json_line();
+                }
+            }
+        }
+    }
+    #[cfg(not(feature = "config"))]
+    let _ = data;
 }
 
 /// Arbitrary bytes as Redox API JSON (Redox Data Model, FHIR R4, NDJSON): validation
@@ -144,6 +183,21 @@ pub fn datetime(data: &[u8]) {
     assert_eq!(report.datetimes.len(), 1, "record pushes exactly one entry");
     let _ = offset_of(&value, syntax);
 
+    // The same bytes as a time of day (HL7 v2 TM) and as a calendar date: never a
+    // panic; a calendar date is never more precise than the value, and never has a
+    // time on another day than the one sent.
+    let _ = crate::datetime::check_time_of_day(&value);
+    if let Ok(c) = crate::datetime::canonicalize_as(
+        &value,
+        syntax,
+        &rules,
+        crate::datetime::Meaning::CalendarDate,
+    ) {
+        if c.date_kept_from().is_some() {
+            assert_eq!(c.precision(), Some(crate::datetime::Precision::Day));
+        }
+    }
+
     if let Some(text) = canonicalize(&value, syntax, &rules)
         .ok()
         .and_then(|c| c.text())
@@ -173,6 +227,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("json", json),
     ("stream", stream),
     ("archive", archive),
+    ("config", config),
 ];
 
 /// Arbitrary bytes as a stream (MLLP, NDJSON or one payload), read in small pieces under

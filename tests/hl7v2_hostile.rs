@@ -166,3 +166,62 @@ fn a_capture_of_broken_frames_in_one_report_stays_bounded() {
         .iter()
         .any(|d| d.code == "HL7_MLLP_END_BLOCK_INVALID"));
 }
+
+/// An ORU whose OBX-5 is ED data with ED.4 `encoding` and ED.5 `data`.
+fn ed_message(encoding: &str, data: &[u8]) -> Vec<u8> {
+    let mut bytes = b"MSH|^~\\&|S|F|R|F|20240102||ORU^R01^ORU_R01|C|P|2.5.1\rPID|1||1^^^H^MR||D^J\rOBR|1||F|X^Y^L\rOBX|1|ED|X^Y^L||^AP^Octet-stream^".to_vec();
+    bytes.extend_from_slice(encoding.as_bytes());
+    bytes.push(b'^');
+    bytes.extend_from_slice(data);
+    bytes.extend_from_slice(b"||||||F\r");
+    bytes
+}
+
+#[test]
+fn ed_base64_with_whitespace_after_every_byte_decodes_in_one_pass() {
+    // 8 MB of base64 characters, each followed by a space: 16 MB of ED.5, 6 MB decoded.
+    let mut data = Vec::with_capacity(16_000_000);
+    for _ in 0..2_000_000 {
+        data.extend_from_slice(b"Q A A A ");
+    }
+    let r = Engine::default().validate(&ed_message("Base64", &data), &ctx());
+    assert_eq!(r.embedded.len(), 1);
+    assert_eq!(r.embedded[0].size_bytes, 6_000_000);
+}
+
+#[test]
+fn ed_base64_with_padding_in_the_middle_is_refused_not_decoded_twice() {
+    let mut data = Vec::with_capacity(8_000_004);
+    for _ in 0..2_000_000 {
+        data.extend_from_slice(b"QQ==");
+    }
+    let r = Engine::default().validate(&ed_message("Base64", &data), &ctx());
+    assert!(r.embedded[0]
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "EMBEDDED_BASE64_INVALID"));
+    assert!(!r.is_valid());
+}
+
+#[test]
+fn ed_data_under_an_unknown_encoding_is_never_decoded() {
+    let data = vec![b'A'; 20_000_000];
+    let r = Engine::default().validate(&ed_message("Base65536", &data), &ctx());
+    assert!(r.embedded.is_empty());
+    assert!(r
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "HL7_ED_NOT_DECODED" && d.path == "OBX-5.5"));
+}
+
+#[test]
+fn ed_data_of_a_million_escape_sequences_is_unescaped_in_one_pass() {
+    // Each \X0A\ decodes to a line feed, which base64 decoding skips.
+    let mut data = Vec::with_capacity(7_000_008);
+    for _ in 0..1_000_000 {
+        data.extend_from_slice(b"\\X0A\\QQ");
+    }
+    data.extend_from_slice(b"QQ==");
+    let r = Engine::default().validate(&ed_message("Base64", &data), &ctx());
+    assert_eq!(r.embedded.len(), 1);
+}

@@ -436,6 +436,36 @@ fn batch_counts_must_match_bts_1() {
 }
 
 #[test]
+fn batch_counts_that_are_no_count_are_reported_not_passed() {
+    // A negative count, a count past any integer, a decimal and text (issue 14).
+    for count in ["-1", "99999999999999999999999", "2.0", "two", "+2"] {
+        let reports = Engine::default().validate_messages(&batch(count), &ctx());
+        assert!(
+            has(&reports[0], "HL7_BATCH_COUNT", "BTS-1"),
+            "BTS-1 of {count:?} passed"
+        );
+    }
+    // An empty count is optional, and a right one with spaces around it still matches.
+    for count in ["", " 2 "] {
+        let reports = Engine::default().validate_messages(&batch(count), &ctx());
+        assert!(reports.iter().all(Report::is_valid), "BTS-1 of {count:?}");
+    }
+}
+
+#[test]
+fn file_counts_that_are_no_count_are_reported_not_passed() {
+    let a = String::from_utf8(adt(&[])).unwrap();
+    for count in ["-1", "99999999999999999999999", "1e0"] {
+        let bytes = format!("FHS|^~\\&|S|F\rBHS|^~\\&|S|F\r{a}BTS|1\rFTS|{count}\r").into_bytes();
+        let reports = Engine::default().validate_messages(&bytes, &ctx());
+        assert!(
+            has(&reports[0], "HL7_BATCH_COUNT", "FTS-1"),
+            "FTS-1 of {count:?} passed"
+        );
+    }
+}
+
+#[test]
 fn batch_without_its_trailer_is_a_structure_error() {
     let a = String::from_utf8(adt(&[])).unwrap();
     let bytes = format!("BHS|^~\\&|S\r{a}").into_bytes();

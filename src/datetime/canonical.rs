@@ -46,6 +46,33 @@ pub struct Canonical {
     dst: Option<DstResolution>,
     dropped_offset: Option<UtcOffset>,
     limited_from: Option<Precision>,
+    date_kept_from: Option<Precision>,
+}
+
+/// What a field's value means, which decides whether its time may move its date.
+///
+/// ```
+/// use payload_triage::unstable::datetime::{canonicalize_as, Meaning, Syntax, ZoneRules};
+///
+/// let rules = ZoneRules::default();
+/// // Born at 23:30 in New York: 04:30 UTC is the next day, so the date is kept as sent.
+/// let birth = canonicalize_as("198001012330-0500", Syntax::Hl7v2DateTime, &rules, Meaning::CalendarDate)?;
+/// assert_eq!(birth.text().as_deref(), Some("1980-01-01"));
+/// // The same value as an instant is converted.
+/// let event = canonicalize_as("198001012330-0500", Syntax::Hl7v2DateTime, &rules, Meaning::Instant)?;
+/// assert_eq!(event.text().as_deref(), Some("1980-01-02T04:30Z"));
+/// # Ok::<(), payload_triage::unstable::datetime::DatetimeError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Meaning {
+    /// A point in time: a time is converted to UTC (the default).
+    #[default]
+    Instant,
+    /// A calendar date (birth, death) that a sender may give with a time. Where
+    /// converting that time to UTC would move the day, the date as sent is kept, at day
+    /// precision, without the time ([`Canonical::date_kept_from`]).
+    CalendarDate,
 }
 
 impl Canonical {
@@ -56,6 +83,7 @@ impl Canonical {
         dst: None,
         dropped_offset: None,
         limited_from: None,
+        date_kept_from: None,
     };
 
     /// True for HL7's explicit null `""`: no value, and no error.
@@ -97,6 +125,13 @@ impl Canonical {
     /// component (TS.2) limited it to less.
     pub fn limited_from(&self) -> Option<Precision> {
         self.limited_from
+    }
+
+    /// The precision the value was sent at when it means a calendar date
+    /// ([`Meaning::CalendarDate`]) and its time, converted to UTC, would have moved the
+    /// day: the canonical value is then the date as sent.
+    pub fn date_kept_from(&self) -> Option<Precision> {
+        self.date_kept_from
     }
 
     /// The canonical W3C-DTF text; `None` for a null.
@@ -174,6 +209,22 @@ pub fn canonicalize(
     syntax: Syntax,
     rules: &ZoneRules,
 ) -> Result<Canonical, DatetimeError> {
+    canonicalize_as(value, syntax, rules, Meaning::Instant)
+}
+
+/// [`canonicalize`] for a field of the given [`Meaning`]. A calendar date whose time,
+/// converted to UTC, falls on another day keeps the date as sent (docs/contract.md:
+/// "dates stay dates"); any other value is canonicalized as [`canonicalize`] does.
+pub fn canonicalize_as(
+    value: &str,
+    syntax: Syntax,
+    rules: &ZoneRules,
+    meaning: Meaning,
+) -> Result<Canonical, DatetimeError> {
+    if syntax == Syntax::Hl7v2Time {
+        // A time of day has no date: there is no instant to canonicalize.
+        return Err(DatetimeError::new(Kind::InvalidSyntax, syntax));
+    }
     let is_v2 = matches!(syntax, Syntax::Hl7v2Date | Syntax::Hl7v2DateTime);
     let (ts1, limit) = if syntax == Syntax::Hl7v2DateTime {
         split_precision_component(value)?
@@ -230,6 +281,15 @@ pub fn canonicalize(
         .checked_to_offset(UtcOffset::UTC)
         .filter(|utc| (1..=9999).contains(&utc.year()))
         .ok_or_else(|| err(Kind::OutOfRange))?;
+    if meaning == Meaning::CalendarDate && utc.date() != local.date() {
+        return Ok(Canonical {
+            parsed: Some(parsed.truncate(Precision::Day)),
+            zone_source: Some(zone_source),
+            limited_from,
+            date_kept_from: Some(precision),
+            ..Canonical::NULL
+        });
+    }
     Ok(Canonical {
         parsed: Some(parsed),
         utc: Some(utc),
@@ -237,6 +297,7 @@ pub fn canonicalize(
         dst,
         dropped_offset: None,
         limited_from,
+        date_kept_from: None,
     })
 }
 

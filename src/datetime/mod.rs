@@ -34,7 +34,7 @@ mod error;
 mod parse;
 mod zone;
 
-pub use canonical::{canonicalize, Canonical, ZoneSource};
+pub use canonical::{canonicalize, canonicalize_as, Canonical, Meaning, ZoneSource};
 pub use error::{DatetimeError, DatetimeErrorKind};
 pub use parse::PartialDateTime;
 pub use zone::{DstResolution, Transition};
@@ -67,6 +67,7 @@ pub mod codes {
         DATETIME_PRECISION_LIMITED: Info, "An HL7 v2 TS degree-of-precision component (TS.2) limited the value to less precision than its digits carry.";
         DATETIME_DATE_OFFSET_DROPPED: Info, "A date-only value carried a UTC offset; a date has no zone, so the offset was dropped, not applied.";
         DATETIME_OUT_OF_RANGE: Error, "A datetime converted to UTC falls outside years 0001-9999.";
+        DATETIME_CALENDAR_DATE_KEPT: Warning, "A field that means a calendar date (birth, death) carries a time that would move the day if converted to UTC; the date was kept as sent, without the time.";
     }
 }
 
@@ -149,6 +150,10 @@ pub enum Syntax {
     /// XML Schema `dateTime` (SOAP and SAML headers, WS-Security timestamps):
     /// `YYYY-MM-DDThh:mm:ss[.s...][TZD]`, seconds required, zone optional.
     XsDateTime,
+    /// HL7 v2 TM: `HH[MM[SS[.S[S[S[S]]]]]][+/-ZZZZ]`, a time of day. It is checked
+    /// ([`check_time_of_day`]) but has no canonical form: with no date it cannot be
+    /// placed on the UTC timeline, so [`canonicalize`] refuses it. Not in [`Syntax::ALL`].
+    Hl7v2Time,
 }
 
 impl Syntax {
@@ -175,6 +180,7 @@ impl Syntax {
             Syntax::FhirDateTime => "FHIR dateTime",
             Syntax::FhirInstant => "FHIR instant",
             Syntax::XsDateTime => "xs:dateTime",
+            Syntax::Hl7v2Time => "HL7 v2 TM",
         }
     }
 
@@ -193,6 +199,7 @@ impl Syntax {
             Syntax::FhirDateTime => "YYYY[-MM[-DD[Thh:mm:ss[.s...](Z|+hh:mm)]]] (FHIR R4 dateTime)",
             Syntax::FhirInstant => "YYYY-MM-DDThh:mm:ss[.s...](Z|+hh:mm) (FHIR R4 instant)",
             Syntax::XsDateTime => "YYYY-MM-DDThh:mm:ss[.s...][Z|+hh:mm] (XML Schema dateTime)",
+            Syntax::Hl7v2Time => "HH[MM[SS[.S[S[S[S]]]]]][+/-ZZZZ] (v2.5 section 2.A.75)",
         }
     }
 
@@ -200,7 +207,7 @@ impl Syntax {
     /// 9 (nanoseconds, this engine's bound) elsewhere.
     pub fn max_fraction_digits(self) -> u8 {
         match self {
-            Syntax::Hl7v2Date | Syntax::Hl7v2DateTime => 4,
+            Syntax::Hl7v2Date | Syntax::Hl7v2DateTime | Syntax::Hl7v2Time => 4,
             _ => parse::MAX_FRACTION_DIGITS,
         }
     }
@@ -314,6 +321,25 @@ pub fn offset_of(value: &str, syntax: Syntax) -> Option<i32> {
         return None;
     }
     parsed.offset().map(|o| o.whole_seconds())
+}
+
+/// Checks an HL7 v2 TM value (a time of day, v2.5 section 2.A.75) with the engine's
+/// rules: digit count, clock, at most 4 fraction digits, offset. `""` (HL7's explicit
+/// null) passes. A time of day has no canonical form (no date, so no UTC instant).
+///
+/// ```
+/// use payload_triage::unstable::datetime::{check_time_of_day, DatetimeErrorKind};
+///
+/// assert!(check_time_of_day("0930").is_ok());
+/// assert!(check_time_of_day("235959.1234-0500").is_ok());
+/// assert_eq!(check_time_of_day("2460").unwrap_err().kind(), DatetimeErrorKind::InvalidTime);
+/// assert_eq!(check_time_of_day("093").unwrap_err().kind(), DatetimeErrorKind::DigitCount);
+/// ```
+pub fn check_time_of_day(value: &str) -> Result<(), DatetimeError> {
+    if value == "\"\"" {
+        return Ok(());
+    }
+    PartialDateTime::parse(value, Syntax::Hl7v2Time).map(|_| ())
 }
 
 /// Looks an IANA zone name up in jiff's bundled tz database, so results do not depend

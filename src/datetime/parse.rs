@@ -69,6 +69,7 @@ impl PartialDateTime {
             | Syntax::FhirDateTime
             | Syntax::FhirInstant
             | Syntax::XsDateTime => lex_iso(value.as_bytes(), syntax),
+            Syntax::Hl7v2Time => lex_time(value.as_bytes()),
         }
         .map_err(|kind| DatetimeError::new(kind, syntax))?;
         check_shape(&fields, syntax)
@@ -483,6 +484,24 @@ fn check_shape(f: &Fields, syntax: Syntax) -> Result<(), Kind> {
                 Ok(())
             }
         }
-        Syntax::Hl7v2Date | Syntax::Hl7v2DateTime | Syntax::Hl7v3Ts => Ok(()),
+        Syntax::Hl7v2Date | Syntax::Hl7v2DateTime | Syntax::Hl7v3Ts | Syntax::Hl7v2Time => Ok(()),
     }
+}
+
+/// HL7 v2 TM (v2.5 section 2.A.75): `HH[MM[SS[.S[S[S[S]]]]]][+/-ZZZZ]`, a time of day
+/// with no date. It is lexed as the time part of a DTM on a fixed date (2000-01-01), so
+/// the clock, fraction and offset rules are the DTM ones; the date is not data.
+fn lex_time(bytes: &[u8]) -> Result<Fields, Kind> {
+    let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 {
+        return Err(Kind::InvalidSyntax);
+    }
+    if digits % 2 != 0 || digits > 6 {
+        return Err(Kind::DigitCount);
+    }
+    // 8 + at most 6 digits + the rest (fraction, offset), bounded by the value.
+    let mut dated = Vec::with_capacity(8 + bytes.len());
+    dated.extend_from_slice(b"20000101");
+    dated.extend_from_slice(bytes);
+    lex_hl7(&dated, Syntax::Hl7v2DateTime)
 }

@@ -61,6 +61,7 @@ pub mod codes {
         HL7_FIELD_REPETITION: Error, "A field repeats more often than its definition allows.";
         HL7_DATA_TYPE_FORMAT: Error, "A value does not match the lexical form of its data type (NM, SI, ...).";
         HL7_TABLE_VALUE: Warning, "A coded value is not in the HL7 table its field or component refers to.";
+        HL7_ED_NOT_DECODED: Warning, "An ED value's data (ED.5) is not Base64 or Hex as ED.4 declares it (table 0299), so it was not decoded or validated as an embedded file; info when ED.4 is A (text).";
         HL7_ESCAPE_INVALID: Error, "A field holds an escape sequence that is unterminated, unknown or malformed (HL7 v2.5 section 2.7).";
         HL7_BATCH_STRUCTURE: Error, "The FHS/BHS/BTS/FTS batch envelope is out of order or incomplete (HL7 v2.5 section 2.10.3).";
         HL7_BATCH_COUNT: Error, "BTS-1 or FTS-1 does not match the number of messages or batches in the envelope.";
@@ -154,6 +155,18 @@ fn split_unit(body: &[u8]) -> Unit<'_> {
     Unit { messages, envelope }
 }
 
+/// What a BTS-1 or FTS-1 holds.
+enum Count {
+    /// Nothing: the count is optional.
+    Absent,
+    /// A whole number.
+    Value(u64),
+    /// Digits, too many for any count.
+    Huge,
+    /// Not a whole number: a sign, a decimal point, other text.
+    NotWhole,
+}
+
 /// The batch envelope (HL7 v2.5 section 2.10.3): `[FHS] {[BHS] {MSH ...} [BTS]} [FTS]`.
 fn check_envelope(unit: &Unit<'_>, out: &mut Vec<Note>) {
     check_envelope_of(&unit.envelope, unit.messages.len(), out);
@@ -179,9 +192,25 @@ pub(crate) fn check_envelope_of(
     let add = |out: &mut Vec<Note>, code, path: &'static str, message: &'static str| {
         out.push(Note::new(code, path, message));
     };
-    let count_of = |seg: &Segment<'_>, d: &Delimiters| -> Option<u64> {
-        let raw = seg.field(1, d)?;
-        std::str::from_utf8(raw).ok()?.trim().parse().ok()
+    // BTS-1 (Batch Message Count) and FTS-1 (File Batch Count) are NM fields (v2.5
+    // sections 2.15.3.1 and 2.15.5.1). Empty, they are not checked. A value is a count
+    // only as a whole number of digits; anything else (`-1`, `3.0`, text) can never
+    // match the envelope, and a number of digits too large for any count is a mismatch.
+    let count_of = |seg: &Segment<'_>, d: &Delimiters| -> Count {
+        let Some(raw) = seg.field(1, d) else {
+            return Count::Absent;
+        };
+        let text = raw.trim_ascii();
+        if text.is_empty() {
+            return Count::Absent;
+        }
+        if !text.iter().all(u8::is_ascii_digit) {
+            return Count::NotWhole;
+        }
+        std::str::from_utf8(text)
+            .ok()
+            .and_then(|t| t.parse().ok())
+            .map_or(Count::Huge, Count::Value)
     };
     for (index, (seg, before)) in envelope.iter().enumerate() {
         if seg.is_header() {
@@ -225,13 +254,21 @@ pub(crate) fn check_envelope_of(
             b"BTS" => match batch_open.take() {
                 Some(start) => {
                     let inside = before.saturating_sub(start) as u64;
-                    if count_of(seg, &delims).is_some_and(|n| n != inside) {
-                        add(
+                    match count_of(seg, &delims) {
+                        Count::Absent => {}
+                        Count::Value(n) if n == inside => {}
+                        Count::NotWhole => add(
+                            out,
+                            &HL7_BATCH_COUNT,
+                            "BTS-1",
+                            "BTS-1 is not a count of messages (a whole number of digits)",
+                        ),
+                        Count::Value(_) | Count::Huge => add(
                             out,
                             &HL7_BATCH_COUNT,
                             "BTS-1",
                             "BTS-1 does not match the number of messages in the batch",
-                        );
+                        ),
                     }
                 }
                 None => add(out, &HL7_BATCH_STRUCTURE, "BTS", "BTS closes no open batch"),
@@ -249,13 +286,21 @@ pub(crate) fn check_envelope_of(
                     );
                     batch_open = None;
                 }
-                if count_of(seg, &delims).is_some_and(|n| n != batches) {
-                    add(
+                match count_of(seg, &delims) {
+                    Count::Absent => {}
+                    Count::Value(n) if n == batches => {}
+                    Count::NotWhole => add(
+                        out,
+                        &HL7_BATCH_COUNT,
+                        "FTS-1",
+                        "FTS-1 is not a count of batches (a whole number of digits)",
+                    ),
+                    Count::Value(_) | Count::Huge => add(
                         out,
                         &HL7_BATCH_COUNT,
                         "FTS-1",
                         "FTS-1 does not match the number of batches in the file",
-                    );
+                    ),
                 }
                 if index + 1 != envelope.len() || *before != message_count {
                     add(

@@ -52,6 +52,8 @@ pub enum Kind {
     DateTime,
     /// TS (TS.1 and TS.2).
     Timestamp,
+    /// TM: a time of day, checked by the datetime engine.
+    Time,
     /// NM.
     Numeric,
     /// SI.
@@ -167,6 +169,10 @@ struct RawVersion {
     segments: HashMap<String, Vec<FieldDef>>,
     datatypes: HashMap<String, Vec<ComponentDef>>,
     tables: HashMap<String, Vec<String>>,
+    /// `"0001"` → `"hl7"` or `"user"` (see `tools/hl7v2/generate.py`); a table not
+    /// listed is of unknown type.
+    #[serde(default)]
+    table_types: HashMap<String, String>,
     events: HashMap<String, String>,
 }
 
@@ -185,6 +191,8 @@ pub struct Version {
     tables: HashMap<String, u32>,
     /// Each bundled table's values (never empty: empty tables are not bundled).
     table_values: Vec<HashSet<Box<[u8]>>>,
+    /// The index of table 0396 (coding system), when bundled.
+    coding_systems: Option<u32>,
     events: HashMap<String, String>,
     /// For each group: the segment ids that may begin it.
     first: HashMap<String, Vec<String>>,
@@ -207,15 +215,23 @@ impl Version {
             composites: Vec::new(),
             tables: HashMap::default(),
             table_values: Vec::new(),
+            coding_systems: None,
             events: raw.events,
             first: HashMap::default(),
             infos: Vec::new(),
             structure_ids: HashMap::default(),
         };
+        // Only HL7-defined tables are enforced. A user-defined table's values in the
+        // standard are examples that each site replaces (HL7 v2.5.1 section 2.5.3.6), and
+        // a table whose type the generator could not decide is not known to be HL7's:
+        // neither is bundled, so their values are never reported.
+        let table_types = raw.table_types;
         let mut tables: Vec<(String, Vec<String>)> = raw
             .tables
             .into_iter()
-            .filter(|(_, values)| !values.is_empty())
+            .filter(|(name, values)| {
+                !values.is_empty() && table_types.get(name).is_some_and(|t| t == "hl7")
+            })
             .collect();
         tables.sort_by(|a, b| a.0.cmp(&b.0));
         for (index, (name, values)) in tables.into_iter().enumerate() {
@@ -228,6 +244,7 @@ impl Version {
                     .collect(),
             );
         }
+        v.coding_systems = v.tables.get("0396").copied();
         let mut names: Vec<(String, Vec<ComponentDef>)> = raw_datatypes.into_iter().collect();
         names.sort_by(|a, b| a.0.cmp(&b.0));
         for (index, (name, components)) in names.into_iter().enumerate() {
@@ -359,6 +376,7 @@ impl Version {
             "DT" => Kind::Date,
             "DTM" => Kind::DateTime,
             "TS" => Kind::Timestamp,
+            "TM" => Kind::Time,
             "NM" => Kind::Numeric,
             "SI" => Kind::SequenceId,
             "ID" | "IS" => Kind::Coded,
@@ -422,6 +440,11 @@ impl Version {
         if values.contains(value) {
             return Some(true);
         }
+        // Table 0396 (coding system) reserves `99zzz` and `L` for local coding systems
+        // (its first row, "99zzz or L", v2.5 onward; z any alphanumeric character).
+        if Some(index) == self.coding_systems && is_local_coding_system(value) {
+            return Some(true);
+        }
         // hl7apy lost the leading zeros of numeric codes (table 0062 has `1`, the
         // standard `01`): a numeric value also matches without them.
         if value.first() == Some(&b'0') && value.iter().all(u8::is_ascii_digit) {
@@ -476,6 +499,15 @@ versions! {
     "2.8" => "v2_8.json",
     "2.8.1" => "v2_8_1.json",
     "2.8.2" => "v2_8_2.json",
+}
+
+/// A local coding system name of table 0396: `L`, or `99` followed by alphanumeric
+/// characters (`99zzz`).
+fn is_local_coding_system(value: &[u8]) -> bool {
+    value == b"L"
+        || value
+            .strip_prefix(b"99")
+            .is_some_and(|rest| !rest.is_empty() && rest.iter().all(u8::is_ascii_alphanumeric))
 }
 
 /// The HL7 v2 versions whose MSH-12 this module accepts (2.1 to 2.8.2).
@@ -557,5 +589,28 @@ mod tests {
         assert_eq!(v.table_has("0103", b"P"), Some(true));
         assert_eq!(v.table_has("0103", b"Q"), Some(false));
         assert_eq!(v.table_has("9999", b"P"), None);
+    }
+
+    #[test]
+    fn user_defined_tables_are_not_enforced() {
+        let (v, _) = version("2.5.1").unwrap();
+        // PID-8 is IS: table 0001 (administrative sex) is user-defined in v2.5.1.
+        assert_eq!(v.table_has("0001", b"Q"), None);
+        // MSH-15 is ID: table 0155 is HL7-defined.
+        assert_eq!(v.table_has("0155", b"XX"), Some(false));
+        assert_eq!(v.table_has("0155", b"AL"), Some(true));
+    }
+
+    #[test]
+    fn ucum_and_local_coding_systems_are_in_table_0396() {
+        // hl7apy's 2.6 and 2.7 data refer to no table from CE.3/CWE.3: not checked there.
+        for name in ["2.5", "2.5.1", "2.8", "2.8.2"] {
+            let (v, _) = version(name).unwrap();
+            assert_eq!(v.table_has("0396", b"UCUM"), Some(true), "{name}");
+            assert_eq!(v.table_has("0396", b"99LAB"), Some(true), "{name}");
+            assert_eq!(v.table_has("0396", b"L"), Some(true), "{name}");
+            assert_eq!(v.table_has("0396", b"99"), Some(false), "{name}");
+            assert_eq!(v.table_has("0396", b"NOPE"), Some(false), "{name}");
+        }
     }
 }

@@ -153,6 +153,44 @@ fn environment(processing_id: &str) -> Option<Environment> {
     }
 }
 
+/// Fields whose meaning is a calendar date although their type (TS, DTM) may carry a
+/// time: a birth or death date is the day on the sender's calendar, and converting a
+/// time to UTC must not move it (docs/contract.md, "dates stay dates"). Each is a date
+/// of birth or death by the segment definitions of HL7 v2.5.1: PID-7 date/time of birth
+/// and PID-29 patient death date and time (section 3.4.2), NK1-16 date/time of birth
+/// (3.4.5), GT1-11 guarantor date/time of birth (6.5.5), IN1-18 insured's date of birth
+/// (6.5.6). The numbers are the same in every version that has the field.
+fn means_calendar_date(place: Place<'_>) -> bool {
+    place.subcomponent == 0
+        && place.component <= 1
+        && matches!(
+            (place.segment, place.field),
+            (b"PID", 7) | (b"PID", 29) | (b"NK1", 16) | (b"GT1", 11) | (b"IN1", 18)
+        )
+}
+
+/// Hexadecimal data (table 0299 `Hex`): pairs of hex digits, either case; ASCII
+/// whitespace between them is skipped, as base64 decoding skips it. `None` for anything
+/// else, in one pass.
+fn decode_hex(text: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() / 2);
+    let mut high: Option<u8> = None;
+    for &b in text {
+        let nibble = match b {
+            b'0'..=b'9' => b - b'0',
+            b'a'..=b'f' => b - b'a' + 10,
+            b'A'..=b'F' => b - b'A' + 10,
+            b' ' | b'\t' | b'\r' | b'\n' => continue,
+            _ => return None,
+        };
+        match high.take() {
+            Some(h) => out.push(h << 4 | nibble),
+            None => high = Some(nibble),
+        }
+    }
+    high.is_none().then_some(out)
+}
+
 fn is_numeric(v: &[u8]) -> bool {
     // HL7 v2.5 section 2.A.47: optional sign, digits, optional decimal point.
     let v = v
@@ -215,7 +253,12 @@ impl Checker<'_, '_, '_> {
         self.path.clear();
         place.write_into(&mut self.path);
         let value = String::from_utf8_lossy(value);
-        self.sink.datetime(&self.path, &value, syntax, self.rules);
+        if means_calendar_date(place) {
+            self.sink
+                .calendar_date(&self.path, &value, syntax, self.rules);
+        } else {
+            self.sink.datetime(&self.path, &value, syntax, self.rules);
+        }
     }
 
     /// Checks one value of data type `dt` at `level` (0 field, 1 component,
@@ -234,6 +277,12 @@ impl Checker<'_, '_, '_> {
         match kind {
             Kind::Text => {}
             Kind::Date => self.datetime(place, value, Syntax::Hl7v2Date),
+            Kind::Time => {
+                self.path.clear();
+                place.write_into(&mut self.path);
+                let value = String::from_utf8_lossy(value);
+                self.sink.time_of_day(&self.path, &value);
+            }
             Kind::DateTime => self.datetime(place, value, Syntax::Hl7v2DateTime),
             Kind::Timestamp => {
                 // TS.1 and TS.2 (degree of precision, HL7 v2.5 section 2.A.81).
@@ -291,12 +340,15 @@ impl Checker<'_, '_, '_> {
                 };
                 let mut coding_system: &[u8] = &[];
                 let mut first: &[u8] = &[];
+                let mut encoding: &[u8] = &[];
+                let mut data: &[u8] = &[];
                 for (i, part) in self.pieces(value, sep).enumerate() {
-                    if i == 0 {
-                        first = part;
-                    }
-                    if i == 2 {
-                        coding_system = part;
+                    match i {
+                        0 => first = part,
+                        2 => coding_system = part,
+                        3 => encoding = part,
+                        4 => data = part,
+                        _ => {}
                     }
                     let Some(def) = components.get(i) else {
                         break; // extra components are ignored by receivers (section 2.11)
@@ -314,6 +366,9 @@ impl Checker<'_, '_, '_> {
                         table_index: def.3,
                     };
                     self.value(ty, part, inner, level + 1);
+                }
+                if dt == "ED" {
+                    self.encapsulated(encoding, data, place, level);
                 }
                 // Coded elements name their code system in component 3; an HL7 table
                 // named there is checked (HL7 v2.5 section 2.A.8).
@@ -335,6 +390,51 @@ impl Checker<'_, '_, '_> {
                     self.table(table, index, first, inner);
                 }
             }
+        }
+    }
+
+    /// ED (encapsulated data, v2.5.1 section 2.A.24): ED.5 is queued as an embedded
+    /// file, decoded as ED.4 declares (table 0299: `Base64`, `Hex`, `A` for none), so it
+    /// is held to the embedded-file limit and validated like any other carried file.
+    ///
+    /// HL7 escape sequences are decoded in ED.5 first: section 2.7 applies to every
+    /// text-bearing component, and a sender must escape any delimiter its data holds.
+    /// Base64 and hexadecimal need none, but senders do break long data with `\X0D\`
+    /// or `\.br\`; what such escapes decode to is whitespace, which both decodings skip.
+    /// An escape that does not decode is already `HL7_ESCAPE_INVALID`; the data is then
+    /// taken as sent.
+    fn encapsulated(&mut self, encoding: &[u8], data: &[u8], place: Place<'_>, level: u8) {
+        if data.is_empty() || data == b"\"\"" {
+            return;
+        }
+        let mut at = place;
+        if level == 0 {
+            at.component = 5;
+        } else {
+            at.subcomponent = 5;
+        }
+        let bytes = escape::decode(data, &self.d).unwrap_or(std::borrow::Cow::Borrowed(data));
+        match encoding {
+            b"Base64" => self.sink.embed_base64(at, bytes.into_owned()),
+            b"Hex" => match decode_hex(&bytes) {
+                Some(decoded) => self.sink.embed_decoded(at, decoded),
+                None => self.sink.add(
+                    &HL7_DATA_TYPE_FORMAT,
+                    at,
+                    "ED.5 declared Hex (ED.4, table 0299) is not pairs of hexadecimal digits (HL7 v2.5.1 section 2.A.24.4)",
+                ),
+            },
+            b"A" => self.sink.add_as(
+                &HL7_ED_NOT_DECODED,
+                crate::report::Severity::Info,
+                at,
+                "ED.4 declares no encoding (A, table 0299): the data is text, not validated as an embedded file",
+            ),
+            _ => self.sink.add(
+                &HL7_ED_NOT_DECODED,
+                at,
+                "ED.4 does not declare Base64 or Hex (table 0299); the data was not decoded or validated as an embedded file",
+            ),
         }
     }
 
@@ -906,6 +1006,17 @@ mod tests {
             subcomponent: 0,
         };
         assert_eq!(p.into_text(), "OBX[290001]-10");
+    }
+
+    #[test]
+    fn hex_data_decodes_in_pairs() {
+        assert_eq!(
+            decode_hex(b"4a4B 0d\n0a"),
+            Some(vec![0x4a, 0x4b, 0x0d, 0x0a])
+        );
+        assert_eq!(decode_hex(b"abc"), None);
+        assert_eq!(decode_hex(b"zz"), None);
+        assert_eq!(decode_hex(b""), Some(Vec::new()));
     }
 
     #[test]

@@ -102,6 +102,20 @@ impl Walk<'_, '_> {
         }
     }
 
+    /// [`Walk::datetime`] for a field whose meaning is a calendar date: a time that would
+    /// move the day in UTC leaves the date as sent.
+    pub fn calendar_date(&mut self, path: &str, s: &Str<'_>, syntax: Syntax) {
+        let value = s.value();
+        if let Some(canonical) = self.emit.calendar_date(path, &value, syntax, self.rules) {
+            if canonical != &*value {
+                self.rewrites.push(Rewrite {
+                    range: s.token_range(),
+                    canonical: canonical.to_owned(),
+                });
+            }
+        }
+    }
+
     /// Queues base64 text found at `path` as an embedded file. The engine holds it to
     /// the `embedded_file` limit on its decoded size, decodes it and validates what it
     /// holds. Its shape is checked here first ([`base64_shape_problem`]): whitespace

@@ -604,7 +604,7 @@ fn declared(
         Value::String(s) => match &decl.here {
             Some(Declaration::DateTime) => walk.datetime(ptr.as_str(), s, Syntax::Iso8601),
             Some(Declaration::Date) => {
-                walk.datetime(ptr.as_str(), s, Syntax::Iso8601);
+                walk.calendar_date(ptr.as_str(), s, Syntax::Iso8601);
                 if invented_midnight(s.raw) {
                     walk.emit.add(
                         &codes::REDOX_DATE_WITH_MIDNIGHT,

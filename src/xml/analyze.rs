@@ -235,6 +235,11 @@ impl<'a, 'r, 'e> Analyzer<'a, 'r, 'e> {
     }
 
     fn record(&mut self, path: &str, value: &str, syntax: DtSyntax, utc: bool) {
+        self.record_as(path, value, syntax, utc, false);
+    }
+
+    /// [`Analyzer::record`]; `calendar` for a TS element that means a calendar date.
+    fn record_as(&mut self, path: &str, value: &str, syntax: DtSyntax, utc: bool, calendar: bool) {
         let bytes = path.len() + value.len();
         if self.datetimes_stopped {
             return;
@@ -254,7 +259,19 @@ impl<'a, 'r, 'e> Analyzer<'a, 'r, 'e> {
             DtSyntax::Ts => Syntax::Hl7v3Ts,
             DtSyntax::Iso8601 => Syntax::Iso8601,
         };
-        self.emit.datetime(path, value.trim(), syntax, rules);
+        if calendar {
+            self.emit.calendar_date(path, value.trim(), syntax, rules);
+        } else {
+            self.emit.datetime(path, value.trim(), syntax, rules);
+        }
+    }
+
+    /// Whether a TS element means a calendar date (`datetime calendar-date` rules).
+    fn is_calendar_date(&self, parent: Option<&str>, local: &str) -> bool {
+        self.schema
+            .calendar_dates
+            .iter()
+            .any(|(p, l)| l == local && (p.is_empty() || parent == Some(p.as_str())))
     }
 
     fn decide_kind(&mut self, tag: &StartTag<'a, '_>) {
@@ -397,7 +414,8 @@ impl<'a> Visitor<'a> for Analyzer<'a, '_, '_> {
                         ts = is_ts;
                         if let Some(value) = tag.attr("value") {
                             let at = attribute_path(&self.path, "value");
-                            self.record(&at, value, DtSyntax::Ts, false);
+                            let calendar = is_ts && self.is_calendar_date(parent_local, tag.local);
+                            self.record_as(&at, value, DtSyntax::Ts, false, calendar);
                         }
                     }
                 }

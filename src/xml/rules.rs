@@ -14,6 +14,8 @@
 //! transaction <ITI-n> <request|response> <pattern> <wsa:Action> <body-ns> <body-local> <ruleset>
 //! datetime ts-element <local>|<parent>/<local>  HL7 v3 TS: @value, and low/high/center
 //! datetime ts-type <xsi:type>                   any element of that xsi:type is a TS
+//! datetime calendar-date <local>|<parent>/<local>  a TS element that means a calendar
+//!                                               date (birth, death): a time never moves it
 //! datetime slot <name>                          ebRIM Slot value, UTC by definition
 //! datetime text <parent>/<local> iso8601        element text is xs:dateTime
 //! datetime attribute <element>/@<name> iso8601  attribute is xs:dateTime
@@ -272,6 +274,8 @@ pub struct Schema {
     pub ts_elements: Vec<String>,
     /// The same, where only a given parent makes it a TS: (parent, local).
     pub ts_scoped: Vec<(String, String)>,
+    /// TS elements whose meaning is a calendar date, as (parent or `""`, local).
+    pub calendar_dates: Vec<(String, String)>,
     /// `xsi:type` values (local part) that make any element a TS (`value xsi:type="TS"`).
     pub ts_types: Vec<String>,
     /// ebRIM slot names whose values are UTC datetimes.
@@ -460,6 +464,11 @@ impl Schema {
                         }
                         None => self.ts_elements.push(word(2)?.to_owned()),
                     },
+                    "calendar-date" => {
+                        let (parent, local) = word(2)?.split_once('/').unwrap_or(("", word(2)?));
+                        self.calendar_dates
+                            .push((parent.to_owned(), local.to_owned()));
+                    }
                     "slot" => self.slots.push(word(2)?.to_owned()),
                     "ts-type" => self.ts_types.push(word(2)?.to_owned()),
                     kind @ ("text" | "attribute") => {

@@ -16,9 +16,13 @@ One JSON file per version, `v2_5_1.json`:
             data_type "" where hl7apy has no definition; WD / max 0 = withdrawn)
   datatypes: composite name -> [[data_type, table], ...]          (component n at n-1)
   tables: "0001" -> [values]   (only tables that some field or component refers to)
+  table_types: "0001" -> "hl7" | "user"   (see table_types(); tables of unknown type are
+            left out, and the engine enforces only "hl7" tables)
   events: "ADT^A04" -> "ADT_A01"
 hl7apy carries no field lengths, so none are written. USAGE_OVERRIDES corrects the
-usage of the few fields hl7apy marks R where the standard gives C or O.
+usage of the few fields hl7apy marks R where the standard gives C or O. Table types and
+table values hl7apy lacks or gets wrong are corrected from tools/hl7v2/table-overrides.json,
+each entry citing the standard (or HL7's table steward) version by version.
 """
 import filecmp
 import importlib
@@ -35,6 +39,8 @@ VERSIONS = ["2.1", "2.2", "2.3", "2.3.1", "2.4", "2.5", "2.5.1", "2.6", "2.7", "
 # structures but has no event map; these are the "uses structure" rows of the HL7 v2.5
 # message definitions (chapter 3 ADT, 4 ORM/RDE, 7 ORU/OUL, 9 MDM, 10 SIU, 11 REF,
 # 12 PPR, 6 BAR/DFT), applied only where the version has no structure named TYPE_EVENT.
+OVERRIDES = []  # loaded in main() from table-overrides.json
+
 SHARED_STRUCTURES = {
     "ADT_A01": ["A04", "A08", "A13"],
     "ADT_A05": ["A14", "A28", "A31"],
@@ -77,6 +83,19 @@ USAGE_OVERRIDES = {
 }
 
 
+OVERRIDES_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                              "table-overrides.json")
+
+
+def load_overrides():
+    with open(OVERRIDES_FILE, encoding="utf-8") as f:
+        data = json.load(f)
+    for entry in data["overrides"]:
+        if not entry.get("citation"):
+            raise SystemExit("table override without a citation: %r" % (entry,))
+    return data["overrides"]
+
+
 def module_name(version):
     return "hl7apy.v" + version.replace(".", "_")
 
@@ -110,6 +129,9 @@ def generate(version):
     choices = sorted(k for k, v in lib.GROUPS.items() if v[0] == "choice")
     segments = {}
     used_tables = set()
+    # The data types that refer to each table: ID means an HL7-defined table, IS a
+    # user-defined one (v2.5.1 sections 2.A.35 and 2.A.36).
+    referring = {}
     for seg, value in lib.SEGMENTS.items():
         if len(value) != 2:
             continue  # a malformed entry (v2.1 ORO) that hl7apy itself cannot use
@@ -127,6 +149,7 @@ def generate(version):
             data_type, table = ref[2], table_id(ref[4])
             if table:
                 used_tables.add(table)
+                referring.setdefault(table, set()).add(data_type)
             if (version, seg, number) in USAGE_OVERRIDES:
                 lo = 0
             row.append([data_type or "", lo, hi, table])
@@ -144,6 +167,7 @@ def generate(version):
             table = table_id(ref[4])
             if table:
                 used_tables.add(table)
+                referring.setdefault(table, set()).add(ref[2])
             row.append([ref[2] or "", table])
         datatypes[dt] = row
     tables = {}
@@ -155,6 +179,9 @@ def generate(version):
         tid = table_id(name)
         if tid in used_tables and values:
             tables[tid] = sorted(set(str(v) for v in values))
+    for entry in OVERRIDES:
+        if version in entry["versions"] and entry.get("add") and entry["table"] in tables:
+            tables[entry["table"]] = sorted(set(tables[entry["table"]]) | set(entry["add"]))
     events = {}
     for structure, evs in SHARED_STRUCTURES.items():
         mtype = structure.split("_")[0]
@@ -172,8 +199,51 @@ def generate(version):
         "segments": segments,
         "datatypes": datatypes,
         "tables": tables,
+        "table_types": own_table_types(referring),
         "events": events,
     }
+
+
+def own_table_types(referring):
+    """Each table's type as this version's own data types show it: a table that an ID
+    element refers to is HL7-defined (v2.5.1 section 2.A.35: ID values come from an HL7
+    table), one that only IS elements refer to is user-defined (section 2.A.36: IS values
+    come from a site-defined table). Tables only composites (CE, CWE, ...) refer to are
+    not decided here."""
+    out = {}
+    for table, types in referring.items():
+        if "ID" in types:
+            out[table] = "hl7"
+        elif "IS" in types:
+            out[table] = "user"
+    return out
+
+
+def table_types(all_data):
+    """Completes each version's `table_types`. A table that only composites refer to in
+    one version (v2.7 replaced most IS fields with CWE, v2.7 section 2.A.36) takes the type
+    its own data types give it in the nearest version that decides it, earlier versions
+    first: HL7 keeps a table's number and owner across versions. Then the override file
+    has the last word, version by version. A table no version decides is left out, and
+    the engine does not enforce it."""
+    order = [v for v in VERSIONS if v in all_data]
+    own = {v: dict(all_data[v]["table_types"]) for v in order}
+    for i, v in enumerate(order):
+        data = all_data[v]
+        types = {}
+        candidates = list(reversed(order[:i])) + order[i + 1:]
+        for table in data["tables"]:
+            kind = own[v].get(table)
+            for other in candidates:
+                if kind is not None:
+                    break
+                kind = own[other].get(table)
+            if kind is not None:
+                types[table] = kind
+        for entry in OVERRIDES:
+            if v in entry["versions"] and entry.get("type") and entry["table"] in data["tables"]:
+                types[entry["table"]] = entry["type"]
+        data["table_types"] = types
 
 
 def installed_version():
@@ -184,12 +254,15 @@ def installed_version():
 def write_all(out_dir):
     os.makedirs(out_dir, exist_ok=True)
     written = []
+    all_data = {}
     for version in VERSIONS:
         try:
             importlib.import_module(module_name(version))
         except ImportError:
             continue  # hl7apy does not ship this version (2.7.1)
-        data = generate(version)
+        all_data[version] = generate(version)
+    table_types(all_data)
+    for version, data in all_data.items():
         name = "v" + version.replace(".", "_") + ".json"
         with open(os.path.join(out_dir, name), "w", encoding="utf-8", newline="\n") as f:
             json.dump(data, f, sort_keys=True, separators=(",", ":"))
@@ -199,6 +272,7 @@ def write_all(out_dir):
 
 
 def main(argv):
+    OVERRIDES.extend(load_overrides())
     here = os.path.dirname(os.path.abspath(__file__))
     default_out = os.path.join(here, "..", "..", "schemas", "hl7v2")
     if argv[1:2] == ["--check"]:
