@@ -108,7 +108,8 @@ fn main() -> ExitCode {
         Command::Validate(args) => match validate(args) {
             Ok(code) => code,
             Err(e) => {
-                eprintln!("triage: {e}");
+                // Configuration errors can quote the file: never print its controls raw.
+                let _ = writeln!(io::stderr(), "triage: {}", printable(&e.to_string()));
                 ExitCode::from(2)
             }
         },
