@@ -85,7 +85,7 @@ fn a_soap11_envelope_is_carequality_traffic_refused_for_its_version() {
         let report = Engine::default().validate(soap11, &ctx);
         assert_eq!(report.traffic_type, TrafficType::Carequality);
         assert_eq!(report.limit_bytes, 40_000_000);
-        assert!(!report.valid);
+        assert!(!report.is_valid());
         assert!(
             report
                 .diagnostics

@@ -72,7 +72,7 @@ fn a_utf16_doctype_is_refused_on_every_channel() {
         let bytes = utf16(XXE, big_endian, true);
         for hint in CHANNELS {
             let report = validate(&bytes, hint);
-            assert!(!report.valid, "{hint:?} BE={big_endian}: {:?}", codes(&report));
+            assert!(!report.is_valid(), "{hint:?} BE={big_endian}: {:?}", codes(&report));
             let xml_channel = !matches!(
                 hint,
                 Some(TrafficType::RedoxApi | TrafficType::Hl7v2Mllp)
@@ -95,7 +95,7 @@ fn utf16_xml_is_read_with_or_without_a_byte_order_mark() {
         // With a BOM, a declaration is optional; it may say UTF-16.
         let plain = utf16("<note a='\u{E9}'>\u{1F600} &#x41;</note>", big_endian, true);
         let report = validate(&plain, None);
-        assert!(report.valid, "{:?}", codes(&report));
+        assert!(report.is_valid(), "{:?}", codes(&report));
         assert_eq!(report.format, Format::Xml);
         assert_eq!(report.size_bytes, plain.len() as u64);
         let declared = utf16(
@@ -103,7 +103,7 @@ fn utf16_xml_is_read_with_or_without_a_byte_order_mark() {
             big_endian,
             true,
         );
-        assert!(validate(&declared, Some(TrafficType::UploadedFile)).valid);
+        assert!(validate(&declared, Some(TrafficType::UploadedFile)).is_valid());
         // Without a BOM, the declaration names the byte order (Appendix F.1).
         let order = if big_endian { "UTF-16BE" } else { "UTF-16LE" };
         let bare = utf16(
@@ -112,7 +112,7 @@ fn utf16_xml_is_read_with_or_without_a_byte_order_mark() {
             false,
         );
         let report = validate(&bare, Some(TrafficType::Other));
-        assert!(report.valid, "{:?}", codes(&report));
+        assert!(report.is_valid(), "{:?}", codes(&report));
         // A CDA document in UTF-16 is recognised as one.
         let report = validate(&utf16(cda, big_endian, true), None);
         assert_eq!(report.traffic_type, TrafficType::UploadedFile);
@@ -142,7 +142,7 @@ fn utf32_and_ebcdic_xml_are_refused_unread_on_every_channel() {
     for bytes in &inputs {
         for hint in CHANNELS {
             let report = validate(bytes, hint);
-            assert!(!report.valid, "{hint:?}: {:?}", codes(&report));
+            assert!(!report.is_valid(), "{hint:?}: {:?}", codes(&report));
             if matches!(
                 hint,
                 None | Some(TrafficType::Other | TrafficType::UploadedFile | TrafficType::Carequality)
@@ -161,7 +161,7 @@ fn utf16_with_an_odd_byte_count_is_refused() {
     bytes.push(b' ');
     for hint in [None, Some(TrafficType::UploadedFile), Some(TrafficType::Carequality)] {
         let report = validate(&bytes, hint);
-        assert!(!report.valid);
+        assert!(!report.is_valid());
         assert!(
             codes(&report).contains(&"XML_ENCODING_UNSUPPORTED"),
             "{hint:?}: {:?}",
@@ -204,7 +204,7 @@ fn json_in_utf16_or_utf32_gets_a_clear_diagnostic_on_every_channel() {
     for bytes in &inputs {
         for hint in CHANNELS {
             let report = validate(bytes, hint);
-            assert!(!report.valid, "{hint:?}: {:?}", codes(&report));
+            assert!(!report.is_valid(), "{hint:?}: {:?}", codes(&report));
             if !matches!(hint, Some(TrafficType::Carequality | TrafficType::Hl7v2Mllp)) {
                 assert!(
                     codes(&report).contains(&"JSON_ENCODING_UNSUPPORTED"),
