@@ -56,9 +56,11 @@ fn bench_late_key(c: &mut Criterion) {
     for (label, size) in [("1KB", 1_000usize), ("40MB", 40_000_000)] {
         let bytes = padded(early, b' ', size);
         group.throughput(Throughput::Bytes(size as u64));
-        group.bench_with_input(BenchmarkId::new("redox_early", label), &bytes, |b, bytes| {
-            b.iter(|| classify::sniff(black_box(bytes)))
-        });
+        group.bench_with_input(
+            BenchmarkId::new("redox_early", label),
+            &bytes,
+            |b, bytes| b.iter(|| classify::sniff(black_box(bytes))),
+        );
     }
     // One long string before the key (base64 document text): memchr speed.
     for (label, size) in [("8KB", 8_000usize), ("40MB", 40_000_000)] {
@@ -66,9 +68,11 @@ fn bench_late_key(c: &mut Criterion) {
         bytes.resize(size, b'A');
         bytes.extend_from_slice(br#""}],"Meta":{"DataModel":"Media"}}"#);
         group.throughput(Throughput::Bytes(bytes.len() as u64));
-        group.bench_with_input(BenchmarkId::new("redox_late_string", label), &bytes, |b, bytes| {
-            b.iter(|| classify::sniff(black_box(bytes)))
-        });
+        group.bench_with_input(
+            BenchmarkId::new("redox_late_string", label),
+            &bytes,
+            |b, bytes| b.iter(|| classify::sniff(black_box(bytes))),
+        );
     }
     // Dense structure before the key: nested objects and arrays of short values.
     for (label, count) in [("8KB", 200usize), ("40MB", 1_000_000)] {
@@ -78,9 +82,11 @@ fn bench_late_key(c: &mut Criterion) {
         }
         bytes.extend_from_slice(br#"{}],"resourceType":"Bundle"}"#);
         group.throughput(Throughput::Bytes(bytes.len() as u64));
-        group.bench_with_input(BenchmarkId::new("fhir_late_nested", label), &bytes, |b, bytes| {
-            b.iter(|| classify::sniff(black_box(bytes)))
-        });
+        group.bench_with_input(
+            BenchmarkId::new("fhir_late_nested", label),
+            &bytes,
+            |b, bytes| b.iter(|| classify::sniff(black_box(bytes))),
+        );
     }
     // Issue 13's bad input: 10^6 top-level members before `Meta`.
     let mut bytes = b"{".to_vec();
@@ -89,9 +95,11 @@ fn bench_late_key(c: &mut Criterion) {
     }
     bytes.extend_from_slice(br#""Meta":{"DataModel":"Results"}}"#);
     group.throughput(Throughput::Bytes(bytes.len() as u64));
-    group.bench_with_input(BenchmarkId::new("redox_late_1e6_keys", "14MB"), &bytes, |b, bytes| {
-        b.iter(|| classify::sniff(black_box(bytes)))
-    });
+    group.bench_with_input(
+        BenchmarkId::new("redox_late_1e6_keys", "14MB"),
+        &bytes,
+        |b, bytes| b.iter(|| classify::sniff(black_box(bytes))),
+    );
     group.finish();
 }
 

@@ -636,7 +636,13 @@ mod tests {
                 .filter(|_| bom)
                 .chain(text.encode_utf16());
             units
-                .flat_map(|u| if big_endian { u.to_be_bytes() } else { u.to_le_bytes() })
+                .flat_map(|u| {
+                    if big_endian {
+                        u.to_be_bytes()
+                    } else {
+                        u.to_le_bytes()
+                    }
+                })
                 .collect()
         };
         let soap = r#"<?xml version="1.0" encoding="UTF-16"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body/></s:Envelope>"#;
@@ -654,7 +660,10 @@ mod tests {
                 (TrafficType::Other, Format::Xml)
             );
         }
-        let utf32: Vec<u8> = "<note/>".chars().flat_map(|c| (c as u32).to_be_bytes()).collect();
+        let utf32: Vec<u8> = "<note/>"
+            .chars()
+            .flat_map(|c| (c as u32).to_be_bytes())
+            .collect();
         assert_eq!(sniffed(&utf32), (TrafficType::Other, Format::Xml));
     }
 
@@ -678,7 +687,10 @@ mod tests {
         }
         late.extend_from_slice(br#"{}]},"Meta":{"EventType":"New","DataModel":"Scheduling"}}"#);
         assert!(late.len() > SNIFF_WINDOW);
-        assert_eq!(sniffed(&late), (TrafficType::RedoxApi, Format::RedoxDataModel));
+        assert_eq!(
+            sniffed(&late),
+            (TrafficType::RedoxApi, Format::RedoxDataModel)
+        );
     }
 
     #[test]
@@ -710,7 +722,10 @@ mod tests {
             big.extend_from_slice(format!("\"k{i}\":{i},").as_bytes());
         }
         big.extend_from_slice(br#""Meta":{"DataModel":"Results"}}"#);
-        assert_eq!(sniffed(&big), (TrafficType::RedoxApi, Format::RedoxDataModel));
+        assert_eq!(
+            sniffed(&big),
+            (TrafficType::RedoxApi, Format::RedoxDataModel)
+        );
         assert!(may_decide_later(big.get(..SNIFF_WINDOW).unwrap()));
         assert!(!may_decide_later(br#"{"Meta":{"DataModel":"Results"}}"#));
     }

@@ -72,11 +72,12 @@ fn a_utf16_doctype_is_refused_on_every_channel() {
         let bytes = utf16(XXE, big_endian, true);
         for hint in CHANNELS {
             let report = validate(&bytes, hint);
-            assert!(!report.is_valid(), "{hint:?} BE={big_endian}: {:?}", codes(&report));
-            let xml_channel = !matches!(
-                hint,
-                Some(TrafficType::RedoxApi | TrafficType::Hl7v2Mllp)
+            assert!(
+                !report.is_valid(),
+                "{hint:?} BE={big_endian}: {:?}",
+                codes(&report)
             );
+            let xml_channel = !matches!(hint, Some(TrafficType::RedoxApi | TrafficType::Hl7v2Mllp));
             if xml_channel {
                 assert!(
                     codes(&report).contains(&"XML_DOCTYPE_REJECTED"),
@@ -122,7 +123,8 @@ fn utf16_xml_is_read_with_or_without_a_byte_order_mark() {
 
 #[test]
 fn a_utf16_soap_envelope_is_carequality_traffic() {
-    let soap = r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body/></s:Envelope>"#;
+    let soap =
+        r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body/></s:Envelope>"#;
     let report = validate(&utf16(soap, false, true), None);
     assert_eq!(report.traffic_type, TrafficType::Carequality);
     assert_eq!(report.format, Format::Soap);
@@ -145,7 +147,9 @@ fn utf32_and_ebcdic_xml_are_refused_unread_on_every_channel() {
             assert!(!report.is_valid(), "{hint:?}: {:?}", codes(&report));
             if matches!(
                 hint,
-                None | Some(TrafficType::Other | TrafficType::UploadedFile | TrafficType::Carequality)
+                None | Some(
+                    TrafficType::Other | TrafficType::UploadedFile | TrafficType::Carequality
+                )
             ) {
                 assert_eq!(codes(&report), vec!["XML_ENCODING_UNSUPPORTED"], "{hint:?}");
             }
@@ -159,7 +163,11 @@ fn utf32_and_ebcdic_xml_are_refused_unread_on_every_channel() {
 fn utf16_with_an_odd_byte_count_is_refused() {
     let mut bytes = utf16("<note/>", false, true);
     bytes.push(b' ');
-    for hint in [None, Some(TrafficType::UploadedFile), Some(TrafficType::Carequality)] {
+    for hint in [
+        None,
+        Some(TrafficType::UploadedFile),
+        Some(TrafficType::Carequality),
+    ] {
         let report = validate(&bytes, hint);
         assert!(!report.is_valid());
         assert!(
@@ -174,16 +182,32 @@ fn utf16_with_an_odd_byte_count_is_refused() {
 fn a_byte_order_mark_followed_by_another_declaration_is_refused() {
     let cases = [
         utf16("<?xml version='1.0' encoding='UTF-8'?><note/>", false, true),
-        utf16("<?xml version='1.0' encoding='ISO-8859-1'?><note/>", true, true),
-        utf16("<?xml version='1.0' encoding='UTF-16BE'?><note/>", false, true),
+        utf16(
+            "<?xml version='1.0' encoding='ISO-8859-1'?><note/>",
+            true,
+            true,
+        ),
+        utf16(
+            "<?xml version='1.0' encoding='UTF-16BE'?><note/>",
+            false,
+            true,
+        ),
         // No BOM: the declaration must name the byte order; none at all says nothing.
-        utf16("<?xml version='1.0' encoding='UTF-16'?><note/>", true, false),
+        utf16(
+            "<?xml version='1.0' encoding='UTF-16'?><note/>",
+            true,
+            false,
+        ),
         utf16("<note/>", false, false),
         b"\xEF\xBB\xBF<?xml version='1.0' encoding='UTF-16'?><note/>".to_vec(),
         b"\xEF\xBB\xBF<?xml version='1.0' encoding='windows-1252'?><note/>".to_vec(),
     ];
     for bytes in &cases {
-        for hint in [None, Some(TrafficType::Other), Some(TrafficType::EmbeddedFile)] {
+        for hint in [
+            None,
+            Some(TrafficType::Other),
+            Some(TrafficType::EmbeddedFile),
+        ] {
             let report = validate(bytes, hint);
             assert_eq!(codes(&report), vec!["XML_ENCODING_MISMATCH"], "{hint:?}");
         }
@@ -205,7 +229,10 @@ fn json_in_utf16_or_utf32_gets_a_clear_diagnostic_on_every_channel() {
         for hint in CHANNELS {
             let report = validate(bytes, hint);
             assert!(!report.is_valid(), "{hint:?}: {:?}", codes(&report));
-            if !matches!(hint, Some(TrafficType::Carequality | TrafficType::Hl7v2Mllp)) {
+            if !matches!(
+                hint,
+                Some(TrafficType::Carequality | TrafficType::Hl7v2Mllp)
+            ) {
                 assert!(
                     codes(&report).contains(&"JSON_ENCODING_UNSUPPORTED"),
                     "{hint:?}: {:?}",

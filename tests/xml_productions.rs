@@ -192,12 +192,24 @@ fn production_23_xml_declaration_order_spacing_duplication() {
             ("<?xml encoding='UTF-8'?><a/>", Syntax),
             ("<?xml standalone='yes'?><a/>", Syntax),
             ("<?xml encoding='UTF-8' version='1.0'?><a/>", Syntax),
-            ("<?xml version='1.0' standalone='yes' encoding='UTF-8'?><a/>", Syntax),
+            (
+                "<?xml version='1.0' standalone='yes' encoding='UTF-8'?><a/>",
+                Syntax,
+            ),
             ("<?xml version='1.0' version='1.0'?><a/>", Syntax),
-            ("<?xml version='1.0' encoding='UTF-8' encoding='UTF-8'?><a/>", Syntax),
-            ("<?xml version='1.0' standalone='yes' standalone='yes'?><a/>", Syntax),
+            (
+                "<?xml version='1.0' encoding='UTF-8' encoding='UTF-8'?><a/>",
+                Syntax,
+            ),
+            (
+                "<?xml version='1.0' standalone='yes' standalone='yes'?><a/>",
+                Syntax,
+            ),
             ("<?xml version='1.0'encoding='UTF-8'?><a/>", Syntax),
-            ("<?xml version='1.0' encoding='UTF-8'standalone='no'?><a/>", Syntax),
+            (
+                "<?xml version='1.0' encoding='UTF-8'standalone='no'?><a/>",
+                Syntax,
+            ),
             ("<?xml version='1.0' foo='x'?><a/>", Syntax),
             ("<?xml Version='1.0'?><a/>", Syntax),
             ("<?xml version='1.0\"?><a/>", Syntax),
@@ -267,13 +279,25 @@ fn production_80_81_encoding_decl_and_enc_name() {
             ("<?xml version='1.0' encoding='UTF-8\u{E9}'?><a/>", Syntax),
             // Well-formed names of encodings this gate does not read: refused unread.
             ("<?xml version='1.0' encoding='ISO-8859-1'?><a/>", Encoding),
-            ("<?xml version='1.0' encoding='windows-1252'?><a/>", Encoding),
+            (
+                "<?xml version='1.0' encoding='windows-1252'?><a/>",
+                Encoding,
+            ),
             // US-ASCII declared, other bytes present (section 4.3.3).
-            ("<?xml version='1.0' encoding='US-ASCII'?><a>\u{E9}</a>", Encoding),
+            (
+                "<?xml version='1.0' encoding='US-ASCII'?><a>\u{E9}</a>",
+                Encoding,
+            ),
             // A 16-bit encoding declared in an 8-bit document (Appendix F.1), and a
             // UTF-8 byte order mark followed by another declaration.
-            ("<?xml version='1.0' encoding='UTF-16'?><a/>", EncodingMismatch),
-            ("\u{FEFF}<?xml version='1.0' encoding='ISO-8859-1'?><a/>", EncodingMismatch),
+            (
+                "<?xml version='1.0' encoding='UTF-16'?><a/>",
+                EncodingMismatch,
+            ),
+            (
+                "\u{FEFF}<?xml version='1.0' encoding='ISO-8859-1'?><a/>",
+                EncodingMismatch,
+            ),
         ],
     );
 }

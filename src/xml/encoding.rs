@@ -314,7 +314,10 @@ mod tests {
         bytes.push(b'x');
         assert_eq!(window_as_utf8(&bytes).unwrap(), "<s:Envelope>");
         assert_eq!(window_as_utf8(b"<a/>"), None);
-        let utf32: Vec<u8> = "<a/>".chars().flat_map(|c| (c as u32).to_le_bytes()).collect();
+        let utf32: Vec<u8> = "<a/>"
+            .chars()
+            .flat_map(|c| (c as u32).to_le_bytes())
+            .collect();
         assert_eq!(window_as_utf8(&utf32).unwrap(), "<a/>");
     }
 
@@ -333,13 +336,28 @@ mod tests {
         assert_eq!(judge_declared("utf-8", utf8), Declared::Agrees);
         assert_eq!(judge_declared("US-ASCII", utf8), Declared::Agrees);
         assert_eq!(judge_declared("ISO-8859-1", utf8), Declared::Unsupported);
-        assert!(matches!(judge_declared("UTF-16", utf8), Declared::Contradicts(_)));
-        assert!(matches!(judge_declared("ISO-8859-1", utf8_bom), Declared::Contradicts(_)));
+        assert!(matches!(
+            judge_declared("UTF-16", utf8),
+            Declared::Contradicts(_)
+        ));
+        assert!(matches!(
+            judge_declared("ISO-8859-1", utf8_bom),
+            Declared::Contradicts(_)
+        ));
         assert_eq!(judge_declared("UTF-16", le_bom), Declared::Agrees);
         assert_eq!(judge_declared("utf-16le", le_bom), Declared::Agrees);
-        assert!(matches!(judge_declared("UTF-16BE", le_bom), Declared::Contradicts(_)));
-        assert!(matches!(judge_declared("UTF-8", le_bom), Declared::Contradicts(_)));
+        assert!(matches!(
+            judge_declared("UTF-16BE", le_bom),
+            Declared::Contradicts(_)
+        ));
+        assert!(matches!(
+            judge_declared("UTF-8", le_bom),
+            Declared::Contradicts(_)
+        ));
         assert_eq!(judge_declared("UTF-16BE", be), Declared::Agrees);
-        assert!(matches!(judge_declared("UTF-16", be), Declared::Contradicts(_)));
+        assert!(matches!(
+            judge_declared("UTF-16", be),
+            Declared::Contradicts(_)
+        ));
     }
 }

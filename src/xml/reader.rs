@@ -477,9 +477,9 @@ fn parse_xml_declaration(content: &str) -> Result<Option<&str>, &'static str> {
         // Eq (production 25): S? '=' S?
         let before = rest.bytes().take_while(|b| is_space(*b)).count();
         rest = rest.get(before..).unwrap_or_default();
-        rest = rest.strip_prefix('=').ok_or(
-            "a pseudo-attribute of the XML declaration lacks `=` (XML 1.0 production 25)",
-        )?;
+        rest = rest
+            .strip_prefix('=')
+            .ok_or("a pseudo-attribute of the XML declaration lacks `=` (XML 1.0 production 25)")?;
         let after = rest.bytes().take_while(|b| is_space(*b)).count();
         rest = rest.get(after..).unwrap_or_default();
         let quote = match rest.as_bytes().first() {
@@ -487,9 +487,8 @@ fn parse_xml_declaration(content: &str) -> Result<Option<&str>, &'static str> {
             _ => return Err("a pseudo-attribute value of the XML declaration must be quoted (XML 1.0 section 2.8)"),
         };
         let inner = rest.get(1..).unwrap_or_default();
-        let close = memchr::memchr(quote, inner.as_bytes()).ok_or(
-            "a pseudo-attribute value of the XML declaration is not closed",
-        )?;
+        let close = memchr::memchr(quote, inner.as_bytes())
+            .ok_or("a pseudo-attribute value of the XML declaration is not closed")?;
         let value = inner.get(..close).unwrap_or_default();
         rest = inner.get(close + 1..).unwrap_or_default();
         let order = "`version`, `encoding` and `standalone` must come in that order, each at most once (XML 1.0 section 2.8, production 23)";
@@ -542,10 +541,14 @@ fn check_pi_target(target: &str) -> Result<(), &'static str> {
         return Err("a processing instruction may not be named `xml` in any case; an XML declaration must come first (XML 1.0 sections 2.6 and 2.8, production 17)");
     }
     if !is_name(target) {
-        return Err("a processing-instruction target is not a Name (XML 1.0 section 2.6, production 17)");
+        return Err(
+            "a processing-instruction target is not a Name (XML 1.0 section 2.6, production 17)",
+        );
     }
     if target.contains(':') {
-        return Err("a processing-instruction target contains a colon (Namespaces in XML 1.0 section 7)");
+        return Err(
+            "a processing-instruction target contains a colon (Namespaces in XML 1.0 section 7)",
+        );
     }
     Ok(())
 }
@@ -1397,8 +1400,7 @@ mod tests {
             Err(Problem::Encoding)
         );
         assert_eq!(
-            check(b"\0\0\0<\0\0\0a\0\0\0/\0\0\0>", &XmlLimits::default())
-                .map_err(|e| e.problem),
+            check(b"\0\0\0<\0\0\0a\0\0\0/\0\0\0>", &XmlLimits::default()).map_err(|e| e.problem),
             Err(Problem::Encoding)
         );
         assert_eq!(
