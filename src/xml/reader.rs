@@ -409,150 +409,6 @@ fn resolve_reference(name: &str) -> Result<char, (Problem, &'static str)> {
     }
 }
 
-/// A character reference after its `#` (XML 1.0 section 4.1, production 66: `&#`
-/// decimal digits `;` or `&#x` hex digits `;`, one or more digits, any number of them
-/// leading zeros). The character must be a `Char` (section 2.2; WFC: Legal Character):
-/// a surrogate or a value above U+10FFFF is no character at all.
-fn resolve_char_reference(number: &str) -> Result<char, (Problem, &'static str)> {
-    let (digits, radix) = match number.strip_prefix('x') {
-        Some(hex) => (hex, 16),
-        None => (number, 10),
-    };
-    let well_formed = !digits.is_empty()
-        && digits.bytes().all(|b| {
-            if radix == 16 {
-                b.is_ascii_hexdigit()
-            } else {
-                b.is_ascii_digit()
-            }
-        });
-    if !well_formed {
-        return Err((
-            Problem::Syntax,
-            "a character reference is malformed (XML 1.0 section 4.1, production 66)",
-        ));
-    }
-    // Leading zeros carry no value; what is left has at most 7 significant digits
-    // for any Char (10FFFF, 1114111), so a longer rest names no character.
-    let significant = digits.trim_start_matches('0');
-    let code = if significant.is_empty() {
-        Some(0)
-    } else if significant.len() <= 8 {
-        u32::from_str_radix(significant, radix).ok()
-    } else {
-        None
-    };
-    match code.and_then(char::from_u32) {
-        Some(c) if is_xml_char(c) => Ok(c),
-        _ => Err((
-            Problem::InvalidCharacter,
-            "a character reference names a character outside XML 1.0 section 2.2 (WFC: Legal Character)",
-        )),
-    }
-}
-
-/// The XML declaration (XML 1.0 section 2.8, production 23), to the letter:
-/// `'<?xml' VersionInfo EncodingDecl? SDDecl? S? '?>'`, each pseudo-attribute after white
-/// space, in that order, at most once, with `Eq` (production 25) and matched quotes.
-/// `content` is what lies between `<?` and `?>`. Returns the declared encoding name.
-fn parse_xml_declaration(content: &str) -> Result<Option<&str>, &'static str> {
-    let mut rest = content
-        .strip_prefix("xml")
-        .ok_or("the XML declaration must start `<?xml` (XML 1.0 section 2.8, production 23)")?;
-    // 0: nothing yet, 1: version, 2: encoding, 3: standalone.
-    let mut stage = 0u8;
-    let mut encoding = None;
-    loop {
-        let space = rest.bytes().take_while(|b| is_space(*b)).count();
-        rest = rest.get(space..).unwrap_or_default();
-        if rest.is_empty() {
-            break;
-        }
-        if space == 0 {
-            return Err("the pseudo-attributes of the XML declaration must be separated by white space (XML 1.0 productions 24, 80, 32)");
-        }
-        let name_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
-        let name = rest.get(..name_len).unwrap_or_default();
-        rest = rest.get(name_len..).unwrap_or_default();
-        // Eq (production 25): S? '=' S?
-        let before = rest.bytes().take_while(|b| is_space(*b)).count();
-        rest = rest.get(before..).unwrap_or_default();
-        rest = rest
-            .strip_prefix('=')
-            .ok_or("a pseudo-attribute of the XML declaration lacks `=` (XML 1.0 production 25)")?;
-        let after = rest.bytes().take_while(|b| is_space(*b)).count();
-        rest = rest.get(after..).unwrap_or_default();
-        let quote = match rest.as_bytes().first() {
-            Some(&q @ (b'"' | b'\'')) => q,
-            _ => return Err("a pseudo-attribute value of the XML declaration must be quoted (XML 1.0 section 2.8)"),
-        };
-        let inner = rest.get(1..).unwrap_or_default();
-        let close = memchr::memchr(quote, inner.as_bytes())
-            .ok_or("a pseudo-attribute value of the XML declaration is not closed")?;
-        let value = inner.get(..close).unwrap_or_default();
-        rest = inner.get(close + 1..).unwrap_or_default();
-        let order = "`version`, `encoding` and `standalone` must come in that order, each at most once (XML 1.0 section 2.8, production 23)";
-        match name {
-            "version" if stage == 0 => {
-                // Production 26: VersionNum ::= '1.' [0-9]+ (a 1.x document is read as 1.0).
-                let minor = value.strip_prefix("1.").unwrap_or_default();
-                if minor.is_empty() || !minor.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err("the version is not a VersionNum `1.` digits (XML 1.0 production 26)");
-                }
-                stage = 1;
-            }
-            "encoding" if stage == 1 => {
-                if !is_enc_name(value) {
-                    return Err("the encoding name is not an EncName (XML 1.0 section 4.3.3, production 81)");
-                }
-                encoding = Some(value);
-                stage = 2;
-            }
-            "standalone" if stage == 1 || stage == 2 => {
-                if value != "yes" && value != "no" {
-                    return Err("standalone must be `yes` or `no` (XML 1.0 section 2.9, production 32)");
-                }
-                stage = 3;
-            }
-            _ if stage == 0 => {
-                return Err("the XML declaration must give the version first (XML 1.0 section 2.8, productions 23 and 24)")
-            }
-            "version" | "encoding" | "standalone" => return Err(order),
-            _ => return Err("the XML declaration holds something other than version, encoding and standalone (XML 1.0 section 2.8, production 23)"),
-        }
-    }
-    if stage == 0 {
-        return Err("the XML declaration must give the version (XML 1.0 section 2.8, productions 23 and 24)");
-    }
-    Ok(encoding)
-}
-
-/// XML 1.0 section 4.3.3, production 81: `EncName ::= [A-Za-z] ([A-Za-z0-9._] | '-')*`.
-fn is_enc_name(name: &str) -> bool {
-    let mut bytes = name.bytes();
-    bytes.next().is_some_and(|b| b.is_ascii_alphabetic())
-        && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
-}
-
-/// A processing instruction's target (XML 1.0 section 2.6, production 17): a `Name`
-/// other than `xml` in any case, with no colon (Namespaces in XML 1.0 section 7).
-fn check_pi_target(target: &str) -> Result<(), &'static str> {
-    if target.eq_ignore_ascii_case("xml") {
-        return Err("a processing instruction may not be named `xml` in any case; an XML declaration must come first (XML 1.0 sections 2.6 and 2.8, production 17)");
-    }
-    if !is_name(target) {
-        return Err(
-            "a processing-instruction target is not a Name (XML 1.0 section 2.6, production 17)",
-        );
-    }
-    if target.contains(':') {
-        return Err(
-            "a processing-instruction target contains a colon (Namespaces in XML 1.0 section 7)",
-        );
-    }
-    Ok(())
-}
-
 /// The state of namespace bindings (Namespaces in XML 1.0 section 6.1): a stack of
 /// (prefix, URI) with a mark per open element.
 struct Scopes<'a> {
@@ -942,6 +798,150 @@ fn doctype_in_prologue(body: &[u8]) -> Option<u64> {
             Ok(_) => {}
         }
     }
+}
+
+/// A character reference after its `#` (XML 1.0 section 4.1, production 66: `&#`
+/// decimal digits `;` or `&#x` hex digits `;`, one or more digits, any number of them
+/// leading zeros). The character must be a `Char` (section 2.2; WFC: Legal Character):
+/// a surrogate or a value above U+10FFFF is no character at all.
+fn resolve_char_reference(number: &str) -> Result<char, (Problem, &'static str)> {
+    let (digits, radix) = match number.strip_prefix('x') {
+        Some(hex) => (hex, 16),
+        None => (number, 10),
+    };
+    let well_formed = !digits.is_empty()
+        && digits.bytes().all(|b| {
+            if radix == 16 {
+                b.is_ascii_hexdigit()
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if !well_formed {
+        return Err((
+            Problem::Syntax,
+            "a character reference is malformed (XML 1.0 section 4.1, production 66)",
+        ));
+    }
+    // Leading zeros carry no value; what is left has at most 7 significant digits
+    // for any Char (10FFFF, 1114111), so a longer rest names no character.
+    let significant = digits.trim_start_matches('0');
+    let code = if significant.is_empty() {
+        Some(0)
+    } else if significant.len() <= 8 {
+        u32::from_str_radix(significant, radix).ok()
+    } else {
+        None
+    };
+    match code.and_then(char::from_u32) {
+        Some(c) if is_xml_char(c) => Ok(c),
+        _ => Err((
+            Problem::InvalidCharacter,
+            "a character reference names a character outside XML 1.0 section 2.2 (WFC: Legal Character)",
+        )),
+    }
+}
+
+/// The XML declaration (XML 1.0 section 2.8, production 23), to the letter:
+/// `'<?xml' VersionInfo EncodingDecl? SDDecl? S? '?>'`, each pseudo-attribute after white
+/// space, in that order, at most once, with `Eq` (production 25) and matched quotes.
+/// `content` is what lies between `<?` and `?>`. Returns the declared encoding name.
+fn parse_xml_declaration(content: &str) -> Result<Option<&str>, &'static str> {
+    let mut rest = content
+        .strip_prefix("xml")
+        .ok_or("the XML declaration must start `<?xml` (XML 1.0 section 2.8, production 23)")?;
+    // 0: nothing yet, 1: version, 2: encoding, 3: standalone.
+    let mut stage = 0u8;
+    let mut encoding = None;
+    loop {
+        let space = rest.bytes().take_while(|b| is_space(*b)).count();
+        rest = rest.get(space..).unwrap_or_default();
+        if rest.is_empty() {
+            break;
+        }
+        if space == 0 {
+            return Err("the pseudo-attributes of the XML declaration must be separated by white space (XML 1.0 productions 24, 80, 32)");
+        }
+        let name_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+        let name = rest.get(..name_len).unwrap_or_default();
+        rest = rest.get(name_len..).unwrap_or_default();
+        // Eq (production 25): S? '=' S?
+        let before = rest.bytes().take_while(|b| is_space(*b)).count();
+        rest = rest.get(before..).unwrap_or_default();
+        rest = rest
+            .strip_prefix('=')
+            .ok_or("a pseudo-attribute of the XML declaration lacks `=` (XML 1.0 production 25)")?;
+        let after = rest.bytes().take_while(|b| is_space(*b)).count();
+        rest = rest.get(after..).unwrap_or_default();
+        let quote = match rest.as_bytes().first() {
+            Some(&q @ (b'"' | b'\'')) => q,
+            _ => return Err("a pseudo-attribute value of the XML declaration must be quoted (XML 1.0 section 2.8)"),
+        };
+        let inner = rest.get(1..).unwrap_or_default();
+        let close = memchr::memchr(quote, inner.as_bytes())
+            .ok_or("a pseudo-attribute value of the XML declaration is not closed")?;
+        let value = inner.get(..close).unwrap_or_default();
+        rest = inner.get(close + 1..).unwrap_or_default();
+        let order = "`version`, `encoding` and `standalone` must come in that order, each at most once (XML 1.0 section 2.8, production 23)";
+        match name {
+            "version" if stage == 0 => {
+                // Production 26: VersionNum ::= '1.' [0-9]+ (a 1.x document is read as 1.0).
+                let minor = value.strip_prefix("1.").unwrap_or_default();
+                if minor.is_empty() || !minor.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err("the version is not a VersionNum `1.` digits (XML 1.0 production 26)");
+                }
+                stage = 1;
+            }
+            "encoding" if stage == 1 => {
+                if !is_enc_name(value) {
+                    return Err("the encoding name is not an EncName (XML 1.0 section 4.3.3, production 81)");
+                }
+                encoding = Some(value);
+                stage = 2;
+            }
+            "standalone" if stage == 1 || stage == 2 => {
+                if value != "yes" && value != "no" {
+                    return Err("standalone must be `yes` or `no` (XML 1.0 section 2.9, production 32)");
+                }
+                stage = 3;
+            }
+            _ if stage == 0 => {
+                return Err("the XML declaration must give the version first (XML 1.0 section 2.8, productions 23 and 24)")
+            }
+            "version" | "encoding" | "standalone" => return Err(order),
+            _ => return Err("the XML declaration holds something other than version, encoding and standalone (XML 1.0 section 2.8, production 23)"),
+        }
+    }
+    if stage == 0 {
+        return Err("the XML declaration must give the version (XML 1.0 section 2.8, productions 23 and 24)");
+    }
+    Ok(encoding)
+}
+
+/// XML 1.0 section 4.3.3, production 81: `EncName ::= [A-Za-z] ([A-Za-z0-9._] | '-')*`.
+fn is_enc_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    bytes.next().is_some_and(|b| b.is_ascii_alphabetic())
+        && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// A processing instruction's target (XML 1.0 section 2.6, production 17): a `Name`
+/// other than `xml` in any case, with no colon (Namespaces in XML 1.0 section 7).
+fn check_pi_target(target: &str) -> Result<(), &'static str> {
+    if target.eq_ignore_ascii_case("xml") {
+        return Err("a processing instruction may not be named `xml` in any case; an XML declaration must come first (XML 1.0 sections 2.6 and 2.8, production 17)");
+    }
+    if !is_name(target) {
+        return Err(
+            "a processing-instruction target is not a Name (XML 1.0 section 2.6, production 17)",
+        );
+    }
+    if target.contains(':') {
+        return Err(
+            "a processing-instruction target contains a colon (Namespaces in XML 1.0 section 7)",
+        );
+    }
+    Ok(())
 }
 
 fn resolve(r: &BytesRef<'_>) -> Result<char, (Problem, &'static str)> {
