@@ -45,5 +45,63 @@ fn bench_classify(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_classify);
+/// Key order must not matter: a Redox or FHIR object whose deciding key comes after the
+/// sniff window is walked to it. Early-decided payloads (above, and `redox_early` here)
+/// keep a flat cost; late-decided ones cost one pass at memory speed, reported as
+/// throughput over the whole payload.
+fn bench_late_key(c: &mut Criterion) {
+    let mut group = c.benchmark_group("classify_late_key");
+    group.sample_size(10);
+    let early = br#"{"Meta":{"DataModel":"Results","EventType":"New"},"Orders":["#;
+    for (label, size) in [("1KB", 1_000usize), ("40MB", 40_000_000)] {
+        let bytes = padded(early, b' ', size);
+        group.throughput(Throughput::Bytes(size as u64));
+        group.bench_with_input(
+            BenchmarkId::new("redox_early", label),
+            &bytes,
+            |b, bytes| b.iter(|| classify::sniff(black_box(bytes))),
+        );
+    }
+    // One long string before the key (base64 document text): memchr speed.
+    for (label, size) in [("8KB", 8_000usize), ("40MB", 40_000_000)] {
+        let mut bytes = br#"{"Notes":[{"FileContents":""#.to_vec();
+        bytes.resize(size, b'A');
+        bytes.extend_from_slice(br#""}],"Meta":{"DataModel":"Media"}}"#);
+        group.throughput(Throughput::Bytes(bytes.len() as u64));
+        group.bench_with_input(
+            BenchmarkId::new("redox_late_string", label),
+            &bytes,
+            |b, bytes| b.iter(|| classify::sniff(black_box(bytes))),
+        );
+    }
+    // Dense structure before the key: nested objects and arrays of short values.
+    for (label, count) in [("8KB", 200usize), ("40MB", 1_000_000)] {
+        let mut bytes = br#"{"entry":["#.to_vec();
+        for _ in 0..count {
+            bytes.extend_from_slice(br#"{"a":[1,true,null,"x"],"b":{"c":"d"}},"#);
+        }
+        bytes.extend_from_slice(br#"{}],"resourceType":"Bundle"}"#);
+        group.throughput(Throughput::Bytes(bytes.len() as u64));
+        group.bench_with_input(
+            BenchmarkId::new("fhir_late_nested", label),
+            &bytes,
+            |b, bytes| b.iter(|| classify::sniff(black_box(bytes))),
+        );
+    }
+    // Issue 13's bad input: 10^6 top-level members before `Meta`.
+    let mut bytes = b"{".to_vec();
+    for i in 0..1_000_000u32 {
+        bytes.extend_from_slice(format!("\"k{i}\":{i},").as_bytes());
+    }
+    bytes.extend_from_slice(br#""Meta":{"DataModel":"Results"}}"#);
+    group.throughput(Throughput::Bytes(bytes.len() as u64));
+    group.bench_with_input(
+        BenchmarkId::new("redox_late_1e6_keys", "14MB"),
+        &bytes,
+        |b, bytes| b.iter(|| classify::sniff(black_box(bytes))),
+    );
+    group.finish();
+}
+
+criterion_group!(benches, bench_classify, bench_late_key);
 criterion_main!(benches);

@@ -1,11 +1,15 @@
 //! Classification: which traffic type a payload is, from a bounded prefix.
 //!
 //! [`classify`] reads at most [`SNIFF_WINDOW`] bytes, so its cost does not grow with the
-//! payload. A caller's hint (the channel the payload arrived on) wins; without one the
+//! payload, with one exception: a JSON object whose deciding key (`resourceType`,
+//! `Meta`) has not come by the window's end is walked on, member by member, with a
+//! structural skip over each value (no parse, no allocation), so key order never
+//! decides the traffic type. A caller's hint (the channel the payload arrived on) wins; without one the
 //! content decides, in the order of `docs/contract.md` ("Classification"), each rule
 //! living with its format module in [`crate::formats`]: MLLP start byte or
 //! `MSH`/`FHS`/`BHS` → HL7 v2; a JSON object with `Meta.DataModel` or `resourceType` →
-//! Redox API; a SOAP 1.2 envelope, bare or as the root of an MTOM package → Carequality;
+//! Redox API; a SOAP envelope (1.2, or 1.1 to be refused there), bare or as the root of
+//! an MTOM package → Carequality;
 //! a known file signature or a bare CDA `ClinicalDocument` → uploaded file; else other.
 
 use crate::cursor::{sub, Cursor};
@@ -48,10 +52,15 @@ pub fn classify(bytes: &[u8], hint: Option<TrafficType>) -> TrafficType {
 /// format module's rule is asked in registry order (`formats::REGISTRY`).
 pub fn sniff(bytes: &[u8]) -> Sniffed {
     let window = bytes.get(..SNIFF_WINDOW).unwrap_or(bytes);
+    if sniff_file(window).is_none() {
+        if let Some(sniffed) = sniff_wide(window) {
+            return sniffed;
+        }
+    }
     let text = skip_bom_and_space(window);
     for module in crate::formats::REGISTRY {
         if let Some(sniffed) = module.sniff(window, text) {
-            return sniffed;
+            return decide_late(bytes, window, sniffed);
         }
     }
     let format = if looks_like_text(window) {
@@ -63,6 +72,43 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
         traffic: TrafficType::Other,
         format,
     }
+}
+
+/// XML or JSON in UTF-16 or UTF-32 (a byte order mark, or the zero bytes of XML 1.0
+/// Appendix F.1 and RFC 4627 section 3), judged on the window's UTF-8 transcoding: it
+/// is classified as what it is, so that the module that owns it reads or refuses it,
+/// whatever channel it came on.
+fn sniff_wide(window: &[u8]) -> Option<Sniffed> {
+    let utf8 = crate::xml::encoding::window_as_utf8(window)?;
+    let text = skip_bom_and_space(utf8.as_bytes());
+    match text.first() {
+        Some(b'{') => Some(sniff_json(text)),
+        Some(b'<') => Some(sniff_xml(text, false)),
+        _ => None,
+    }
+}
+
+/// Key order must not matter (`docs/contract.md`, "Classification"): a JSON object the
+/// window left undecided is walked to its deciding key over the whole payload. Only
+/// such an object pays for the walk; everything decided in the window keeps the window's
+/// flat cost.
+fn decide_late(bytes: &[u8], window: &[u8], sniffed: Sniffed) -> Sniffed {
+    if sniffed.format != Format::Json || bytes.len() <= window.len() {
+        return sniffed;
+    }
+    match top_level(window) {
+        TopLevel::Undecided => sniff_json(bytes),
+        _ => sniffed,
+    }
+}
+
+/// Whether reading more than the window may still change what `window` is classified
+/// as: a JSON object whose members had not decided by the window's end. A reader is
+/// then read as far as the largest limit such a payload may get (`Engine`).
+pub(crate) fn may_decide_later(window: &[u8]) -> bool {
+    window.len() >= SNIFF_WINDOW
+        && sniff(window).format == Format::Json
+        && top_level(window) == TopLevel::Undecided
 }
 
 /// HL7 v2: the MLLP start block or an `MSH`/`FHS`/`BHS` header.
@@ -86,7 +132,7 @@ pub(crate) fn sniff_json_text(text: &[u8]) -> Option<Sniffed> {
     (text.first() == Some(&b'{')).then(|| sniff_json(text))
 }
 
-/// An XML document, or an MTOM package whose root part is a SOAP 1.2 envelope.
+/// An XML document, or an MTOM package whose root part is a SOAP envelope.
 pub(crate) fn sniff_xml_text(text: &[u8]) -> Option<Sniffed> {
     match text.first() {
         Some(b'<') => Some(sniff_xml(text, false)),
@@ -146,36 +192,188 @@ fn starts_hl7_header(s: &[u8]) -> bool {
 }
 
 /// A JSON object is Redox API traffic when it has a top-level `resourceType` (FHIR) or a
-/// `Meta` object with a `DataModel` (Redox Data Model). We look for the keys as JSON
-/// strings followed by a colon, within the window: cheap, and never fooled by a value.
+/// top-level `Meta` object with a `DataModel` member (Redox Data Model). The object's
+/// members are walked in order with [`top_level`]: each value is skipped structurally,
+/// so a key is never mistaken for a value or a nested member. When the window ends
+/// before the object decides, the caller ([`sniff`]) walks the whole payload.
 fn sniff_json(s: &[u8]) -> Sniffed {
-    let has_key = |key: &[u8]| {
-        let mut from = 0;
-        while let Some(pos) = memchr::memmem::find(s.get(from..).unwrap_or_default(), key) {
-            let after = from + pos + key.len();
-            let rest = skip_bom_and_space(s.get(after..).unwrap_or_default());
-            if rest.first() == Some(&b':') {
-                return true;
-            }
-            from = after;
-        }
-        false
-    };
-    if has_key(b"\"resourceType\"") {
-        return Sniffed {
+    match top_level(s) {
+        TopLevel::Fhir => Sniffed {
             traffic: TrafficType::RedoxApi,
             format: Format::FhirR4,
-        };
-    }
-    if has_key(b"\"Meta\"") && has_key(b"\"DataModel\"") {
-        return Sniffed {
+        },
+        TopLevel::Redox => Sniffed {
             traffic: TrafficType::RedoxApi,
             format: Format::RedoxDataModel,
-        };
+        },
+        TopLevel::Neither | TopLevel::Undecided => Sniffed {
+            traffic: TrafficType::Other,
+            format: Format::Json,
+        },
     }
-    Sniffed {
-        traffic: TrafficType::Other,
-        format: Format::Json,
+}
+
+/// What the top-level members of a JSON object say about its type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TopLevel {
+    /// A `resourceType` member: FHIR R4 (FHIR R4 JSON representation, section 2.6.2).
+    Fhir,
+    /// A `Meta` object holding `DataModel`: the Redox Data Model.
+    Redox,
+    /// The object ended without either.
+    Neither,
+    /// The bytes ended (or stopped being JSON) before the object did.
+    Undecided,
+}
+
+/// Walks the members of the JSON object at the start of `s` (after a UTF-8 BOM and white
+/// space) until a deciding key: one pass, no allocation, no recursion. Member values are
+/// skipped with [`skip_value`], whose cost is linear in the bytes skipped, so a payload
+/// decided in its first members costs the same however long it is, and a late key costs
+/// one scan at memory speed (`benches/classify.rs`).
+fn top_level(s: &[u8]) -> TopLevel {
+    let s = skip_bom_and_space(s);
+    let Some(body) = s.strip_prefix(b"{") else {
+        return TopLevel::Undecided;
+    };
+    let mut at = Cursor::new(body);
+    let mut first = true;
+    loop {
+        skip_json_space(&mut at);
+        match at.peek() {
+            Some(b'}') if first => return TopLevel::Neither,
+            Some(b'"') => {}
+            _ => return TopLevel::Undecided,
+        }
+        let Some(key) = json_string(&mut at) else {
+            return TopLevel::Undecided;
+        };
+        skip_json_space(&mut at);
+        if at.take(1) != Some(b":".as_slice()) {
+            return TopLevel::Undecided;
+        }
+        skip_json_space(&mut at);
+        match key {
+            b"resourceType" => return TopLevel::Fhir,
+            b"Meta" if at.peek() == Some(b'{') => {
+                // A copy of the cursor looks inside; the value is skipped from here.
+                let mut probe = at;
+                if has_member(&mut probe, b"DataModel") {
+                    return TopLevel::Redox;
+                }
+            }
+            _ => {}
+        }
+        if skip_value(&mut at).is_none() {
+            return TopLevel::Undecided;
+        }
+        skip_json_space(&mut at);
+        match at.take(1) {
+            Some(b",") => first = false,
+            Some(b"}") => return TopLevel::Neither,
+            _ => return TopLevel::Undecided,
+        }
+    }
+}
+
+/// Whether the object at `at` has a member named `name` among its own members (not in
+/// nested values).
+fn has_member(at: &mut Cursor<'_>, name: &[u8]) -> bool {
+    if at.take(1) != Some(b"{".as_slice()) {
+        return false;
+    }
+    loop {
+        skip_json_space(at);
+        if at.peek() == Some(b'}') {
+            return false;
+        }
+        let Some(key) = json_string(at) else {
+            return false;
+        };
+        if key == name {
+            return true;
+        }
+        skip_json_space(at);
+        if at.take(1) != Some(b":".as_slice()) {
+            return false;
+        }
+        skip_json_space(at);
+        if skip_value(at).is_none() {
+            return false;
+        }
+        skip_json_space(at);
+        match at.take(1) {
+            Some(b",") => {}
+            _ => return false,
+        }
+    }
+}
+
+/// RFC 8259 section 2: insignificant white space.
+fn skip_json_space(at: &mut Cursor<'_>) {
+    at.skip_while(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
+}
+
+/// Reads a JSON string at `at` (RFC 8259 section 7) and returns its raw bytes between
+/// the quotes (escapes left as written). `None` when it is not closed.
+fn json_string<'a>(at: &mut Cursor<'a>) -> Option<&'a [u8]> {
+    at.take(1).filter(|q| *q == b"\"")?;
+    let rest = at.rest();
+    let mut from = 0;
+    loop {
+        let hit = from + memchr::memchr2(b'"', b'\\', rest.get(from..)?)?;
+        if rest.get(hit) == Some(&b'"') {
+            let raw = rest.get(..hit)?;
+            at.skip(hit + 1)?;
+            return Some(raw);
+        }
+        // A backslash escapes the byte after it (a `\u` escape's hex digits are plain).
+        from = hit + 2;
+    }
+}
+
+/// Skips one JSON value at `at`: a string, a number or literal, or a whole array or
+/// object, by counting brackets outside strings. No allocation and no recursion, so
+/// nesting depth costs nothing; `None` when the bytes end first.
+fn skip_value(at: &mut Cursor<'_>) -> Option<()> {
+    match at.peek()? {
+        b'"' => json_string(at).map(|_| ()),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            loop {
+                let rest = at.rest();
+                // The next byte that matters: a quote or a bracket.
+                let hit = rest
+                    .iter()
+                    .position(|b| matches!(b, b'"' | b'{' | b'[' | b'}' | b']'))?;
+                at.skip(hit)?;
+                match at.peek()? {
+                    b'"' => {
+                        json_string(at)?;
+                    }
+                    b'{' | b'[' => {
+                        depth += 1;
+                        at.skip(1)?;
+                    }
+                    _ => {
+                        depth = depth.checked_sub(1)?;
+                        at.skip(1)?;
+                        if depth == 0 {
+                            return Some(());
+                        }
+                    }
+                }
+            }
+        }
+        _ => {
+            // A number, `true`, `false` or `null`: up to the next delimiter.
+            let n = at
+                .rest()
+                .iter()
+                .position(|b| matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n'))?;
+            (n > 0).then_some(())?;
+            at.skip(n)
+        }
     }
 }
 
@@ -196,9 +394,12 @@ fn sniff_xml(s: &[u8], in_mtom: bool) -> Sniffed {
             traffic: TrafficType::Carequality,
             format: if in_mtom { Format::Mtom } else { Format::Soap },
         },
+        // A SOAP 1.1 envelope is web-service traffic all the same: it is held to the
+        // carequality limit and refused there with SOAP_VERSION_UNSUPPORTED (ITI TF-2
+        // Appendix V requires SOAP 1.2), rather than passing as other traffic.
         (b"Envelope", Some(ns)) if ns == SOAP11_NS.as_bytes() => Sniffed {
-            traffic: TrafficType::Other,
-            format: Format::Soap,
+            traffic: TrafficType::Carequality,
+            format: if in_mtom { Format::Mtom } else { Format::Soap },
         },
         (b"ClinicalDocument", _) => Sniffed {
             traffic: TrafficType::UploadedFile,
@@ -369,11 +570,13 @@ mod tests {
     }
 
     #[test]
-    fn soap12_envelope_is_carequality_soap11_is_not() {
+    fn soap12_and_soap11_envelopes_are_carequality() {
         let soap12 = br#"<?xml version="1.0"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body/></s:Envelope>"#;
         assert_eq!(sniffed(soap12), (TrafficType::Carequality, Format::Soap));
         let soap11 = br#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"/>"#;
-        assert_eq!(sniffed(soap11), (TrafficType::Other, Format::Soap));
+        assert_eq!(sniffed(soap11), (TrafficType::Carequality, Format::Soap));
+        let mtom11 = b"--b\r\nContent-Type: application/xop+xml\r\n\r\n<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"/>\r\n--b--";
+        assert_eq!(sniffed(mtom11), (TrafficType::Carequality, Format::Mtom));
     }
 
     #[test]
@@ -427,6 +630,44 @@ mod tests {
     }
 
     #[test]
+    fn utf16_and_utf32_xml_and_json_are_classified_as_what_they_are() {
+        let wide = |text: &str, big_endian: bool, bom: bool| -> Vec<u8> {
+            let units = std::iter::once(0xFEFFu16)
+                .filter(|_| bom)
+                .chain(text.encode_utf16());
+            units
+                .flat_map(|u| {
+                    if big_endian {
+                        u.to_be_bytes()
+                    } else {
+                        u.to_le_bytes()
+                    }
+                })
+                .collect()
+        };
+        let soap = r#"<?xml version="1.0" encoding="UTF-16"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body/></s:Envelope>"#;
+        for (big_endian, bom) in [(true, true), (false, true), (true, false), (false, false)] {
+            assert_eq!(
+                sniffed(&wide(soap, big_endian, bom)),
+                (TrafficType::Carequality, Format::Soap)
+            );
+            assert_eq!(
+                sniffed(&wide(r#"{"resourceType":"Patient"}"#, big_endian, bom)),
+                (TrafficType::RedoxApi, Format::FhirR4)
+            );
+            assert_eq!(
+                sniffed(&wide("<note/>", big_endian, bom)),
+                (TrafficType::Other, Format::Xml)
+            );
+        }
+        let utf32: Vec<u8> = "<note/>"
+            .chars()
+            .flat_map(|c| (c as u32).to_be_bytes())
+            .collect();
+        assert_eq!(sniffed(&utf32), (TrafficType::Other, Format::Xml));
+    }
+
+    #[test]
     fn hint_wins_over_content() {
         for t in TrafficType::ALL {
             assert_eq!(classify(b"MSH|^~\\&|", Some(t)), t);
@@ -434,11 +675,58 @@ mod tests {
     }
 
     #[test]
-    fn only_the_window_is_read() {
-        // A key beyond the window does not count.
+    fn a_deciding_key_after_the_window_is_found() {
+        // Key order must not matter (contract, "Classification").
         let mut late = b"{\"a\":\"".to_vec();
         late.extend(std::iter::repeat_n(b'x', SNIFF_WINDOW));
         late.extend_from_slice(b"\",\"resourceType\":\"Patient\"}");
-        assert_eq!(sniffed(&late).0, TrafficType::Other);
+        assert_eq!(sniffed(&late), (TrafficType::RedoxApi, Format::FhirR4));
+        let mut late = b"{\"Patient\":{\"Notes\":[".to_vec();
+        for _ in 0..2000 {
+            late.extend_from_slice(br#"{"k":"v\"}{[","n":[1,2.5e3,true,null]},"#);
+        }
+        late.extend_from_slice(br#"{}]},"Meta":{"EventType":"New","DataModel":"Scheduling"}}"#);
+        assert!(late.len() > SNIFF_WINDOW);
+        assert_eq!(
+            sniffed(&late),
+            (TrafficType::RedoxApi, Format::RedoxDataModel)
+        );
+    }
+
+    #[test]
+    fn only_top_level_members_decide() {
+        // Nested keys, keys inside strings and values named like keys do not count.
+        let nested = br#"{"a":{"resourceType":"Patient"},"b":["Meta",{"Meta":{"DataModel":"x"}}]}"#;
+        assert_eq!(sniffed(nested), (TrafficType::Other, Format::Json));
+        let in_string = br#"{"a":"\",\"resourceType\":1","b":2}"#;
+        assert_eq!(sniffed(in_string), (TrafficType::Other, Format::Json));
+        // Meta without DataModel is not the Redox Data Model.
+        let meta = br#"{"Meta":{"EventType":"New","Inner":{"DataModel":"x"}}}"#;
+        assert_eq!(sniffed(meta), (TrafficType::Other, Format::Json));
+    }
+
+    #[test]
+    fn a_late_key_in_broken_json_is_not_looked_for() {
+        let mut broken = b"{\"a\" 1,".to_vec();
+        broken.extend(std::iter::repeat_n(b' ', SNIFF_WINDOW));
+        broken.extend_from_slice(b"\"resourceType\":\"Patient\"}");
+        assert_eq!(sniffed(&broken), (TrafficType::Other, Format::Json));
+    }
+
+    #[test]
+    fn a_million_keys_before_meta_are_walked_linearly() {
+        // Bad input of issue 13: 10^6 members before `Meta`. One pass, no allocation per
+        // member; this test checks the answer (timing belongs to the bench).
+        let mut big = b"{".to_vec();
+        for i in 0..1_000_000u32 {
+            big.extend_from_slice(format!("\"k{i}\":{i},").as_bytes());
+        }
+        big.extend_from_slice(br#""Meta":{"DataModel":"Results"}}"#);
+        assert_eq!(
+            sniffed(&big),
+            (TrafficType::RedoxApi, Format::RedoxDataModel)
+        );
+        assert!(may_decide_later(big.get(..SNIFF_WINDOW).unwrap()));
+        assert!(!may_decide_later(br#"{"Meta":{"DataModel":"Results"}}"#));
     }
 }

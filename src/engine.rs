@@ -287,7 +287,12 @@ impl Engine {
         let mut bytes = Vec::new();
         let ended = read_up_to(&mut reader, &mut bytes, SNIFF_WINDOW as u64).map_err(io)?;
         let traffic = classify::classify(&bytes, ctx.hint);
-        let limit = self.config.limits.limit(traffic);
+        let mut limit = self.config.limits.limit(traffic);
+        // A JSON object not yet decided by the window may still name its type later
+        // (key order must not matter): read as far as the Redox API limit it may get.
+        if ctx.hint.is_none() && !ended && classify::may_decide_later(&bytes) {
+            limit = limit.max(self.config.limits.limit(TrafficType::RedoxApi));
+        }
         if !ended {
             read_up_to(&mut reader, &mut bytes, limit.saturating_add(1)).map_err(io)?;
         }

@@ -93,7 +93,7 @@ pub mod unstable {
     }
     /// The XML reader.
     pub mod xml {
-        pub use crate::xml::{mime, reader};
+        pub use crate::xml::{encoding, mime, reader};
     }
     /// The format registry.
     pub mod formats {

@@ -37,6 +37,7 @@ pub mod codes {
     crate::codes::define_codes! {
         JSON_SYNTAX_ERROR: Error, "The payload is not well-formed JSON (RFC 8259).";
         JSON_INVALID_UTF8: Error, "The payload is not valid UTF-8, which RFC 8259 section 8.1 requires of JSON exchanged between systems.";
+        JSON_ENCODING_UNSUPPORTED: Error, "The JSON text is in UTF-16 or UTF-32 (told by its byte order mark or its zero bytes, RFC 4627 section 3); RFC 8259 section 8.1 requires UTF-8 between systems, so it was not read.";
         JSON_DEPTH_EXCEEDED: Error, "Arrays and objects nest deeper than the bound; the document was not examined further.";
         JSON_DUPLICATE_KEY: Error, "An object repeats a member name; receivers disagree on which value wins (RFC 8259 section 4).";
         JSON_NOT_AN_OBJECT: Error, "The top-level JSON value is not an object; Redox and FHIR messages are objects.";
@@ -212,6 +213,24 @@ fn validate<'a>(payload: &Payload<'a>, out: &mut Vec<Emitter<'a>>) {
     let rules = payload.zone_rules();
     let max_messages = payload.config().bounds.messages_per_file;
     let redox_channel = payload.traffic == TrafficType::RedoxApi;
+    // RFC 8259 section 8.1: JSON exchanged between systems is UTF-8. A UTF-16 or UTF-32
+    // text is recognised as such and refused whole, never parsed as bytes.
+    use crate::xml::encoding::{detect, Detected};
+    if let wide @ (Detected::Utf16 { .. } | Detected::Utf32) = detect(payload.bytes) {
+        let format = match payload.sniffed.format {
+            f @ (Format::RedoxDataModel | Format::FhirR4) => f,
+            _ => Format::Json,
+        };
+        let mut emit = payload.emitter(format, payload.bytes.len() as u64);
+        emit.add(&codes::JSON_ENCODING_UNSUPPORTED, "", || {
+            format!(
+                "the JSON text is {}; RFC 8259 section 8.1 requires UTF-8 between systems, so it was not read",
+                wide.name()
+            )
+        });
+        out.push(emit);
+        return;
+    }
     for document in documents(payload.bytes, true, max_messages) {
         let mut emit = payload.emitter(Format::Json, document.size);
         match document.kind {

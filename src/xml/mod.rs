@@ -21,11 +21,13 @@
 //! carequality channel, where anything but a SOAP envelope is an error.
 
 pub mod analyze;
+pub mod encoding;
 pub mod mime;
 pub mod reader;
 pub mod rules;
 pub mod soap;
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use crate::classify::Sniffed;
@@ -52,7 +54,8 @@ pub mod codes {
         XML_DOCTYPE_REJECTED: Error, "A DOCTYPE declaration is present; DTDs are refused so that no entity can be declared or expanded (billion laughs, XXE).";
         XML_ENTITY_REJECTED: Error, "A reference names an entity other than the five predefined ones (XML 1.0 section 4.6); entities are never expanded.";
         XML_INVALID_CHARACTER: Error, "A character, written or referenced, is outside the XML 1.0 Char production (section 2.2).";
-        XML_ENCODING_UNSUPPORTED: Error, "The document is not UTF-8 (or declares another encoding); only UTF-8 is read.";
+        XML_ENCODING_UNSUPPORTED: Error, "The document is not in an encoding the gate reads (UTF-8, UTF-16): UTF-32, EBCDIC or a declared 8-bit encoding, or bytes not legal in its encoding; it was not read.";
+        XML_ENCODING_MISMATCH: Error, "The byte order mark, or the byte pattern of the first characters (XML 1.0 Appendix F.1), and the encoding declaration disagree; the document was not read.";
         XML_DUPLICATE_ATTRIBUTE: Error, "An element carries the same attribute twice (XML 1.0 WFC: Unique Att Spec; Namespaces in XML section 6.3).";
         XML_UNBOUND_PREFIX: Error, "A namespace prefix is used without a binding in scope (Namespaces in XML 1.0 section 5).";
         XML_ELEMENT_COUNT_EXCEEDED: Error, "The document has more elements than the configured limit.";
@@ -202,9 +205,43 @@ fn validate<'a>(payload: &Payload<'a>, out: &mut Vec<Emitter<'a>>) {
     if format == Format::Mtom {
         validate_package(payload, &mut report);
     } else {
-        validate_document(payload, payload.bytes, &mut report, None);
+        match encoding::detect(payload.bytes) {
+            // XML 1.0 section 4.3.3: UTF-16 is read as well as UTF-8, here as its UTF-8
+            // transcoding (at most 3/2 of the bytes the size limit let through).
+            origin @ encoding::Detected::Utf16 { big_endian, bom } => {
+                match encoding::decode_utf16(payload.bytes, big_endian, bom) {
+                    Ok(text) => validate_document(
+                        payload,
+                        text.as_bytes(),
+                        origin,
+                        &mut report,
+                        None,
+                        |text| Cow::Owned(text.into_owned().into_bytes()),
+                    ),
+                    Err(malformed) => report.add(&codes::XML_ENCODING_UNSUPPORTED, "", || {
+                        format!("{} (near byte {})", malformed.detail, malformed.offset)
+                    }),
+                }
+            }
+            origin => validate_document(
+                payload,
+                payload.bytes,
+                origin,
+                &mut report,
+                None,
+                borrowed_text,
+            ),
+        }
     }
     out.push(report);
+}
+
+/// Base64 text found in a document read in place: kept borrowed.
+fn borrowed_text(text: Cow<'_, str>) -> Cow<'_, [u8]> {
+    match text {
+        Cow::Borrowed(text) => Cow::Borrowed(text.as_bytes()),
+        Cow::Owned(text) => Cow::Owned(text.into_bytes()),
+    }
 }
 
 /// A MIME entity: a boundary line or MIME headers first.
@@ -219,6 +256,7 @@ fn looks_like_mime(bytes: &[u8]) -> bool {
 fn fatal_code(problem: Problem) -> &'static crate::codes::Code {
     match problem {
         Problem::Encoding => &codes::XML_ENCODING_UNSUPPORTED,
+        Problem::EncodingMismatch => &codes::XML_ENCODING_MISMATCH,
         Problem::InvalidCharacter => &codes::XML_INVALID_CHARACTER,
         Problem::Doctype => &codes::XML_DOCTYPE_REJECTED,
         Problem::Entity => &codes::XML_ENTITY_REJECTED,
@@ -245,19 +283,23 @@ fn report_fatal(report: &mut Emitter<'_>, path: &str, fatal: &Fatal) {
 }
 
 /// Validates one XML document (a whole payload or an MTOM root part); `package` is
-/// where its `xop:Include`s are resolved.
-fn validate_document<'a>(
+/// where its `xop:Include`s are resolved. `bytes` is UTF-8 text, read from the payload
+/// in place or transcoded from `origin`; `keep` hands base64 text found in it to the
+/// report (borrowed when `bytes` outlives the report, owned otherwise).
+fn validate_document<'a, 'd>(
     payload: &Payload<'a>,
-    bytes: &'a [u8],
+    bytes: &'d [u8],
+    origin: encoding::Detected,
     report: &mut Emitter<'a>,
     package: Option<&mime::Package<'a>>,
+    keep: impl Fn(Cow<'d, str>) -> Cow<'a, [u8]>,
 ) {
     let schema = schema();
     let limits = payload.config().bounds.xml;
     let all_sets: Vec<usize> = (0..schema.sets.len()).collect();
     let matcher = Matcher::new(schema, all_sets);
     let mut analyzer = Analyzer::new(report, schema, matcher, payload.zone_rules(), &limits);
-    let result = reader::read(bytes, &limits, &mut analyzer);
+    let result = reader::read_as(bytes, origin, &limits, &mut analyzer);
     let failed_at = analyzer.path.clone();
     let Analyzer {
         matcher,
@@ -352,11 +394,7 @@ fn validate_document<'a>(
 
     // Embedded documents: inline base64 first, then xop:Include parts.
     for document in documents {
-        let text: std::borrow::Cow<'a, [u8]> = match document.text {
-            std::borrow::Cow::Borrowed(text) => std::borrow::Cow::Borrowed(text.as_bytes()),
-            std::borrow::Cow::Owned(text) => std::borrow::Cow::Owned(text.into_bytes()),
-        };
-        report.embed_base64(document.path, text);
+        report.embed_base64(document.path, keep(document.text));
     }
     for include in &includes {
         let part = package.and_then(|p| p.by_cid(&include.href).and_then(|i| p.parts.get(i)));
@@ -427,7 +465,14 @@ fn validate_package<'a>(payload: &Payload<'a>, report: &mut Emitter<'a>) {
             "the root part's Content-Type is not application/xop+xml",
         );
     }
-    validate_document(payload, root.body, report, Some(&package));
+    validate_document(
+        payload,
+        root.body,
+        encoding::detect(root.body),
+        report,
+        Some(&package),
+        borrowed_text,
+    );
     // Parts no include pointed at are carried for nothing: say so.
     let referenced = referenced_parts(root.body, &package);
     for index in 0..package.parts.len() {

@@ -3,12 +3,22 @@
 //! quick-xml tokenizes; this layer enforces what quick-xml leaves to its caller, so that
 //! nothing input controls can make the gate slow, large or leaky:
 //!
-//! - the input must be UTF-8 (XML 1.0 section 4.3.3; US-ASCII is a subset) and made of
-//!   XML 1.0 `Char`s only (section 2.2) — checked up front in one linear scan;
+//! - the input must be UTF-8 (XML 1.0 section 4.3.3; US-ASCII is a subset), or UTF-16
+//!   transcoded to UTF-8 by [`super::encoding`] first ([`read_as`]), and made of XML 1.0
+//!   `Char`s only (section 2.2) — checked up front in one linear scan; the encoding
+//!   declaration must agree with the bytes;
+//! - the XML declaration follows production 23 to the letter (order, spacing, no
+//!   repetition of `version`, `encoding`, `standalone`; `VersionNum`, `EncName` and the
+//!   `standalone` values); a processing-instruction target is a `Name` other than `xml`
+//!   in any case (production 17) with no colon (Namespaces in XML 1.0 section 7);
+//! - every character of every element, attribute and PI name is checked against
+//!   `NameStartChar` and `NameChar` (section 2.3, productions 4 and 4a), non-ASCII
+//!   ranges included;
 //! - a `DOCTYPE` is refused at once, so no entity can ever be declared: billion laughs,
 //!   quadratic blowup and XXE all stop at their first event;
 //! - only the five predefined entities (section 4.6) and character references to legal
-//!   `Char`s (section 4.1, WFC: Legal Character) are accepted;
+//!   `Char`s (section 4.1, production 66 with any number of leading zeros, WFC: Legal
+//!   Character) are accepted;
 //! - exactly one root element (section 2.1), with only whitespace, comments and
 //!   processing instructions around it; elements left open at the end are an error;
 //! - attributes are parsed here (section 3.1): unique names (WFC: Unique Att Spec, and
@@ -25,6 +35,8 @@ use std::collections::{HashMap, HashSet};
 
 use quick_xml::events::{BytesRef, Event};
 use serde::{Deserialize, Serialize};
+
+use super::encoding::{self, Declared, Detected};
 
 /// The XML namespace, bound to `xml` by definition (Namespaces in XML 1.0 section 3).
 pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
@@ -73,8 +85,11 @@ impl Default for XmlLimits {
 /// Why the reader stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Problem {
-    /// Not UTF-8, or declared in an encoding this gate does not read.
+    /// Not UTF-8 or UTF-16, or declared in an encoding this gate does not read.
     Encoding,
+    /// The byte order mark (or the byte pattern of the first characters, XML 1.0
+    /// Appendix F.1) and the encoding declaration disagree.
+    EncodingMismatch,
     /// A character outside XML 1.0's `Char` production.
     InvalidCharacter,
     /// A `DOCTYPE` declaration.
@@ -218,7 +233,14 @@ impl Visitor<'_> for NoVisitor {
 /// assert_eq!(err.map_err(|e| e.problem), Err(Problem::Doctype));
 /// ```
 pub fn check(input: &[u8], limits: &XmlLimits) -> Result<(), Fatal> {
-    read(input, limits, &mut NoVisitor)
+    match encoding::detect(input) {
+        origin @ Detected::Utf16 { big_endian, bom } => {
+            let text = encoding::decode_utf16(input, big_endian, bom)
+                .map_err(|m| Fatal::new(Problem::Encoding, m.offset, m.detail))?;
+            read_as(text.as_bytes(), origin, limits, &mut NoVisitor)
+        }
+        _ => read(input, limits, &mut NoVisitor),
+    }
 }
 
 /// True for XML 1.0 white space (section 2.3, production 3).
@@ -229,6 +251,46 @@ fn is_space(b: u8) -> bool {
 /// True when `c` matches XML 1.0 section 2.2 production 2 (`Char`).
 pub fn is_xml_char(c: char) -> bool {
     matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+}
+
+/// XML 1.0 (fifth edition) section 2.3, production 4: `NameStartChar`.
+pub fn is_name_start_char(c: char) -> bool {
+    matches!(c,
+        ':' | 'A'..='Z' | '_' | 'a'..='z'
+        | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}' | '\u{F8}'..='\u{2FF}'
+        | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}' | '\u{200C}'..='\u{200D}'
+        | '\u{2070}'..='\u{218F}' | '\u{2C00}'..='\u{2FEF}' | '\u{3001}'..='\u{D7FF}'
+        | '\u{F900}'..='\u{FDCF}' | '\u{FDF0}'..='\u{FFFD}' | '\u{10000}'..='\u{EFFFF}')
+}
+
+/// XML 1.0 (fifth edition) section 2.3, production 4a: `NameChar`.
+pub fn is_name_char(c: char) -> bool {
+    is_name_start_char(c)
+        || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
+}
+
+/// XML 1.0 section 2.3, production 5: `Name` (a `NameStartChar`, then `NameChar`s).
+pub fn is_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(is_name_start_char) && chars.all(is_name_char)
+}
+
+/// Namespaces in XML 1.0 section 3, production 4: `NCName`, a `Name` without a colon.
+/// ASCII names (nearly all) take a byte loop the compiler vectorises; others are
+/// checked character by character against productions 4 and 4a.
+pub fn is_ncname(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    let Some(&first) = bytes.first() else {
+        return false;
+    };
+    if bytes.is_ascii() {
+        let start = first.is_ascii_alphabetic() | (first == b'_');
+        let rest = bytes.iter().fold(true, |ok, &b| {
+            ok & (b.is_ascii_alphanumeric() | (b == b'_') | (b == b'-') | (b == b'.'))
+        });
+        return start & rest;
+    }
+    is_name(s) && !s.contains(':')
 }
 
 /// Finds the first byte of a character outside `Char` in UTF-8 text: C0 controls other
@@ -300,15 +362,9 @@ fn split_qname(name: &str) -> Option<(&str, &str)> {
     if local.is_empty() || (prefix.is_empty() && local.len() != name.len()) {
         return None;
     }
-    // NameStartChar (XML 1.0 section 2.3, production 4), ASCII fast path.
-    let starts_well = |s: &str| match s.as_bytes().first() {
-        Some(b) if b.is_ascii_alphabetic() || *b == b'_' => true,
-        Some(b) if b.is_ascii() => false,
-        // XML 1.0 fifth edition admits most non-ASCII characters as NameStartChar.
-        Some(_) => true,
-        None => false,
-    };
-    if !starts_well(local) || (!prefix.is_empty() && !starts_well(prefix)) {
+    // Every character of both parts: NameStartChar then NameChar (XML 1.0 section 2.3,
+    // productions 4 and 4a), colon-free (Namespaces in XML 1.0, production 4).
+    if !is_ncname(local) || (!prefix.is_empty() && !is_ncname(prefix)) {
         return None;
     }
     Some((prefix, local))
@@ -345,22 +401,7 @@ fn resolve_reference(name: &str) -> Result<char, (Problem, &'static str)> {
         "amp" => Ok('&'),
         "apos" => Ok('\''),
         "quot" => Ok('"'),
-        _ if name.starts_with('#') => {
-            let number = name.get(1..).unwrap_or_default();
-            let code = match number.strip_prefix('x') {
-                Some(hex) if !hex.is_empty() && hex.len() <= 8 => u32::from_str_radix(hex, 16).ok(),
-                None if !number.is_empty() && number.len() <= 10 => number.parse().ok(),
-                _ => None,
-            };
-            match code.and_then(char::from_u32) {
-                Some(c) if is_xml_char(c) => Ok(c),
-                Some(_) => Err((
-                    Problem::InvalidCharacter,
-                    "a character reference names a character outside XML 1.0 section 2.2",
-                )),
-                None => Err((Problem::Syntax, "a character reference is malformed")),
-            }
-        }
+        _ if name.starts_with('#') => resolve_char_reference(name.get(1..).unwrap_or_default()),
         _ => Err((
             Problem::Entity,
             "only the five predefined entities may be referenced; entities are never expanded",
@@ -441,24 +482,47 @@ fn same(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
-/// Reads `input` with every check above, calling `visitor` as it goes.
+/// Reads `input` with every check above, calling `visitor` as it goes. `input` is the
+/// document's bytes as received: UTF-8 is read, anything else refused (UTF-16 is read
+/// through [`read_as`] after [`encoding::decode_utf16`]).
 pub fn read<'a, V: Visitor<'a>>(
     input: &'a [u8],
     limits: &XmlLimits,
     visitor: &mut V,
 ) -> Result<(), Fatal> {
+    read_as(input, encoding::detect(input), limits, visitor)
+}
+
+/// Reads `input`, UTF-8 text transcoded from a document whose bytes were in `origin`
+/// (its own encoding when that is UTF-8), so that the encoding declaration is judged
+/// against the bytes as they were received.
+pub fn read_as<'a, V: Visitor<'a>>(
+    input: &'a [u8],
+    origin: Detected,
+    limits: &XmlLimits,
+    visitor: &mut V,
+) -> Result<(), Fatal> {
+    if origin == Detected::Utf32 || origin == Detected::Ebcdic {
+        return Err(Fatal::new(
+            Problem::Encoding,
+            0,
+            "UCS-4/UTF-32 and EBCDIC documents are not read (XML 1.0 Appendix F.1); send UTF-8 or UTF-16",
+        ));
+    }
+    // Transcoded text is UTF-8 whatever `origin` was: anything else here is a caller
+    // that skipped the transcoding, and is refused rather than misread.
+    if !matches!(encoding::detect(input), Detected::Utf8 { .. }) {
+        return Err(Fatal::new(
+            Problem::Encoding,
+            0,
+            "UTF-16, UTF-32 and other non-UTF-8 bytes are not read here",
+        ));
+    }
     // XML 1.0 section 4.3.3: a UTF-8 byte order mark may start the document.
     let (bom, body) = match input.strip_prefix(b"\xEF\xBB\xBF") {
         Some(rest) => (3u64, rest),
         None => (0, input),
     };
-    if body.starts_with(b"\xFF\xFE") || body.starts_with(b"\xFE\xFF") || body.starts_with(b"\0") {
-        return Err(Fatal::new(
-            Problem::Encoding,
-            0,
-            "UTF-16 and other non-UTF-8 encodings are not accepted",
-        ));
-    }
     // A DOCTYPE in the prologue is refused before the linear checks below touch the
     // rest of the input, so an entity attack costs microseconds whatever its size.
     if let Some(at) = doctype_in_prologue(body) {
@@ -517,6 +581,18 @@ pub fn read<'a, V: Visitor<'a>>(
             }
         })?;
         let was_first = std::mem::replace(&mut first_event, false);
+        // Appendix F.1: UTF-16 without a byte order mark is told only by an encoding
+        // declaration, which must then come first.
+        if was_first
+            && matches!(origin, Detected::Utf16 { bom: false, .. })
+            && !matches!(event, Event::Decl(_))
+        {
+            return Err(Fatal::new(
+                Problem::EncodingMismatch,
+                offset,
+                "a UTF-16 document without a byte order mark must start with an encoding declaration (XML 1.0 section 4.3.3, Appendix F.1)",
+            ));
+        }
         match event {
             Event::Start(ref tag) | Event::Empty(ref tag) => {
                 let is_empty = matches!(event, Event::Empty(_));
@@ -678,39 +754,14 @@ pub fn read<'a, V: Visitor<'a>>(
                         "the XML declaration must come first (XML 1.0 section 2.8)",
                     ));
                 }
-                match decl.version() {
-                    Ok(v) if v == "1.0" => {}
-                    _ => {
-                        return Err(Fatal::new(
-                            Problem::Syntax,
-                            offset,
-                            "the XML declaration must give version 1.0",
-                        ))
-                    }
-                }
-                if let Some(encoding) = decl.encoding() {
-                    let ok = encoding.is_ok_and(|e| {
-                        e.eq_ignore_ascii_case("utf-8")
-                            || e.eq_ignore_ascii_case("utf8")
-                            || e.eq_ignore_ascii_case("us-ascii")
-                    });
-                    if !ok {
-                        return Err(Fatal::new(
-                            Problem::Encoding,
-                            offset,
-                            "the declared encoding is not UTF-8",
-                        ));
-                    }
-                }
+                let content: &str = &decl;
+                let declared = parse_xml_declaration(content)
+                    .map_err(|detail| Fatal::new(Problem::Syntax, offset, detail))?;
+                check_declared_encoding(declared, origin, body, offset)?;
             }
             Event::PI(pi) => {
-                if pi.target().eq_ignore_ascii_case("xml") {
-                    return Err(Fatal::new(
-                        Problem::Syntax,
-                        offset,
-                        "the XML declaration must come first (XML 1.0 section 2.8)",
-                    ));
-                }
+                check_pi_target(pi.target())
+                    .map_err(|detail| Fatal::new(Problem::Syntax, offset, detail))?;
             }
             Event::Comment(_) => {}
             Event::Eof => {
@@ -734,6 +785,39 @@ pub fn read<'a, V: Visitor<'a>>(
     }
 }
 
+/// The encoding declaration against the bytes as received (XML 1.0 section 4.3.3; a
+/// missing declaration means UTF-8 or UTF-16, told by Appendix F.1). `body` is the text
+/// read, to hold a US-ASCII declaration to its word.
+fn check_declared_encoding(
+    declared: Option<&str>,
+    origin: Detected,
+    body: &[u8],
+    offset: u64,
+) -> Result<(), Fatal> {
+    let Some(name) = declared else {
+        return Ok(());
+    };
+    match encoding::judge_declared(name, origin) {
+        Declared::Agrees => {
+            let ascii = name.eq_ignore_ascii_case("US-ASCII") || name.eq_ignore_ascii_case("ASCII");
+            if ascii && !body.is_ascii() {
+                return Err(Fatal::new(
+                    Problem::Encoding,
+                    offset,
+                    "the document declares US-ASCII but holds other bytes (XML 1.0 section 4.3.3)",
+                ));
+            }
+            Ok(())
+        }
+        Declared::Contradicts(detail) => Err(Fatal::new(Problem::EncodingMismatch, offset, detail)),
+        Declared::Unsupported => Err(Fatal::new(
+            Problem::Encoding,
+            offset,
+            "the declared encoding is not one this gate reads (UTF-8, UTF-16)",
+        )),
+    }
+}
+
 /// The offset of a DOCTYPE among the first 64 KiB, if it comes before the root element.
 fn doctype_in_prologue(body: &[u8]) -> Option<u64> {
     let window = body.get(..65_536).unwrap_or(body);
@@ -750,6 +834,150 @@ fn doctype_in_prologue(body: &[u8]) -> Option<u64> {
             Ok(_) => {}
         }
     }
+}
+
+/// A character reference after its `#` (XML 1.0 section 4.1, production 66: `&#`
+/// decimal digits `;` or `&#x` hex digits `;`, one or more digits, any number of them
+/// leading zeros). The character must be a `Char` (section 2.2; WFC: Legal Character):
+/// a surrogate or a value above U+10FFFF is no character at all.
+fn resolve_char_reference(number: &str) -> Result<char, (Problem, &'static str)> {
+    let (digits, radix) = match number.strip_prefix('x') {
+        Some(hex) => (hex, 16),
+        None => (number, 10),
+    };
+    let well_formed = !digits.is_empty()
+        && digits.bytes().all(|b| {
+            if radix == 16 {
+                b.is_ascii_hexdigit()
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if !well_formed {
+        return Err((
+            Problem::Syntax,
+            "a character reference is malformed (XML 1.0 section 4.1, production 66)",
+        ));
+    }
+    // Leading zeros carry no value; what is left has at most 7 significant digits
+    // for any Char (10FFFF, 1114111), so a longer rest names no character.
+    let significant = digits.trim_start_matches('0');
+    let code = if significant.is_empty() {
+        Some(0)
+    } else if significant.len() <= 8 {
+        u32::from_str_radix(significant, radix).ok()
+    } else {
+        None
+    };
+    match code.and_then(char::from_u32) {
+        Some(c) if is_xml_char(c) => Ok(c),
+        _ => Err((
+            Problem::InvalidCharacter,
+            "a character reference names a character outside XML 1.0 section 2.2 (WFC: Legal Character)",
+        )),
+    }
+}
+
+/// The XML declaration (XML 1.0 section 2.8, production 23), to the letter:
+/// `'<?xml' VersionInfo EncodingDecl? SDDecl? S? '?>'`, each pseudo-attribute after white
+/// space, in that order, at most once, with `Eq` (production 25) and matched quotes.
+/// `content` is what lies between `<?` and `?>`. Returns the declared encoding name.
+fn parse_xml_declaration(content: &str) -> Result<Option<&str>, &'static str> {
+    let mut rest = content
+        .strip_prefix("xml")
+        .ok_or("the XML declaration must start `<?xml` (XML 1.0 section 2.8, production 23)")?;
+    // 0: nothing yet, 1: version, 2: encoding, 3: standalone.
+    let mut stage = 0u8;
+    let mut encoding = None;
+    loop {
+        let space = rest.bytes().take_while(|b| is_space(*b)).count();
+        rest = rest.get(space..).unwrap_or_default();
+        if rest.is_empty() {
+            break;
+        }
+        if space == 0 {
+            return Err("the pseudo-attributes of the XML declaration must be separated by white space (XML 1.0 productions 24, 80, 32)");
+        }
+        let name_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+        let name = rest.get(..name_len).unwrap_or_default();
+        rest = rest.get(name_len..).unwrap_or_default();
+        // Eq (production 25): S? '=' S?
+        let before = rest.bytes().take_while(|b| is_space(*b)).count();
+        rest = rest.get(before..).unwrap_or_default();
+        rest = rest
+            .strip_prefix('=')
+            .ok_or("a pseudo-attribute of the XML declaration lacks `=` (XML 1.0 production 25)")?;
+        let after = rest.bytes().take_while(|b| is_space(*b)).count();
+        rest = rest.get(after..).unwrap_or_default();
+        let quote = match rest.as_bytes().first() {
+            Some(&q @ (b'"' | b'\'')) => q,
+            _ => return Err("a pseudo-attribute value of the XML declaration must be quoted (XML 1.0 section 2.8)"),
+        };
+        let inner = rest.get(1..).unwrap_or_default();
+        let close = memchr::memchr(quote, inner.as_bytes())
+            .ok_or("a pseudo-attribute value of the XML declaration is not closed")?;
+        let value = inner.get(..close).unwrap_or_default();
+        rest = inner.get(close + 1..).unwrap_or_default();
+        let order = "`version`, `encoding` and `standalone` must come in that order, each at most once (XML 1.0 section 2.8, production 23)";
+        match name {
+            "version" if stage == 0 => {
+                // Production 26: VersionNum ::= '1.' [0-9]+ (a 1.x document is read as 1.0).
+                let minor = value.strip_prefix("1.").unwrap_or_default();
+                if minor.is_empty() || !minor.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err("the version is not a VersionNum `1.` digits (XML 1.0 production 26)");
+                }
+                stage = 1;
+            }
+            "encoding" if stage == 1 => {
+                if !is_enc_name(value) {
+                    return Err("the encoding name is not an EncName (XML 1.0 section 4.3.3, production 81)");
+                }
+                encoding = Some(value);
+                stage = 2;
+            }
+            "standalone" if stage == 1 || stage == 2 => {
+                if value != "yes" && value != "no" {
+                    return Err("standalone must be `yes` or `no` (XML 1.0 section 2.9, production 32)");
+                }
+                stage = 3;
+            }
+            _ if stage == 0 => {
+                return Err("the XML declaration must give the version first (XML 1.0 section 2.8, productions 23 and 24)")
+            }
+            "version" | "encoding" | "standalone" => return Err(order),
+            _ => return Err("the XML declaration holds something other than version, encoding and standalone (XML 1.0 section 2.8, production 23)"),
+        }
+    }
+    if stage == 0 {
+        return Err("the XML declaration must give the version (XML 1.0 section 2.8, productions 23 and 24)");
+    }
+    Ok(encoding)
+}
+
+/// XML 1.0 section 4.3.3, production 81: `EncName ::= [A-Za-z] ([A-Za-z0-9._] | '-')*`.
+fn is_enc_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    bytes.next().is_some_and(|b| b.is_ascii_alphabetic())
+        && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// A processing instruction's target (XML 1.0 section 2.6, production 17): a `Name`
+/// other than `xml` in any case, with no colon (Namespaces in XML 1.0 section 7).
+fn check_pi_target(target: &str) -> Result<(), &'static str> {
+    if target.eq_ignore_ascii_case("xml") {
+        return Err("a processing instruction may not be named `xml` in any case; an XML declaration must come first (XML 1.0 sections 2.6 and 2.8, production 17)");
+    }
+    if !is_name(target) {
+        return Err(
+            "a processing-instruction target is not a Name (XML 1.0 section 2.6, production 17)",
+        );
+    }
+    if target.contains(':') {
+        return Err(
+            "a processing-instruction target contains a colon (Namespaces in XML 1.0 section 7)",
+        );
+    }
+    Ok(())
 }
 
 fn resolve(r: &BytesRef<'_>) -> Result<char, (Problem, &'static str)> {
@@ -1123,7 +1351,8 @@ mod tests {
         assert_eq!(problem("<r>&#0;</r>"), Some(Problem::InvalidCharacter));
         assert_eq!(problem("<r>&#x1;</r>"), Some(Problem::InvalidCharacter));
         assert_eq!(problem("<r>&#xFFFE;</r>"), Some(Problem::InvalidCharacter));
-        assert_eq!(problem("<r>&#xD800;</r>"), Some(Problem::Syntax));
+        // A surrogate is no Char at all (WFC: Legal Character).
+        assert_eq!(problem("<r>&#xD800;</r>"), Some(Problem::InvalidCharacter));
     }
 
     #[test]
@@ -1244,13 +1473,24 @@ mod tests {
     }
 
     #[test]
-    fn invalid_utf8_and_utf16_are_encoding_errors() {
+    fn invalid_utf8_and_utf32_are_encoding_errors_utf16_is_read() {
         assert_eq!(
             check(b"<a>\xC3</a>", &XmlLimits::default()).map_err(|e| e.problem),
             Err(Problem::Encoding)
         );
+        // `check` transcodes UTF-16 (XML 1.0 section 4.3.3); `read` alone refuses it.
+        let utf16 = b"\xFF\xFE<\0a\0/\0>\0";
+        assert_eq!(check(utf16, &XmlLimits::default()), Ok(()));
         assert_eq!(
-            check(b"\xFF\xFE<\0a\0/\0>\0", &XmlLimits::default()).map_err(|e| e.problem),
+            read(utf16, &XmlLimits::default(), &mut NoVisitor).map_err(|e| e.problem),
+            Err(Problem::Encoding)
+        );
+        assert_eq!(
+            check(b"\xFF\xFE<\0a\0/\0>\0!", &XmlLimits::default()).map_err(|e| e.problem),
+            Err(Problem::Encoding)
+        );
+        assert_eq!(
+            check(b"\0\0\0<\0\0\0a\0\0\0/\0\0\0>", &XmlLimits::default()).map_err(|e| e.problem),
             Err(Problem::Encoding)
         );
         assert_eq!(
