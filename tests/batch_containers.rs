@@ -86,9 +86,9 @@ fn an_mllp_capture_larger_than_the_message_limit_is_validated_message_by_message
     let lines = json_lines(&out);
     assert_eq!(lines.len(), 80);
     assert_eq!(sources(&lines)[16], format!("{cap}#17"));
-    for line in &lines {
+    for (i, line) in lines.iter().enumerate() {
         assert!(!codes(line).contains(&"SIZE_LIMIT_EXCEEDED".to_owned()));
-        assert_eq!(line["size_bytes"], message(0).len() as u64 + 3);
+        assert_eq!(line["size_bytes"], message(i).len() as u64 + 3);
     }
 }
 

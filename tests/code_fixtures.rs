@@ -30,18 +30,6 @@ const NOT_YET_TRIGGERABLE: &[&str] = &[
     // Every data model of the Redox catalogue has a body schema (schemas/redox/); the
     // code stays registered for a catalogue that grows ahead of its schemas.
     "REDOX_SCHEMA_NOT_AVAILABLE",
-    // The archive readers (src/container/archive.rs) report these; `triage validate`
-    // opens archives only once the batch runner of issue 10 calls them. Until then they
-    // are covered by tests/archive_readers.rs; each gets a `payload.zip`/`.tar`/`.gz`
-    // fixture when the runner lands.
-    "ARCHIVE_CORRUPT",
-    "ARCHIVE_ENTRY_UNSAFE_NAME",
-    "ARCHIVE_ENTRY_LINK",
-    "ARCHIVE_ENTRY_UNSUPPORTED",
-    "ARCHIVE_BOMB_SUSPECTED",
-    "ARCHIVE_DEPTH_EXCEEDED",
-    "CONTAINER_BYTES_EXCEEDED",
-    "CONTAINER_ENTRIES_EXCEEDED",
 ];
 
 fn fixtures_root() -> PathBuf {

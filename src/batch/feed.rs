@@ -139,7 +139,7 @@ impl<'s> Feeder<'s> {
             .canonical_out
             .as_deref()
             .and_then(|dir| super::canonical_target(dir, path));
-        self.container(name, head, &mut file, ctx, canonical, known_len);
+        self.container(name, head, &mut file, ctx, canonical, known_len, true);
     }
 
     fn stdin(&mut self) {
@@ -158,7 +158,7 @@ impl<'s> Feeder<'s> {
             let mut stream = io::Cursor::new(head).chain(lock);
             return self.archive(name, ArchiveInput::Stream(&mut stream), kind, b"", &ctx);
         }
-        self.container(name, head, &mut lock, ctx, None, None);
+        self.container(name, head, &mut lock, ctx, None, None, true);
     }
 
     /// The archive `head` starts, when archives are opened and the channel does not say
@@ -209,8 +209,10 @@ impl<'s> Feeder<'s> {
                     let name = entry_name(path);
                     let mut head = Vec::new();
                     // A read error is reported by the walk right after this visit.
+                    // A read error is the walk's to report (a bomb, a bad checksum),
+                    // right after this visit: the entry is dropped here.
                     if read_up_to(&mut &mut *reader, &mut head, SNIFF_WINDOW as u64).is_ok() {
-                        self.container(name, head, reader, ctx.clone(), None, None);
+                        self.container(name, head, reader, ctx.clone(), None, None, false);
                     }
                 }
                 ArchiveEvent::Problem {
@@ -237,6 +239,7 @@ impl<'s> Feeder<'s> {
         ctx: Context,
         canonical: Option<PathBuf>,
         known_len: Option<u64>,
+        report_errors: bool,
     ) {
         let kind = kind_of(&head, ctx.hint);
         let total = Arc::new(AtomicU64::new(0));
@@ -257,6 +260,7 @@ impl<'s> Feeder<'s> {
             total: 0,
             messages: 0,
             notes: Vec::new(),
+            stopped: false,
         };
         let result = match kind {
             Kind::Mllp => cut.mllp(head, reader),
@@ -265,12 +269,17 @@ impl<'s> Feeder<'s> {
             Kind::Whole => cut.whole(head, reader, known_len),
         };
         let Cut {
-            total: read, notes, ..
+            total: read,
+            notes,
+            stopped,
+            ..
         } = cut;
-        total.store(read, Ordering::Relaxed);
+        total.store(if stopped { 0 } else { read }, Ordering::Relaxed);
         self.push(Step::End { notes }, 0);
         if let Err(error) = result {
-            self.push(Step::Failed(error), 0);
+            if report_errors {
+                self.push(Step::Failed(error), 0);
+            }
         }
     }
 
@@ -332,6 +341,8 @@ struct Cut<'f, 's> {
     messages: u64,
     /// Notes for the container's last report.
     notes: Vec<Note>,
+    /// A container bound stopped the reading: a lone report is not the whole container.
+    stopped: bool,
 }
 
 impl Cut<'_, '_> {
@@ -358,6 +369,7 @@ impl Cut<'_, '_> {
         self.total += bytes as u64;
         let bound = self.feeder.engine.config().bounds.containers.bytes;
         if self.total > bound {
+            self.stopped = true;
             self.note_end(
                 &codes::CONTAINER_BYTES_EXCEEDED,
                 format!("the container is larger than the {bound}-byte container bound; the rest was not read"),
@@ -371,6 +383,7 @@ impl Cut<'_, '_> {
     fn count(&mut self) -> bool {
         let bound = self.feeder.engine.config().bounds.containers.messages;
         if self.messages >= bound {
+            self.stopped = true;
             self.note_end(
                 &codes::MESSAGE_COUNT_EXCEEDED,
                 format!("the container holds more than {bound} messages; the rest were not examined"),
@@ -494,6 +507,8 @@ impl Cut<'_, '_> {
                 }
                 Event::EndBlockWithoutCarriageReturn => {
                     if let Some(unit) = self.feeder.last_unit() {
+                        // The frame ended at 0x1C alone: one block byte fewer on the wire.
+                        unit.size = unit.size.saturating_sub(1);
                         unit.back.push(Note::new(
                             &crate::hl7v2::codes::HL7_MLLP_END_BLOCK_INVALID,
                             "",
