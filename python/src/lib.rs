@@ -186,10 +186,7 @@ impl PyEngine {
         if let Some(hint) = options.hint {
             ctx = ctx.with_hint(hint);
         }
-        if let Some(destination) = options
-            .environment
-            .or(config.destination_environment)
-        {
+        if let Some(destination) = options.environment.or(config.destination_environment) {
             ctx = ctx.with_destination(destination);
         }
         Ok(ctx)
@@ -420,7 +417,12 @@ impl PyEngine {
     /// Seconds the Rust library takes for `iterations` calls of `Engine::validate` on
     /// `data`, timed inside Rust (the per-call baseline of bench/throughput.py). Not
     /// part of the public API.
-    fn _time_rust(&self, py: Python<'_>, data: &Bound<'_, PyAny>, iterations: u32) -> PyResult<f64> {
+    fn _time_rust(
+        &self,
+        py: Python<'_>,
+        data: &Bound<'_, PyAny>,
+        iterations: u32,
+    ) -> PyResult<f64> {
         let payload = payload(data, "data")?;
         let bytes = payload.as_slice();
         let engine = &self.engine;
@@ -560,7 +562,12 @@ impl PyReport {
 }
 
 /// One finding: code, severity, where, and a message that never holds payload values.
-#[pyclass(frozen, get_all, module = "payload_triage._native", name = "Diagnostic")]
+#[pyclass(
+    frozen,
+    get_all,
+    module = "payload_triage._native",
+    name = "Diagnostic"
+)]
 struct PyDiagnostic {
     code: String,
     severity: String,
