@@ -183,7 +183,8 @@ class Engine:
         items spread over the engine's thread pool (``parallel=False`` keeps to the
         calling thread, as inside a Spark task). ``sources``, when given, names each
         item and has one entry per item."""
-    def _rows(
+    def _time_rust(self, data: Payload, iterations: int) -> float: ...
+    def _columns(
         self,
         contents: Sequence[Optional[Payload]],
         sources: Sequence[Optional[str]],
@@ -192,4 +193,4 @@ class Engine:
         timezone: Optional[str] = None,
         environment: Optional[str] = None,
         messages: bool = True,
-    ) -> List[Dict[str, Any]]: ...
+    ) -> Dict[str, Any]: ...

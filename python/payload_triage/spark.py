@@ -159,8 +159,45 @@ def _validate_batches(
             sources = batch.column(1).to_pylist()
         else:
             sources = [None] * len(contents)
-        rows = engine._rows(contents, sources, **options)
-        yield pa.RecordBatch.from_pylist(rows, schema=arrow_schema)
+        yield _to_arrow(engine._columns(contents, sources, **options), arrow_schema)
+
+
+def _to_arrow(columns: Dict[str, Any], arrow_schema: "pa.Schema") -> "pa.RecordBatch":
+    """The engine's columnar lists as an Arrow batch of `arrow_schema`, with no Python
+    object per row."""
+    import pyarrow as pa
+
+    def invalid(flags: Any) -> "pa.Array":
+        return pa.array([not f for f in flags], pa.bool_())
+
+    def list_of_structs(prefix: str) -> "pa.Array":
+        field = arrow_schema.field(prefix).type.value_type
+        names = [field.field(i).name for i in range(field.num_fields)]
+        struct = pa.StructArray.from_arrays(
+            [pa.array(values, pa.string()) for values in columns[f"{prefix}_fields"]], names=names
+        )
+        return pa.ListArray.from_arrays(
+            pa.array(columns[f"{prefix}_offsets"], pa.int32()),
+            struct,
+            mask=invalid(columns[f"{prefix}_valid"]),
+        )
+
+    exchange_type = arrow_schema.field("exchange").type
+    exchange = pa.StructArray.from_arrays(
+        [pa.array(values, pa.string()) for values in columns["exchange_fields"]],
+        names=[exchange_type.field(i).name for i in range(exchange_type.num_fields)],
+        mask=invalid(columns["exchange_valid"]),
+    )
+    arrays = []
+    for field in arrow_schema:
+        if field.name in ("diagnostics", "datetimes"):
+            array = list_of_structs(field.name)
+        elif field.name == "exchange":
+            array = exchange
+        else:
+            array = pa.array(columns[field.name], field.type)
+        arrays.append(array.cast(field.type) if array.type != field.type else array)
+    return pa.RecordBatch.from_arrays(arrays, schema=arrow_schema)
 
 
 def validate(

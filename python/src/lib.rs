@@ -346,12 +346,15 @@ impl PyEngine {
             .collect())
     }
 
-    /// The Spark helper's batch: one row dict per message of each payload (the CLI's
-    /// reports), a null-safe row for a null payload. `embedded` is given as its JSON
-    /// text (Spark has no recursive types). Not part of the public API.
+    /// The Spark helper's batch in columnar form: for each column of the result, a
+    /// list with one entry per row (one row per message of each payload, a row of nulls
+    /// but its source for a null payload); `diagnostics` and `datetimes` as list
+    /// offsets plus one list per struct field, `exchange` as a validity list plus one
+    /// list per field. Arrow arrays are built from these lists without a Python object
+    /// per row. Not part of the public API.
     #[pyo3(signature = (contents, sources, *, hint = None, timezone = None, environment = None, messages = true))]
     #[allow(clippy::too_many_arguments)] // the Python keyword arguments
-    fn _rows<'py>(
+    fn _columns<'py>(
         &self,
         py: Python<'py>,
         contents: Vec<Option<Bound<'py, PyAny>>>,
@@ -360,7 +363,7 @@ impl PyEngine {
         timezone: Option<&str>,
         environment: Option<&str>,
         messages: bool,
-    ) -> PyResult<Bound<'py, PyList>> {
+    ) -> PyResult<Bound<'py, PyDict>> {
         let options = Options::parse(hint, timezone, environment)?;
         let payloads = contents
             .iter()
@@ -377,41 +380,25 @@ impl PyEngine {
             .map(|p| p.as_ref().map(Payload::as_slice))
             .collect();
         let engine = &self.engine;
-        let values: Vec<Result<Vec<Value>, String>> = py.detach(|| {
-            slices
-                .iter()
-                .zip(contexts.iter())
-                .map(|(bytes, ctx)| match bytes {
-                    None => Err(ctx.source_name.clone()),
+        let columns = py.detach(|| {
+            let mut columns = Columns::default();
+            for ((bytes, ctx), source) in slices.iter().zip(contexts.iter()).zip(sources.iter()) {
+                match bytes {
+                    None => columns.push_null(source.clone()),
                     Some(bytes) => {
-                        let reports = if messages {
-                            engine.validate_messages(bytes, ctx)
+                        if messages {
+                            for report in engine.validate_messages(bytes, ctx) {
+                                columns.push(&report);
+                            }
                         } else {
-                            vec![engine.validate(bytes, ctx)]
-                        };
-                        Ok(reports.iter().map(spark_row).collect())
+                            columns.push(&engine.validate(bytes, ctx));
+                        }
                     }
-                })
-                .collect()
-        });
-        let rows = PyList::empty(py);
-        for (value, source) in values.into_iter().zip(sources.iter()) {
-            match value {
-                Ok(values) => {
-                    for row in values {
-                        rows.append(json_to_py(py, &row)?)?;
-                    }
-                }
-                Err(_) => {
-                    // A null payload: the row keeps its source, every report column is
-                    // null, and the job goes on.
-                    let row = PyDict::new(py);
-                    row.set_item("source", source)?;
-                    rows.append(row)?;
                 }
             }
-        }
-        Ok(rows)
+            columns
+        });
+        columns.into_py(py)
     }
 
     /// Seconds the Rust library takes for `iterations` calls of `Engine::validate` on
@@ -446,16 +433,147 @@ fn py_repr(value: Option<&str>) -> String {
     value.map_or_else(|| "None".to_owned(), |s| format!("{s:?}"))
 }
 
-/// A report as a Spark row: the JSON object, with `embedded` as JSON text.
-fn spark_row(report: &Report) -> Value {
-    let mut value = serde_json::to_value(report).unwrap_or(Value::Null);
-    if let Value::Object(map) = &mut value {
-        if let Some(embedded) = map.get("embedded") {
-            let text = serde_json::to_string(embedded).unwrap_or_else(|_| "[]".to_owned());
-            map.insert("embedded".to_owned(), Value::String(text));
+/// The report columns of a Spark batch, filled row by row in Rust.
+#[derive(Default)]
+struct Columns {
+    source: Vec<Option<String>>,
+    traffic_type: Vec<Option<&'static str>>,
+    format: Vec<Option<String>>,
+    size_bytes: Vec<Option<u64>>,
+    valid: Vec<Option<bool>>,
+    limit_bytes: Vec<Option<u64>>,
+    content_looks_like: Vec<Option<&'static str>>,
+    encoded_bytes: Vec<Option<u64>>,
+    embedded: Vec<Option<String>>,
+    contract_version: Vec<Option<u32>>,
+    /// Offsets into the flat diagnostic lists (rows + 1 entries); `None` rows are null.
+    diagnostics_offsets: Vec<i64>,
+    diagnostics_valid: Vec<bool>,
+    diagnostics: [Vec<String>; 4],
+    datetimes_offsets: Vec<i64>,
+    datetimes_valid: Vec<bool>,
+    datetimes: [Vec<Option<String>>; 4],
+    exchange_valid: Vec<bool>,
+    exchange: [Vec<Option<String>>; 10],
+}
+
+impl Columns {
+    fn offsets(&mut self) {
+        if self.diagnostics_offsets.is_empty() {
+            self.diagnostics_offsets.push(0);
+            self.datetimes_offsets.push(0);
         }
     }
-    value
+
+    fn push(&mut self, report: &Report) {
+        self.offsets();
+        self.source.push(Some(report.source.clone()));
+        self.traffic_type.push(Some(report.traffic_type.as_str()));
+        self.format.push(Some(wire_name(&report.format)));
+        self.size_bytes.push(Some(report.size_bytes));
+        self.valid.push(Some(report.is_valid()));
+        self.limit_bytes.push(Some(report.limit_bytes));
+        self.content_looks_like
+            .push(report.content_looks_like.map(TrafficType::as_str));
+        self.encoded_bytes.push(report.encoded_bytes);
+        self.embedded.push(Some(
+            serde_json::to_string(&report.embedded).unwrap_or_else(|_| "[]".to_owned()),
+        ));
+        self.contract_version
+            .push(Some(payload_triage::CONTRACT_VERSION));
+        for d in &report.diagnostics {
+            let [code, severity, path, message] = &mut self.diagnostics;
+            code.push(d.code.name().to_owned());
+            severity.push(d.severity.as_str().to_owned());
+            path.push(d.path.clone());
+            message.push(d.message.clone());
+        }
+        let end = self.diagnostics[0].len() as i64;
+        self.diagnostics_offsets.push(end);
+        self.diagnostics_valid.push(true);
+        for d in &report.datetimes {
+            let [path, original, canonical, precision] = &mut self.datetimes;
+            path.push(Some(d.path.clone()));
+            original.push(Some(d.original.clone()));
+            canonical.push(d.canonical.clone());
+            precision.push(d.precision.as_ref().map(wire_name));
+        }
+        let end = self.datetimes[0].len() as i64;
+        self.datetimes_offsets.push(end);
+        self.datetimes_valid.push(true);
+        let e = &report.exchange;
+        self.exchange_valid.push(!e.is_empty());
+        let fields = [
+            e.pattern.as_ref().map(wire_name),
+            e.version.clone(),
+            e.message_type.clone(),
+            e.event.clone(),
+            e.structure.clone(),
+            e.transaction.clone(),
+            e.message_id.clone(),
+            e.relates_to.clone(),
+            e.claimed_environment.map(|x| x.as_str().to_owned()),
+            e.processing_id.clone(),
+        ];
+        for (column, value) in self.exchange.iter_mut().zip(fields) {
+            column.push(value);
+        }
+    }
+
+    /// A null payload: its source, every other column null.
+    fn push_null(&mut self, source: Option<String>) {
+        self.offsets();
+        self.source.push(source);
+        self.traffic_type.push(None);
+        self.format.push(None);
+        self.size_bytes.push(None);
+        self.valid.push(None);
+        self.limit_bytes.push(None);
+        self.content_looks_like.push(None);
+        self.encoded_bytes.push(None);
+        self.embedded.push(None);
+        self.contract_version.push(None);
+        let end = self.diagnostics[0].len() as i64;
+        self.diagnostics_offsets.push(end);
+        self.diagnostics_valid.push(false);
+        let end = self.datetimes[0].len() as i64;
+        self.datetimes_offsets.push(end);
+        self.datetimes_valid.push(false);
+        self.exchange_valid.push(false);
+        for column in &mut self.exchange {
+            column.push(None);
+        }
+    }
+
+    fn into_py(mut self, py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+        self.offsets();
+        let out = PyDict::new(py);
+        out.set_item("source", self.source)?;
+        out.set_item("traffic_type", self.traffic_type)?;
+        out.set_item("format", self.format)?;
+        out.set_item("size_bytes", self.size_bytes)?;
+        out.set_item("valid", self.valid)?;
+        out.set_item("limit_bytes", self.limit_bytes)?;
+        out.set_item("content_looks_like", self.content_looks_like)?;
+        out.set_item("encoded_bytes", self.encoded_bytes)?;
+        out.set_item("embedded", self.embedded)?;
+        out.set_item("contract_version", self.contract_version)?;
+        out.set_item("diagnostics_offsets", self.diagnostics_offsets)?;
+        out.set_item("diagnostics_valid", self.diagnostics_valid)?;
+        let [code, severity, path, message] = self.diagnostics;
+        out.set_item("diagnostics_fields", (code, severity, path, message))?;
+        out.set_item("datetimes_offsets", self.datetimes_offsets)?;
+        out.set_item("datetimes_valid", self.datetimes_valid)?;
+        let [path, original, canonical, precision] = self.datetimes;
+        out.set_item("datetimes_fields", (path, original, canonical, precision))?;
+        out.set_item("exchange_valid", self.exchange_valid)?;
+        let fields = PyList::empty(py);
+        for column in self.exchange {
+            fields.append(column)?;
+        }
+        out.set_item("exchange_fields", fields)?;
+        Ok(out)
+    }
 }
 
 /// The report on one payload (or one message of it): the CLI's JSON report as an
