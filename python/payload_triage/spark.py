@@ -1,0 +1,266 @@
+"""Validate a Spark DataFrame column of binary payloads with payload-triage.
+
+Each executor's Python worker builds the engine once (on its first Arrow batch) and
+reuses it for every later batch and task; the payloads go through ``mapInArrow`` in
+Arrow batches, so no row is converted to a Python object more than once. The result
+has one row per message, with the CLI's JSON report as Spark columns::
+
+    from pyspark.sql import SparkSession
+    from payload_triage import spark as triage
+
+    spark = SparkSession.builder.getOrCreate()
+    files = (spark.read.format("binaryFile")
+             .option("recursiveFileLookup", "true")
+             .load("s3a://bucket/hl7/2024/"))
+    reports = triage.validate(files)             # columns: see REPORT_COLUMNS
+    reports.where("NOT valid").select("source", "diagnostics").show()
+
+The job runs unchanged on a cluster, provided the ``payload-triage`` wheel is installed
+on the executors (it is the same abi3 wheel everywhere).
+
+A bad row never fails the job: malformed, empty or over-limit payloads get a report; a
+null payload gets a row with its ``source`` and every other column null.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, Optional, Tuple
+
+from ._native import Engine
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyarrow as pa
+    from pyspark.sql import DataFrame
+    from pyspark.sql.types import StructType
+
+__all__ = ["REPORT_COLUMNS", "REPORT_SCHEMA_DDL", "report_schema", "validate"]
+
+# The diagnostics and datetimes are arrays of structs; `exchange` is a struct whose
+# fields are all optional; `embedded` (nested reports of embedded files) is the JSON
+# array of the contract as text, because Spark has no recursive types.
+_COLUMNS = (
+    ("source", "STRING"),
+    ("traffic_type", "STRING"),
+    ("format", "STRING"),
+    ("size_bytes", "BIGINT"),
+    ("valid", "BOOLEAN"),
+    ("diagnostics", "ARRAY<STRUCT<code: STRING, severity: STRING, path: STRING, message: STRING>>"),
+    ("datetimes", "ARRAY<STRUCT<path: STRING, original: STRING, canonical: STRING, precision: STRING>>"),
+    (
+        "exchange",
+        "STRUCT<pattern: STRING, version: STRING, message_type: STRING, event: STRING, "
+        "structure: STRING, transaction: STRING, message_id: STRING, relates_to: STRING, "
+        "claimed_environment: STRING, processing_id: STRING>",
+    ),
+    ("limit_bytes", "BIGINT"),
+    ("content_looks_like", "STRING"),
+    ("encoded_bytes", "BIGINT"),
+    ("embedded", "STRING"),
+    ("contract_version", "INT"),
+)
+
+#: The result's columns, in order.
+REPORT_COLUMNS = tuple(name for name, _ in _COLUMNS)
+
+#: The result's schema as a Spark DDL string.
+REPORT_SCHEMA_DDL = ", ".join(f"{name} {kind}" for name, kind in _COLUMNS)
+
+_ENGINES: Dict[Optional[str], Engine] = {}
+_BUILDS = 0
+_LOCK = threading.Lock()
+
+
+def _engine(config: Optional[str]) -> Engine:
+    """The engine for `config` in this process: built on first use, then reused by
+    every batch and task this Python worker runs."""
+    global _BUILDS
+    engine = _ENGINES.get(config)
+    if engine is None:
+        with _LOCK:
+            engine = _ENGINES.get(config)
+            if engine is None:
+                engine = Engine(config)
+                _ENGINES[config] = engine
+                _BUILDS += 1
+    return engine
+
+
+def report_schema() -> "StructType":
+    """The Spark schema of :func:`validate`'s result (``REPORT_SCHEMA_DDL``)."""
+    from pyspark.sql.types import (
+        ArrayType,
+        BooleanType,
+        IntegerType,
+        LongType,
+        StringType,
+        StructField,
+        StructType,
+    )
+
+    def strings(*names: str) -> StructType:
+        return StructType([StructField(name, StringType(), True) for name in names])
+
+    diagnostic = strings("code", "severity", "path", "message")
+    datetime = strings("path", "original", "canonical", "precision")
+    exchange = strings(
+        "pattern",
+        "version",
+        "message_type",
+        "event",
+        "structure",
+        "transaction",
+        "message_id",
+        "relates_to",
+        "claimed_environment",
+        "processing_id",
+    )
+    types = {
+        "source": StringType(),
+        "traffic_type": StringType(),
+        "format": StringType(),
+        "size_bytes": LongType(),
+        "valid": BooleanType(),
+        "diagnostics": ArrayType(diagnostic, True),
+        "datetimes": ArrayType(datetime, True),
+        "exchange": exchange,
+        "limit_bytes": LongType(),
+        "content_looks_like": StringType(),
+        "encoded_bytes": LongType(),
+        "embedded": StringType(),
+        "contract_version": IntegerType(),
+    }
+    return StructType([StructField(name, types[name], True) for name in REPORT_COLUMNS])
+
+
+def _arrow_schema(schema: "StructType") -> "pa.Schema":
+    """The Arrow schema Spark expects for `schema`."""
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    return to_arrow_schema(schema)
+
+
+def _validate_batches(
+    batches: Iterable["pa.RecordBatch"],
+    *,
+    arrow_schema: "pa.Schema",
+    config: Optional[str],
+    options: Dict[str, Any],
+    has_source: bool,
+) -> Iterator["pa.RecordBatch"]:
+    """The ``mapInArrow`` function: column 0 holds the payloads, column 1 (if any) the
+    source names."""
+    import pyarrow as pa
+
+    engine = _engine(config)
+    for batch in batches:
+        contents = batch.column(0).to_pylist()
+        if has_source:
+            sources = batch.column(1).to_pylist()
+        else:
+            sources = [None] * len(contents)
+        yield _to_arrow(engine._columns(contents, sources, **options), arrow_schema)
+
+
+def _to_arrow(columns: Dict[str, Any], arrow_schema: "pa.Schema") -> "pa.RecordBatch":
+    """The engine's columnar lists as an Arrow batch of `arrow_schema`, with no Python
+    object per row."""
+    import pyarrow as pa
+
+    def invalid(flags: Any) -> "pa.Array":
+        return pa.array([not f for f in flags], pa.bool_())
+
+    def list_of_structs(prefix: str) -> "pa.Array":
+        field = arrow_schema.field(prefix).type.value_type
+        names = [field.field(i).name for i in range(field.num_fields)]
+        struct = pa.StructArray.from_arrays(
+            [pa.array(values, pa.string()) for values in columns[f"{prefix}_fields"]], names=names
+        )
+        return pa.ListArray.from_arrays(
+            pa.array(columns[f"{prefix}_offsets"], pa.int32()),
+            struct,
+            mask=invalid(columns[f"{prefix}_valid"]),
+        )
+
+    exchange_type = arrow_schema.field("exchange").type
+    exchange = pa.StructArray.from_arrays(
+        [pa.array(values, pa.string()) for values in columns["exchange_fields"]],
+        names=[exchange_type.field(i).name for i in range(exchange_type.num_fields)],
+        mask=invalid(columns["exchange_valid"]),
+    )
+    arrays = []
+    for field in arrow_schema:
+        if field.name in ("diagnostics", "datetimes"):
+            array = list_of_structs(field.name)
+        elif field.name == "exchange":
+            array = exchange
+        else:
+            array = pa.array(columns[field.name], field.type)
+        arrays.append(array.cast(field.type) if array.type != field.type else array)
+    return pa.RecordBatch.from_arrays(arrays, schema=arrow_schema)
+
+
+def validate(
+    df: "DataFrame",
+    content: str = "content",
+    source: Optional[str] = "path",
+    *,
+    config: Optional[str] = None,
+    hint: Optional[str] = None,
+    timezone: Optional[str] = None,
+    environment: Optional[str] = None,
+    messages: bool = True,
+) -> "DataFrame":
+    """Validates the binary column ``content`` of ``df`` and returns the reports.
+
+    ``source`` names the column that names each payload (``path`` for
+    ``spark.read.format("binaryFile")``), or ``None``. A payload holding several
+    messages gives one row per message, its source numbered ``name#1``, ``name#2`` …,
+    as the CLI reports a file; ``messages=False`` gives one row per payload instead.
+    ``config`` (TOML text), ``hint``, ``timezone`` and ``environment`` mean what they
+    mean for :meth:`payload_triage.Engine.validate`; source profiles match the source
+    column's values (URIs such as ``s3a://bucket/feeds/``).
+
+    Raises ``ValueError`` for a bad configuration and ``TypeError`` when ``content``
+    is not a binary column, on the driver, before any task runs.
+    """
+    from pyspark.sql.types import BinaryType, StringType
+
+    # Check the configuration and names on the driver: a bad one fails now, clearly,
+    # instead of in every task.
+    Engine(config).validate(b"", hint=hint, timezone=timezone, environment=environment)
+    field = df.schema[content]
+    if not isinstance(field.dataType, BinaryType):
+        raise TypeError(
+            f"column {content!r} must be binary, not {field.dataType.simpleString()}; "
+            "cast text with .cast('binary') or read files with format('binaryFile')"
+        )
+    columns = [df[content]]
+    if source is not None:
+        source_type = df.schema[source].dataType
+        columns.append(df[source] if isinstance(source_type, StringType) else df[source].cast("string"))
+    schema = report_schema()
+    arrow_schema = _arrow_schema(schema)
+    options = {
+        "hint": hint,
+        "timezone": timezone,
+        "environment": environment,
+        "messages": messages,
+    }
+    has_source = source is not None
+
+    def run(batches: Iterable["pa.RecordBatch"]) -> Iterator["pa.RecordBatch"]:
+        return _validate_batches(
+            batches,
+            arrow_schema=arrow_schema,
+            config=config,
+            options=options,
+            has_source=has_source,
+        )
+
+    return df.select(*columns).mapInArrow(run, schema)
+
+
+def _builds() -> Tuple[int, int]:
+    """(engines built, engines cached) in this process; for tests."""
+    return _BUILDS, len(_ENGINES)
