@@ -173,12 +173,14 @@ fn validate(args: ValidateArgs) -> Result<ExitCode, Error> {
             }
             Record::Failed(e) => {
                 totals.io_errors += 1;
-                out.flush().and_then(|()| {
-                    writeln!(io::stderr(), "triage: {}", printable(&e.to_string()))
-                })
+                out.flush()
+                    .and_then(|()| writeln!(io::stderr(), "triage: {}", printable(&e.to_string())))
             }
             Record::Skipped { path, kind } => out.flush().and_then(|()| {
-                writeln!(io::stderr(), "triage: {path}: skipped, a {kind} is not read")
+                writeln!(
+                    io::stderr(),
+                    "triage: {path}: skipped, a {kind} is not read"
+                )
             }),
             other => {
                 // A record this binary does not know yet is a failure, never a pass.

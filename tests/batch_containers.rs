@@ -82,7 +82,12 @@ fn an_mllp_capture_larger_than_the_message_limit_is_validated_message_by_message
     assert!(bytes.len() > 2000 * 4);
     let cap = write(dir.path(), "capture.mllp", &bytes);
     let out = triage(&["validate", "--format", "json", "--config", &config, &cap]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines = json_lines(&out);
     assert_eq!(lines.len(), 80);
     assert_eq!(sources(&lines)[16], format!("{cap}#17"));
@@ -103,7 +108,13 @@ fn an_ndjson_file_larger_than_the_message_limit_is_validated_line_by_line() {
         bytes.push(b'\n');
     }
     // One line over its own limit is refused alone.
-    bytes.extend_from_slice(format!("{{\"resourceType\":\"Basic\",\"x\":\"{}\"}}\n", "y".repeat(3000)).as_bytes());
+    bytes.extend_from_slice(
+        format!(
+            "{{\"resourceType\":\"Basic\",\"x\":\"{}\"}}\n",
+            "y".repeat(3000)
+        )
+        .as_bytes(),
+    );
     let file = write(dir.path(), "x.ndjson", &bytes);
     let out = triage(&["validate", "--format", "json", "--config", &config, &file]);
     let lines = json_lines(&out);
@@ -166,12 +177,24 @@ fn an_mllp_capture_whose_last_frame_never_ends_says_so_on_that_message() {
 fn container_bounds_stop_reading_and_say_so() {
     let dir = tempfile::tempdir().unwrap();
     let cap = write(dir.path(), "c.mllp", &capture(10));
-    let by_count = write(dir.path(), "count.toml", b"[bounds.containers]\nmessages = 4\n");
-    let lines = json_lines(&triage(&["validate", "--format", "json", "--config", &by_count, &cap]));
+    let by_count = write(
+        dir.path(),
+        "count.toml",
+        b"[bounds.containers]\nmessages = 4\n",
+    );
+    let lines = json_lines(&triage(&[
+        "validate", "--format", "json", "--config", &by_count, &cap,
+    ]));
     assert_eq!(lines.len(), 4);
     assert!(codes(&lines[3]).contains(&"MESSAGE_COUNT_EXCEEDED".to_owned()));
-    let by_bytes = write(dir.path(), "bytes.toml", b"[bounds.containers]\nbytes = 100\n");
-    let lines = json_lines(&triage(&["validate", "--format", "json", "--config", &by_bytes, &cap]));
+    let by_bytes = write(
+        dir.path(),
+        "bytes.toml",
+        b"[bounds.containers]\nbytes = 100\n",
+    );
+    let lines = json_lines(&triage(&[
+        "validate", "--format", "json", "--config", &by_bytes, &cap,
+    ]));
     assert!(codes(lines.last().unwrap()).contains(&"CONTAINER_BYTES_EXCEEDED".to_owned()));
 }
 
@@ -216,7 +239,10 @@ fn names_are_unique_escaped_and_cannot_forge_a_line() {
     assert!(text.contains(&format!("{two}#2  ")), "{text}");
     assert!(text.contains("m.hl7%232  "), "{text}");
     assert!(!text.contains('\u{1b}'));
-    assert!(!text.lines().any(|l| l.starts_with("/etc/ok.hl7")), "{text}");
+    assert!(
+        !text.lines().any(|l| l.starts_with("/etc/ok.hl7")),
+        "{text}"
+    );
     assert_eq!(text.lines().count(), 4 + 1, "{text}");
 }
 
@@ -227,8 +253,16 @@ fn names_that_are_not_utf8_are_escaped_losslessly() {
     let dir = tempfile::tempdir().unwrap();
     let name = std::ffi::OsStr::from_bytes(b"caf\xe9.hl7");
     std::fs::write(dir.path().join(name), message(1)).unwrap();
-    let lines = json_lines(&triage(&["validate", "--format", "json", dir.path().to_str().unwrap()]));
-    assert!(lines[0]["source"].as_str().unwrap().ends_with("/caf%E9.hl7"));
+    let lines = json_lines(&triage(&[
+        "validate",
+        "--format",
+        "json",
+        dir.path().to_str().unwrap(),
+    ]));
+    assert!(lines[0]["source"]
+        .as_str()
+        .unwrap()
+        .ends_with("/caf%E9.hl7"));
 }
 
 #[test]
@@ -238,7 +272,10 @@ fn hidden_files_and_folders_are_skipped_unless_asked_for() {
     write(dir.path(), ".git/objects/x.hl7", &message(2));
     write(dir.path(), ".hidden.hl7", &message(3));
     let root = dir.path().to_str().unwrap();
-    assert_eq!(json_lines(&triage(&["validate", "--format", "json", root])).len(), 1);
+    assert_eq!(
+        json_lines(&triage(&["validate", "--format", "json", root])).len(),
+        1
+    );
     assert_eq!(
         json_lines(&triage(&["validate", "--format", "json", "--hidden", root])).len(),
         3
@@ -246,7 +283,13 @@ fn hidden_files_and_folders_are_skipped_unless_asked_for() {
     // A hidden path named on the command line is read.
     let hidden = dir.path().join(".hidden.hl7");
     assert_eq!(
-        json_lines(&triage(&["validate", "--format", "json", hidden.to_str().unwrap()])).len(),
+        json_lines(&triage(&[
+            "validate",
+            "--format",
+            "json",
+            hidden.to_str().unwrap()
+        ]))
+        .len(),
         1
     );
 }
@@ -262,7 +305,10 @@ fn a_fifo_met_in_a_walk_is_reported_not_read() {
     let out = triage(&["validate", "--format", "json", dir.path().to_str().unwrap()]);
     assert_eq!(json_lines(&out).len(), 1);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("pipe: skipped, a FIFO is not read"), "{stderr}");
+    assert!(
+        stderr.contains("pipe: skipped, a FIFO is not read"),
+        "{stderr}"
+    );
 }
 
 /// Builds `levels` nested `d` folders under `root` with a message at the bottom. Python
@@ -296,7 +342,10 @@ fn a_directory_fifteen_hundred_levels_deep_is_walked_to_the_bottom() {
     let out = triage(&["validate", "--format", "json", dir.path().to_str().unwrap()]);
     let lines = json_lines(&out);
     assert_eq!(lines.len(), 1, "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(lines[0]["source"].as_str().unwrap().ends_with("/d/deep.hl7"));
+    assert!(lines[0]["source"]
+        .as_str()
+        .unwrap()
+        .ends_with("/d/deep.hl7"));
 }
 
 #[cfg(unix)]
@@ -326,7 +375,15 @@ fn a_tiny_budget_still_passes_a_large_message_alone() {
     let dir = tempfile::tempdir().unwrap();
     let big = write(dir.path(), "big.mllp", &capture(200));
     let small = write(dir.path(), "small.hl7", &message(1));
-    let out = triage(&["validate", "--format", "json", "--in-flight-bytes", "1", &big, &small]);
+    let out = triage(&[
+        "validate",
+        "--format",
+        "json",
+        "--in-flight-bytes",
+        "1",
+        &big,
+        &small,
+    ]);
     assert_eq!(json_lines(&out).len(), 201);
 }
 
@@ -359,7 +416,10 @@ fn the_library_run_stops_when_the_sink_says_so() {
 fn a_closed_pipe_ends_the_run_quietly() {
     let dir = tempfile::tempdir().unwrap();
     let cap = write(dir.path(), "c.mllp", &capture(20_000));
-    for args in [vec!["validate", "--format", "json", cap.as_str()], vec!["codes"]] {
+    for args in [
+        vec!["validate", "--format", "json", cap.as_str()],
+        vec!["codes"],
+    ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_triage"))
             .args(&args)
             .stdout(Stdio::piped())
@@ -382,7 +442,11 @@ fn canonical_out_writes_inside_dir_only_and_never_through_a_symlink() {
     let dir = tempfile::tempdir().unwrap();
     let doc = br#"{"resourceType":"Observation","status":"final","code":{"text":"x"},"effectiveDateTime":"2024-03-12T08:30:00-05:00"}"#;
     let input = write(dir.path(), "in/a/x.json", doc);
-    let ndjson = write(dir.path(), "in/a/y.ndjson", &[&doc[..], b"\n\n", &doc[..], b"\r\n"].concat());
+    let ndjson = write(
+        dir.path(),
+        "in/a/y.ndjson",
+        &[&doc[..], b"\n\n", &doc[..], b"\r\n"].concat(),
+    );
     let out_dir = dir.path().join("out");
     std::fs::create_dir_all(&out_dir).unwrap();
     let out = triage(&[
@@ -392,7 +456,12 @@ fn canonical_out_writes_inside_dir_only_and_never_through_a_symlink() {
         &input,
         &ndjson,
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let written = |p: &str| {
         let rel: PathBuf = Path::new(p)
             .components()
@@ -401,10 +470,16 @@ fn canonical_out_writes_inside_dir_only_and_never_through_a_symlink() {
         std::fs::read(out_dir.join(rel)).unwrap()
     };
     let canonical = String::from_utf8(written(&input)).unwrap();
-    assert!(canonical.contains(r#""effectiveDateTime":"2024-03-12T13:30:00Z""#), "{canonical}");
+    assert!(
+        canonical.contains(r#""effectiveDateTime":"2024-03-12T13:30:00Z""#),
+        "{canonical}"
+    );
     let lines = String::from_utf8(written(&ndjson)).unwrap();
     assert_eq!(lines.matches("13:30:00Z").count(), 2);
-    assert!(lines.contains("}\n\n{") && lines.ends_with("}\r\n"), "{lines:?}");
+    assert!(
+        lines.contains("}\n\n{") && lines.ends_with("}\r\n"),
+        "{lines:?}"
+    );
 
     // A symlink already inside DIR is refused: nothing is written where it points.
     #[cfg(unix)]
@@ -417,7 +492,12 @@ fn canonical_out_writes_inside_dir_only_and_never_through_a_symlink() {
         let link_at = out_dir.join(first.unwrap());
         std::fs::remove_dir_all(&link_at).unwrap();
         std::os::unix::fs::symlink(elsewhere.path(), &link_at).unwrap();
-        let out = triage(&["validate", "--canonical-out", out_dir.to_str().unwrap(), &input]);
+        let out = triage(&[
+            "validate",
+            "--canonical-out",
+            out_dir.to_str().unwrap(),
+            &input,
+        ]);
         assert_eq!(out.status.code(), Some(2));
         assert!(String::from_utf8_lossy(&out.stderr).contains("symlink"));
         assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 0);

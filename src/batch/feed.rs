@@ -57,6 +57,19 @@ pub(crate) struct Feeder<'s> {
     seq: u64,
 }
 
+/// A file or archive entry being opened as a container.
+struct Opened {
+    /// Its source name.
+    name: String,
+    /// Where its canonical copy goes (`--canonical-out`), if anywhere.
+    canonical: Option<PathBuf>,
+    /// Its size, where the file system says it.
+    known_len: Option<u64>,
+    /// Whether a read error is a record of its own (an archive entry's is reported by
+    /// the archive walk).
+    report_errors: bool,
+}
+
 /// How a container is cut.
 enum Kind {
     Mllp,
@@ -121,7 +134,11 @@ impl<'s> Feeder<'s> {
             Ok(file) => file,
             Err(e) => return self.push(Step::Failed(Error::io(name, e)), 0),
         };
-        let known_len = file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+        let known_len = file
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len());
         let mut head = Vec::new();
         if let Err(e) = read_up_to(&mut file, &mut head, SNIFF_WINDOW as u64) {
             return self.push(Step::Failed(Error::io(name, e)), 0);
@@ -139,7 +156,13 @@ impl<'s> Feeder<'s> {
             .canonical_out
             .as_deref()
             .and_then(|dir| super::canonical_target(dir, path));
-        self.container(name, head, &mut file, ctx, canonical, known_len, true);
+        let opened = Opened {
+            name,
+            canonical,
+            known_len,
+            report_errors: true,
+        };
+        self.container(opened, head, &mut file, ctx);
     }
 
     fn stdin(&mut self) {
@@ -158,7 +181,13 @@ impl<'s> Feeder<'s> {
             let mut stream = io::Cursor::new(head).chain(lock);
             return self.archive(name, ArchiveInput::Stream(&mut stream), kind, b"", &ctx);
         }
-        self.container(name, head, &mut lock, ctx, None, None, true);
+        let opened = Opened {
+            name,
+            canonical: None,
+            known_len: None,
+            report_errors: true,
+        };
+        self.container(opened, head, &mut lock, ctx);
     }
 
     /// The archive `head` starts, when archives are opened and the channel does not say
@@ -181,12 +210,7 @@ impl<'s> Feeder<'s> {
         outer: &[u8],
         ctx: &Context,
     ) {
-        let bounds = self
-            .engine
-            .config()
-            .bounds
-            .containers
-            .archive_bounds();
+        let bounds = self.engine.config().bounds.containers.archive_bounds();
         let format = match kind {
             ArchiveKind::Zip => Format::Zip,
             ArchiveKind::Tar => Format::Tar,
@@ -212,7 +236,13 @@ impl<'s> Feeder<'s> {
                     // A read error is the walk's to report (a bomb, a bad checksum),
                     // right after this visit: the entry is dropped here.
                     if read_up_to(&mut &mut *reader, &mut head, SNIFF_WINDOW as u64).is_ok() {
-                        self.container(name, head, reader, ctx.clone(), None, None, false);
+                        let opened = Opened {
+                            name,
+                            canonical: None,
+                            known_len: None,
+                            report_errors: false,
+                        };
+                        self.container(opened, head, reader, ctx.clone());
                     }
                 }
                 ArchiveEvent::Problem {
@@ -231,16 +261,13 @@ impl<'s> Feeder<'s> {
 
     /// Cuts one file (or archive entry) into units; `head` is its first bytes, already
     /// read.
-    fn container(
-        &mut self,
-        name: String,
-        head: Vec<u8>,
-        reader: &mut dyn Read,
-        ctx: Context,
-        canonical: Option<PathBuf>,
-        known_len: Option<u64>,
-        report_errors: bool,
-    ) {
+    fn container(&mut self, opened: Opened, head: Vec<u8>, reader: &mut dyn Read, ctx: Context) {
+        let Opened {
+            name,
+            canonical,
+            known_len,
+            report_errors,
+        } = opened;
         let kind = kind_of(&head, ctx.hint);
         let total = Arc::new(AtomicU64::new(0));
         let whole_size = !matches!(kind, Kind::Mllp);
@@ -386,7 +413,9 @@ impl Cut<'_, '_> {
             self.stopped = true;
             self.note_end(
                 &codes::MESSAGE_COUNT_EXCEEDED,
-                format!("the container holds more than {bound} messages; the rest were not examined"),
+                format!(
+                    "the container holds more than {bound} messages; the rest were not examined"
+                ),
             );
             return false;
         }
@@ -423,7 +452,8 @@ impl Cut<'_, '_> {
         let ctx = self.typed(TrafficType::Hl7v2Mllp);
         // A frame's limit counts its wire bytes: the body plus 3 block bytes.
         let limit = self.limit(ctx.hint.unwrap_or(TrafficType::Hl7v2Mllp));
-        let mut deframer = Deframer::new(usize::try_from(limit.saturating_sub(3)).unwrap_or(usize::MAX));
+        let mut deframer =
+            Deframer::new(usize::try_from(limit.saturating_sub(3)).unwrap_or(usize::MAX));
         let mut events = Vec::new();
         let mut stray = false;
         let mut chunk = head;
@@ -605,7 +635,11 @@ impl Cut<'_, '_> {
             .saturating_add(1);
         let mut lines = BufReader::with_capacity(CHUNK, io::Cursor::new(head).chain(reader));
         let mut bom = false;
-        if lines.fill_buf().map_err(|e| self.io(e))?.starts_with(b"\xEF\xBB\xBF") {
+        if lines
+            .fill_buf()
+            .map_err(|e| self.io(e))?
+            .starts_with(b"\xEF\xBB\xBF")
+        {
             lines.consume(3);
             bom = true;
         }
@@ -617,7 +651,11 @@ impl Cut<'_, '_> {
             && crate::json::is_complete_value(trim_line_end(&first.bytes));
         if !first_is_value {
             // One document: what was read so far, and the rest up to the limit + 1.
-            let mut bytes = if bom { b"\xEF\xBB\xBF".to_vec() } else { Vec::new() };
+            let mut bytes = if bom {
+                b"\xEF\xBB\xBF".to_vec()
+            } else {
+                Vec::new()
+            };
             let over_hold = first.size > first.bytes.len() as u64;
             bytes.extend_from_slice(&first.bytes);
             let mut size = bytes.len() as u64 + (first.size - first.bytes.len() as u64);

@@ -174,8 +174,7 @@ where
         let context_for = &context_for;
         let producer = scope.spawn(move || {
             let produce = |spawner: &dyn Fn(u64, Vec<Step>, u64)| {
-                let mut feeder =
-                    feed::Feeder::new(engine, options, shared, spawner, context_for);
+                let mut feeder = feed::Feeder::new(engine, options, shared, spawner, context_for);
                 feeder.all(paths);
                 feeder.flush();
                 feeder.jobs()
@@ -311,11 +310,16 @@ pub(crate) enum Step {
     Begin(Begin),
     Unit(Unit),
     /// The container ends; `notes` go to its last report.
-    End { notes: Vec<Note> },
+    End {
+        notes: Vec<Note>,
+    },
     /// A report made without validation (an archive problem).
     Report(Box<Report>),
     Failed(Error),
-    Skipped { path: String, kind: &'static str },
+    Skipped {
+        path: String,
+        kind: &'static str,
+    },
 }
 
 pub(crate) struct Begin {

@@ -99,6 +99,28 @@ pub(crate) fn unescape(name: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// `text` safe to print on a terminal: control characters, line and paragraph
+/// separators and bidirectional controls are written as `\u{…}`, so a diagnostic path
+/// or message built from payload names can neither start a new line nor recolour or
+/// reorder what follows it.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| c != '%' && c != '#' && c != '!' && needs_escape(c))
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c != '%' && c != '#' && c != '!' && needs_escape(c) {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,23 +145,4 @@ mod tests {
         assert_eq!(escape(b"plain/dir/a.hl7"), "plain/dir/a.hl7");
         assert_eq!(escape("caf\u{e9}".as_bytes()), "caf\u{e9}");
     }
-}
-
-/// `text` safe to print on a terminal: control characters, line and paragraph
-/// separators and bidirectional controls are written as `\u{…}`, so a diagnostic path
-/// or message built from payload names can neither start a new line nor recolour or
-/// reorder what follows it.
-pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(|c| c != '%' && c != '#' && c != '!' && needs_escape(c)) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if c != '%' && c != '#' && c != '!' && needs_escape(c) {
-            let _ = write!(out, "\\u{{{:x}}}", c as u32);
-        } else {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
 }

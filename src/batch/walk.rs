@@ -43,7 +43,12 @@ fn one(path: &Path, hidden: bool) -> Box<dyn Iterator<Item = Found> + '_> {
         // A path named on the command line is read whatever it is (a FIFO from a
         // process substitution included).
         Ok(_) => return Box::new(std::iter::once(Found::File(path.to_path_buf()))),
-        Err(e) => return Box::new(std::iter::once(Found::Failed(Error::io(names::path(path), e)))),
+        Err(e) => {
+            return Box::new(std::iter::once(Found::Failed(Error::io(
+                names::path(path),
+                e,
+            ))))
+        }
     }
     let walk = WalkDir::new(path)
         .follow_links(true)

@@ -251,9 +251,7 @@ mod tests {
         assert_eq!(
             pieces,
             vec![
-                Piece::TooLarge {
-                    size: 11 + 10_005
-                },
+                Piece::TooLarge { size: 11 + 10_005 },
                 message("MSH|^~\\&|2\r")
             ]
         );
