@@ -152,7 +152,8 @@ fn validate(args: ValidateArgs) -> Result<ExitCode, Error> {
         .with_open_archives(!args.no_open_archives)
         .with_hidden(args.hidden)
         .with_threads(args.jobs)
-        .with_in_flight_bytes(args.in_flight_bytes);
+        .with_in_flight_bytes(args.in_flight_bytes)
+        .with_json_lines(args.format == OutputFormat::Json);
     if let Some(dir) = &args.canonical_out {
         options = options.with_canonical_out(dir);
     }
@@ -170,6 +171,10 @@ fn validate(args: ValidateArgs) -> Result<ExitCode, Error> {
                     OutputFormat::Json => writeln!(out, "{}", report.to_json_line()),
                     OutputFormat::Human => writeln!(out, "{}", human_line(&report)),
                 }
+            }
+            Record::JsonLine(report, line) => {
+                totals.count(&report);
+                writeln!(out, "{line}")
             }
             Record::Failed(e) => {
                 totals.io_errors += 1;

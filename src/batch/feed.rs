@@ -40,6 +40,8 @@ const JOB_UNITS: usize = 256;
 const JOB_BYTES: u64 = 1024 * 1024;
 /// What a unit costs the budget beyond its bytes: its report.
 const UNIT_OVERHEAD: u64 = 1024;
+/// Files up to this size are read and cut by a worker, not the producer.
+const SMALL_FILE: u64 = 256 * 1024;
 /// Bytes read at a time from a container.
 const CHUNK: usize = 64 * 1024;
 
@@ -110,7 +112,11 @@ impl<'s> Feeder<'s> {
                 return;
             }
             match found {
-                Found::File(path) => self.file(&path),
+                Found::File(path) => match small_file_len(&path) {
+                    // A small file goes to a worker whole: reading it is the worker's.
+                    Some(len) => self.push(Step::File(path), len),
+                    None => self.file(&path),
+                },
                 Found::Stdin => self.stdin(),
                 Found::Special { path, kind } => self.push(
                     Step::Skipped {
@@ -124,7 +130,8 @@ impl<'s> Feeder<'s> {
         }
     }
 
-    fn file(&mut self, path: &Path) {
+    /// Opens `path` and cuts it into units (an archive: into its entries' units).
+    pub(crate) fn file(&mut self, path: &Path) {
         let name = names::path(path);
         let ctx = match (self.context_for)(&name) {
             Ok(ctx) => ctx,
@@ -799,4 +806,10 @@ fn file_name_bytes(path: &Path) -> Vec<u8> {
     {
         name.to_string_lossy().as_bytes().to_vec()
     }
+}
+
+/// The size of a regular file small enough to hand to a worker whole.
+fn small_file_len(path: &Path) -> Option<u64> {
+    let meta = std::fs::metadata(path).ok()?;
+    (meta.is_file() && meta.len() <= SMALL_FILE).then_some(meta.len())
 }

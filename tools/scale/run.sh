@@ -33,7 +33,7 @@ best_of_3() { # prints the best wall time in seconds of "$@"
 
 peak() { # prints "seconds peak-RSS-MB" of "$@"
   /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/err" || true
-  awk '{printf "%s %.0f", $1, $2/1024}' "$work/time"
+  awk 'END {printf "%s %.0f\n", $1, $2/1024}' "$work/time"
 }
 
 gen files "$work/files" 10000
