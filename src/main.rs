@@ -14,6 +14,11 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use payload_triage::batch::{self, printable, Options, Record};
+
+/// Per-thread heaps: workers build reports that the collector drops, and glibc's
+/// arenas made that cross-thread traffic a serial cost (`tools/scale/run.sh`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use payload_triage::config::Config;
 use payload_triage::{Context, Engine, Environment, Error, Report, TrafficType};
 

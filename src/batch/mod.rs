@@ -384,7 +384,13 @@ struct Worker<'a> {
 }
 
 impl Worker<'_> {
-    fn work(&self, seq: u64, steps: Vec<Step>, charge: u64, tx: &mpsc::Sender<(u64, Vec<Done>, u64)>) {
+    fn work(
+        &self,
+        seq: u64,
+        steps: Vec<Step>,
+        charge: u64,
+        tx: &mpsc::Sender<(u64, Vec<Done>, u64)>,
+    ) {
         let mut done = Vec::with_capacity(steps.len());
         if !self.shared.stopped() {
             self.steps(steps, &mut done);
@@ -492,7 +498,6 @@ fn splice(line: &str, source: &str) -> Option<String> {
     Some(out)
 }
 
-
 fn attach(engine: &Engine, report: &mut Report, notes: &[Note]) {
     for note in notes {
         if let Some(d) = engine.note_at(note.code, note.path, &note.message) {
@@ -585,12 +590,7 @@ fn numbered(name: &str, k: u64) -> String {
     format!("{name}#{k}")
 }
 
-fn emit<S>(
-    mut report: Report,
-    line: Option<String>,
-    name: String,
-    sink: &mut S,
-) -> ControlFlow<()>
+fn emit<S>(mut report: Report, line: Option<String>, name: String, sink: &mut S) -> ControlFlow<()>
 where
     S: FnMut(Record) -> ControlFlow<()>,
 {

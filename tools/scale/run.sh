@@ -5,8 +5,9 @@
 #
 # Builds target/release/triage, generates synthetic inputs under a scratch directory
 # (tools/scale/gen.py), then reports, in one run on this machine:
-#   - wall time with 1 and 2 worker threads, and their ratio, for 10,000 small HL7 v2
-#     files and for one 25 MB MLLP capture of 10,000 messages (best of 3 runs each);
+#   - wall time on 1 core (taskset), with 1 worker thread, and on 2 cores, and their
+#     ratios, for 10,000 small HL7 v2 files and for one 25 MB MLLP capture of 10,000
+#     messages (median of 5 runs each);
 #   - peak RSS for 10^6 empty MLLP frames and 10^6 lines of `{}`;
 #   - with --big: peak RSS for a 2 GB directory of captures and the same as a zip.
 # Figures go to stdout as a Markdown table. No timing is asserted anywhere: this is a
@@ -19,16 +20,16 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 gen() { python3 tools/scale/gen.py "$@"; }
 
-best_of_3() { # prints the best wall time in seconds of "$@"
-  local best=""
-  for _ in 1 2 3; do
+median_of_5() { # prints the median wall time in seconds of "$@"
+  local times=()
+  for _ in 1 2 3 4 5; do
     local t0 t1
     t0=$(date +%s.%N)
     "$@" >/dev/null || [ $? -eq 1 ]
     t1=$(date +%s.%N)
-    best=$(python3 -c "t=$t1-$t0; b='$best'; print(t if not b or t<float(b) else b)")
+    times+=("$(python3 -c "print($t1-$t0)")")
   done
-  echo "$best"
+  printf '%s\n' "${times[@]}" | sort -n | sed -n 3p
 }
 
 peak() { # prints "seconds peak-RSS-MB" of "$@"
@@ -41,14 +42,17 @@ gen capture "$work/capture.mllp" 10000
 gen tiny-frames "$work/tiny.mllp" 1000000
 gen empty-lines "$work/empty.ndjson" 1000000
 
-echo "| workload | size | 1 thread (s) | 2 threads (s) | speed-up |"
-echo "| --- | --- | --- | --- | --- |"
+# "1 core": the whole process pinned to one CPU (taskset), so the producer and the
+# collector share it with the worker; "--jobs 1": one worker thread, the producer and
+# the collector free to run beside it; "2 cores": the default, one worker per core.
+echo "| workload | size | 1 core (s) | --jobs 1 (s) | 2 cores (s) | 2 cores vs 1 core | 2 cores vs --jobs 1 |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
 for input in files capture.mllp; do
   size=$(du -sh --apparent-size "$work/$input" | cut -f1)
-  one=$(best_of_3 "$triage" validate --format json --jobs 1 "$work/$input")
-  two=$(best_of_3 "$triage" validate --format json --jobs 2 "$work/$input")
-  ratio=$(python3 -c "print(f'{$one/$two:.2f}x')")
-  printf '| %s | %s | %.2f | %.2f | %s |\n' "$input" "$size" "$one" "$two" "$ratio"
+  pinned=$(median_of_5 taskset -c 0 "$triage" validate --format json "$work/$input")
+  one=$(median_of_5 "$triage" validate --format json --jobs 1 "$work/$input")
+  two=$(median_of_5 "$triage" validate --format json "$work/$input")
+  python3 -c "print(f'| $input | $size | {$pinned:.2f} | {$one:.2f} | {$two:.2f} | {$pinned/$two:.2f}x | {$one/$two:.2f}x |')"
 done
 
 echo
