@@ -15,10 +15,6 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use payload_triage::batch::{self, printable, Options, Record};
 
-/// Per-thread heaps: workers build reports that the collector drops, and glibc's
-/// arenas made that cross-thread traffic a serial cost (`tools/scale/run.sh`).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use payload_triage::config::Config;
 use payload_triage::{Context, Engine, Environment, Error, Report, TrafficType};
 

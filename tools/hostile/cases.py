@@ -382,8 +382,9 @@ case("xml-char-ref-surrogate", "&#xD800; character reference", lambda: "<r>&#xD8
      code=("XML_INVALID_CHARACTER", "XML_NOT_WELL_FORMED"))
 case("xml-char-ref-huge", "&#99999999999999999999; character reference", lambda: "<r>&#99999999999999999999;</r>")
 case("xml-char-refs-2m", "2 million character references", lambda: "<r>" + "&#x41;" * 2_000_000 + "</r>")
-case("xml-utf16", "a UTF-16 document", lambda: "<r/>".encode("utf-16"),
-     code=("XML_ENCODING_UNSUPPORTED", "CONTENT_UNRECOGNISED"))
+case("xml-utf16", "a UTF-16 document with an external-entity DOCTYPE (read, and refused as in UTF-8)",
+     lambda: '<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>'.encode("utf-16"),
+     code="XML_DOCTYPE_REJECTED")
 case("xml-encoding-ebcdic", "a declared encoding other than UTF-8", lambda: '<?xml version="1.0" encoding="EBCDIC-US"?><r/>',
      code="XML_ENCODING_UNSUPPORTED")
 case("xml-no-root", "a document with only a comment", lambda: "<!-- nothing -->", code="XML_ROOT_MISSING")
