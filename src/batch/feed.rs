@@ -618,8 +618,9 @@ impl Cut<'_, '_> {
                     let size = bytes.len() as u64;
                     self.unit(bytes, size, Arc::clone(ctx), Vec::new());
                 }
-                Piece::TooLarge { size } => {
-                    self.unit(b"MSH".to_vec(), size, Arc::clone(ctx), Vec::new());
+                Piece::TooLarge { size, head } => {
+                    // Only the head is held: enough to say what the message is.
+                    self.unit(head, size, Arc::clone(ctx), Vec::new());
                 }
             }
         }

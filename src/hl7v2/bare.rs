@@ -15,6 +15,9 @@ use super::codes::HL7_BATCH_STRUCTURE;
 use super::parse::Segments;
 use super::{check_envelope_of, is_envelope, Note};
 
+/// How many leading bytes of a message over the limit are kept.
+pub(crate) const HEAD_BYTES: usize = 4096;
+
 /// How many envelope segments are kept for the envelope check.
 const MAX_ENVELOPE_SEGMENTS: usize = 100_000;
 
@@ -23,8 +26,9 @@ const MAX_ENVELOPE_SEGMENTS: usize = 100_000;
 pub(crate) enum Piece {
     /// A message's bytes, from its first segment up to the next boundary segment.
     Message(Vec<u8>),
-    /// A message longer than the limit: only its size is known.
-    TooLarge { size: u64 },
+    /// A message longer than the limit: its size, and its first bytes (up to
+    /// [`HEAD_BYTES`]) so that it is still classified as what it is.
+    TooLarge { size: u64, head: Vec<u8> },
 }
 
 /// Cuts a bare HL7 v2 byte stream into messages as it arrives.
@@ -37,6 +41,8 @@ pub(crate) struct BareSplitter {
     start: Option<usize>,
     /// Bytes of the current message already dropped (it is over the limit).
     dropped: u64,
+    /// The first bytes of the current message, once it is being dropped.
+    dropped_head: Vec<u8>,
     /// Inside a segment whose start was examined and whose bytes were dropped.
     in_segment: bool,
     max_message: u64,
@@ -53,6 +59,7 @@ impl BareSplitter {
             scan: 0,
             start: None,
             dropped: 0,
+            dropped_head: Vec::new(),
             in_segment: false,
             max_message,
             envelope: Vec::new(),
@@ -170,7 +177,13 @@ impl BareSplitter {
     fn close(&mut self, start: usize, end: usize, out: &mut Vec<Piece>) {
         let size = self.dropped + end.saturating_sub(start) as u64;
         if self.dropped > 0 || size > self.max_message {
-            out.push(Piece::TooLarge { size });
+            let head = if self.dropped > 0 {
+                std::mem::take(&mut self.dropped_head)
+            } else {
+                let cut = end.min(start.saturating_add(HEAD_BYTES));
+                self.buf.get(start..cut).unwrap_or_default().to_vec()
+            };
+            out.push(Piece::TooLarge { size, head });
         } else {
             out.push(Piece::Message(
                 self.buf.get(start..end).unwrap_or_default().to_vec(),
@@ -187,6 +200,10 @@ impl BareSplitter {
             Some(start) => {
                 let held = (self.buf.len() - start) as u64;
                 if self.dropped > 0 || self.dropped + held > self.max_message {
+                    if self.dropped == 0 {
+                        let cut = self.buf.len().min(start.saturating_add(HEAD_BYTES));
+                        self.dropped_head = self.buf.get(start..cut).unwrap_or_default().to_vec();
+                    }
                     self.dropped += (self.scan - start) as u64;
                     self.start = Some(self.scan);
                     self.scan
@@ -248,12 +265,15 @@ mod tests {
     fn a_message_over_the_limit_is_counted_not_held() {
         let big = format!("MSH|^~\\&|1\rOBX|{}\rMSH|^~\\&|2\r", "x".repeat(10_000));
         let (pieces, _) = split(big.as_bytes(), 64, 100);
-        assert_eq!(
-            pieces,
-            vec![
-                Piece::TooLarge { size: 11 + 10_005 },
-                message("MSH|^~\\&|2\r")
-            ]
+        assert!(
+            matches!(
+                pieces.as_slice(),
+                [Piece::TooLarge { size, head }, second]
+                    if *size == 11 + 10_005
+                        && head.starts_with(b"MSH|^~\\&|1\rOBX|")
+                        && *second == message("MSH|^~\\&|2\r")
+            ),
+            "{pieces:?}"
         );
     }
 
@@ -267,12 +287,11 @@ mod tests {
             assert!(splitter.buf.len() <= 1100, "held {}", splitter.buf.len());
         }
         splitter.finish(&mut out);
-        assert_eq!(
-            out,
-            vec![Piece::TooLarge {
-                size: big.len() as u64
-            }]
-        );
+        assert!(matches!(
+            out.as_slice(),
+            [Piece::TooLarge { size, head }]
+                if *size == big.len() as u64 && head.starts_with(b"MSH|")
+        ));
     }
 
     #[test]
