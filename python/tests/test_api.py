@@ -88,6 +88,13 @@ def test_configuration_is_the_cli_toml(triage_bin, tmp_path) -> None:
     for path in files_under(ARCHIVE):
         expected = cli_reports(triage_bin, "--config", str(config), str(path))
         got = engine.validate_messages(path.read_bytes(), source=str(path))
+        if len(got) != len(expected):
+            # A batch file over the limit: the CLI cuts a container into messages, each
+            # held to the limit on its own; the library holds a payload it is given whole
+            # (docs/contract.md, "Containers and payloads").
+            assert len(got) == 1 and len(expected) > 1, path
+            assert got[0].diagnostics[0].code == "SIZE_LIMIT_EXCEEDED", path
+            continue
         assert [r.to_dict() for r in got] == expected, path
     # A source profile matched by the source name's prefix: its zone wins over the
     # call's timezone, as a profile's does over --timezone.
