@@ -108,6 +108,12 @@ impl Options {
     }
 }
 
+/// `path` spelled as a source name: control characters, `%`, `#`, `!` and bytes that
+/// are not UTF-8 written as `%XX` (`docs/contract.md`, "Inputs and source names").
+pub fn source_name(path: &std::path::Path) -> String {
+    names::path(path)
+}
+
 /// One record of a run, in input order.
 #[derive(Debug)]
 #[non_exhaustive]
