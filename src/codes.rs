@@ -231,7 +231,7 @@ pub fn page(code: &Code) -> String {
          {meaning}\n\n\
          Default severity: {severity}\n\
          Module: {module} (the rule lives in {home})\n\
-         Example: tests/fixtures/codes/{name}/ holds a payload that raises it, and its report\n\
+         Example: tests/fixtures/codes/{name}/ (a payload that raises it, and its report)\n\
          Documentation: docs/codes.md#{anchor}\n\n\
          To change its severity for a run, in the configuration file (--config):\n\
          \n    [severity]\n    {name} = \"{other}\"    # or \"info\", \"warning\", \"error\", \"off\"\n\n\
