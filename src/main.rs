@@ -198,6 +198,11 @@ struct ValidateArgs {
     /// Colour in human output: on a terminal by default; NO_COLOR turns it off.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
     color: ColorArg,
+    /// Output safe for logs: drop every value taken from a payload (datetime originals
+    /// and canonicals, control ids, message types, diagnostic details); keep sources,
+    /// codes, severities, paths and precisions. Same as `redact = true` in the config.
+    #[arg(long)]
+    redact: bool,
     /// Write each JSON payload (Redox, FHIR) to DIR with its datetimes canonicalized and
     /// nothing else changed, at the same relative path as its source. Only inside DIR;
     /// a symlink inside DIR is never followed.
@@ -339,6 +344,9 @@ fn validate(args: ValidateArgs) -> Result<ExitCode, Error> {
     }
     for code in &args.ignore {
         config.severity.set(*code, None);
+    }
+    if args.redact {
+        config.redact = true;
     }
     let engine = Engine::new(config)?;
     let hint = args.traffic;

@@ -64,14 +64,24 @@ fn json_lines_end_with_a_summary_that_counts_every_report() {
     let invalid = reports.iter().filter(|r| r["valid"] == false).count();
     assert_eq!(summary["invalid"], invalid);
     assert_eq!(summary["valid"], reports.len() - invalid);
-    let bytes: u64 = reports.iter().map(|r| r["size_bytes"].as_u64().unwrap()).sum();
+    let bytes: u64 = reports
+        .iter()
+        .map(|r| r["size_bytes"].as_u64().unwrap())
+        .sum();
     assert_eq!(summary["bytes"], bytes);
     assert!(summary["elapsed_ms"].is_u64());
     // By traffic type and by format, the verdicts add up to the reports.
     for key in ["by_traffic_type", "by_format"] {
-        let field = if key == "by_format" { "format" } else { "traffic_type" };
+        let field = if key == "by_format" {
+            "format"
+        } else {
+            "traffic_type"
+        };
         for (name, counts) in summary[key].as_object().unwrap() {
-            let of_kind: Vec<_> = reports.iter().filter(|r| r[field] == name.as_str()).collect();
+            let of_kind: Vec<_> = reports
+                .iter()
+                .filter(|r| r[field] == name.as_str())
+                .collect();
             let bad = of_kind.iter().filter(|r| r["valid"] == false).count();
             assert_eq!(counts["invalid"], bad, "{key} {name}");
             assert_eq!(counts["valid"], of_kind.len() - bad, "{key} {name}");
@@ -135,7 +145,12 @@ fn an_unreadable_input_is_a_record_and_the_run_goes_on() {
 #[test]
 fn a_run_with_no_payloads_still_ends_with_a_summary() {
     let dir = tempfile::tempdir().unwrap();
-    let out = triage(&["validate", "--format", "json", &dir.path().display().to_string()]);
+    let out = triage(&[
+        "validate",
+        "--format",
+        "json",
+        &dir.path().display().to_string(),
+    ]);
     assert_eq!(out.status.code(), Some(0));
     let all = records(&out);
     assert_eq!(all.len(), 1);
@@ -173,7 +188,14 @@ fn only_invalid_and_min_severity_choose_what_is_shown_not_the_verdict() {
     assert!(shown[0]["source"].as_str().unwrap().ends_with("adt.hl7"));
     assert_eq!(shown[1]["payloads"], 3, "the summary counts every payload");
 
-    let out = triage(&["validate", "--format", "json", "--min-severity", "error", &path]);
+    let out = triage(&[
+        "validate",
+        "--format",
+        "json",
+        "--min-severity",
+        "error",
+        &path,
+    ]);
     let shown = records(&out);
     assert_eq!(shown.len(), 4);
     for r in &shown[..3] {
@@ -192,13 +214,32 @@ fn only_invalid_and_min_severity_choose_what_is_shown_not_the_verdict() {
 fn select_and_ignore_turn_codes_off_for_every_output_and_the_exit_status() {
     let dir = dir_with(&[("adt.hl7", ADT_NO_PV1.as_bytes())]);
     let path = dir.path().display().to_string();
-    let out = triage(&["validate", "--format", "json", "--ignore", "HL7_SEGMENT_MISSING", &path]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = triage(&[
+        "validate",
+        "--format",
+        "json",
+        "--ignore",
+        "HL7_SEGMENT_MISSING",
+        &path,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let all = records(&out);
     assert_eq!(all[0]["valid"], true);
     assert!(all[1]["by_code"].get("HL7_SEGMENT_MISSING").is_none());
 
-    let out = triage(&["validate", "--format", "json", "--select", "DATETIME_NO_ZONE", &path]);
+    let out = triage(&[
+        "validate",
+        "--format",
+        "json",
+        "--select",
+        "DATETIME_NO_ZONE",
+        &path,
+    ]);
     assert_eq!(out.status.code(), Some(0));
     let all = records(&out);
     assert!(all[0]["diagnostics"]
@@ -207,7 +248,12 @@ fn select_and_ignore_turn_codes_off_for_every_output_and_the_exit_status() {
         .iter()
         .all(|d| d["code"] == "DATETIME_NO_ZONE"));
 
-    let out = triage(&["validate", "--select", "HL7_SEGMENT_MISSING,HL7_MSH_MISSING", &path]);
+    let out = triage(&[
+        "validate",
+        "--select",
+        "HL7_SEGMENT_MISSING,HL7_MSH_MISSING",
+        &path,
+    ]);
     assert_eq!(out.status.code(), Some(1));
 
     let out = triage(&["validate", "--ignore", "NOT_A_CODE", &path]);
@@ -221,13 +267,22 @@ fn fail_on_warning_fails_a_run_whose_payloads_are_valid_with_warnings() {
     let path = dir.path().display().to_string();
     assert_eq!(triage(&["validate", &path]).status.code(), Some(0));
     assert_eq!(
-        triage(&["validate", "--fail-on", "warning", &path]).status.code(),
+        triage(&["validate", "--fail-on", "warning", &path])
+            .status
+            .code(),
         Some(1)
     );
     assert_eq!(
-        triage(&["validate", "--fail-on", "warning", "--timezone", "America/Chicago", &path])
-            .status
-            .code(),
+        triage(&[
+            "validate",
+            "--fail-on",
+            "warning",
+            "--timezone",
+            "America/Chicago",
+            &path
+        ])
+        .status
+        .code(),
         Some(0),
         "with a sender zone the local time is converted and nothing warns"
     );
@@ -249,7 +304,11 @@ fn quiet_prints_only_the_summary() {
 #[test]
 fn off_a_terminal_there_is_no_progress_and_no_colour() {
     let out = triage(&["validate", &archive()]);
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(!out.stdout.contains(&0x1b));
     let forced = triage(&["validate", "--color", "always", &archive()]);
     assert!(forced.stdout.contains(&0x1b));
@@ -263,7 +322,11 @@ fn on_a_terminal(args: &str, no_color: bool) -> Option<String> {
     }
     let mut command = Command::new("script");
     command
-        .args(["-qec", &format!("{} {args}", env!("CARGO_BIN_EXE_triage")), "/dev/null"])
+        .args([
+            "-qec",
+            &format!("{} {args}", env!("CARGO_BIN_EXE_triage")),
+            "/dev/null",
+        ])
         .stdin(Stdio::null());
     if no_color {
         command.env("NO_COLOR", "1");
@@ -317,7 +380,10 @@ fn a_closed_pipe_ends_every_format_quietly() {
 fn help_has_examples_and_the_exit_statuses() {
     let out = triage(&["validate", "--help"]);
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("Examples:") && text.contains("Exit status:"), "{text}");
+    assert!(
+        text.contains("Examples:") && text.contains("Exit status:"),
+        "{text}"
+    );
     for flag in [
         "--min-severity",
         "--only-invalid",
@@ -345,7 +411,10 @@ fn version_names_the_data_it_carries() {
     // The tz release looks like one (`2026f`), and the names agree with the provenance
     // files of the bundled data.
     let tz = data.tzdb_version;
-    assert!(tz.len() == 5 && tz[..4].chars().all(|c| c.is_ascii_digit()), "{tz}");
+    assert!(
+        tz.len() == 5 && tz[..4].chars().all(|c| c.is_ascii_digit()),
+        "{tz}"
+    );
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let hl7 = std::fs::read_to_string(root.join("schemas/hl7v2/PROVENANCE.md")).unwrap();
     let (registry, package) = data.hl7v2_source.split_once(' ').unwrap();
@@ -356,7 +425,10 @@ fn version_names_the_data_it_carries() {
     let fhir = std::fs::read_to_string(root.join("schemas/fhir/PROVENANCE.md")).unwrap();
     let package = data.fhir_source.strip_prefix("npm ").unwrap();
     let (name, version) = package.split_once(' ').unwrap();
-    assert!(fhir.contains(&format!("`{name}` version **{version}**")), "{package}");
+    assert!(
+        fhir.contains(&format!("`{name}` version **{version}**")),
+        "{package}"
+    );
     assert!(fhir.contains(data.fhir_version.strip_prefix("R4 ").unwrap()));
 }
 
@@ -366,10 +438,17 @@ fn completions_and_the_man_page_cover_the_commands() {
         let out = triage(&["completions", shell]);
         assert_eq!(out.status.code(), Some(0), "{shell}");
         let text = String::from_utf8(out.stdout).unwrap();
-        assert!(text.contains("validate") && text.contains("fail-on"), "{shell}");
+        assert!(
+            text.contains("validate") && text.contains("fail-on"),
+            "{shell}"
+        );
     }
     let man = String::from_utf8(triage(&["man"]).stdout).unwrap();
-    assert!(man.starts_with(".ie") || man.contains(".TH triage"), "{}", &man[..80]);
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH triage"),
+        "{}",
+        &man[..80]
+    );
     assert!(man.contains("validate"));
 }
 
@@ -389,7 +468,10 @@ fn codes_prints_one_code_page() {
     let doc = std::fs::read_to_string(root.join("docs/codes.md")).unwrap();
     for code in payload_triage::codes::all() {
         let anchor = payload_triage::codes::anchor(code);
-        assert!(doc.contains(&format!("<a id=\"{anchor}\"></a>")), "{anchor}");
+        assert!(
+            doc.contains(&format!("<a id=\"{anchor}\"></a>")),
+            "{anchor}"
+        );
         // The one code no payload can raise today has no fixture (tests/code_fixtures.rs).
         if code.name() != "REDOX_SCHEMA_NOT_AVAILABLE" {
             assert!(root.join("tests/fixtures/codes").join(code.name()).is_dir());
