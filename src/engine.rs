@@ -14,7 +14,7 @@ use crate::classify::{self, Sniffed, SNIFF_WINDOW};
 use crate::codes::{self, Code};
 use crate::config::{Config, SourceProfile};
 use crate::datetime::ZoneRules;
-use crate::emit::{Emitter, Queued};
+use crate::emit::{Claim, Emitter, Queued};
 use crate::error::Error;
 use crate::formats;
 pub use crate::json::CanonicalError;
@@ -474,11 +474,7 @@ impl Engine {
                 let nested = self.embedded(&queued, ctx, depth.saturating_add(1));
                 emit.attach(&queued.path, nested);
             }
-            let back = if depth == 0 {
-                self.environment_diagnostics(ctx, emit.exchange().claimed_environment)
-            } else {
-                Vec::new()
-            };
+            let back = self.environment_diagnostics(ctx, emit.environment_claim(), depth);
             let mut report = emit.finish(mismatch.iter().cloned().collect(), back);
             report.content_looks_like = looks_like;
             if numbered {
@@ -491,19 +487,22 @@ impl Engine {
         reports
     }
 
-    /// Data may only flow between equal environment types (`docs/contract.md`). A
-    /// configured source environment is compared exactly with the destination's; an
-    /// environment the payload claims (HL7 MSH-11, Redox Meta.Test) only says
-    /// production or not, so only that is compared.
+    /// The environment rule of `docs/contract.md`: data may only flow between equal
+    /// environment types; production may receive test traffic; production data may
+    /// not leave production. The configured source environment is compared exactly
+    /// with the destination's (once, on the top-level payload). What the payload claims
+    /// (HL7 MSH-11, Redox `Meta.Test`) is checked on every message at every depth, and
+    /// a claim that is missing or not recognised counts as production (fail closed).
     fn environment_diagnostics(
         &self,
         ctx: &Context,
-        claimed: Option<Environment>,
+        claim: Option<Claim>,
+        depth: u8,
     ) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         let code = &codes::ENVIRONMENT_MISMATCH;
         let destination = ctx.destination_environment;
-        if let (Some(source), Some(destination)) = (ctx.source.environment, destination) {
+        if let (Some(source), Some(destination), 0) = (ctx.source.environment, destination, depth) {
             if source != destination {
                 out.extend(self.gate(
                     code,
@@ -514,23 +513,42 @@ impl Engine {
                 ));
             }
         }
-        let expected = destination.or(ctx.source.environment);
-        if let (Some(claimed), Some(expected)) = (claimed, expected) {
-            let production = |e: Environment| e == Environment::Production;
-            if production(claimed) != production(expected) {
+        let (Some(expected), Some(claim)) = (destination.or(ctx.source.environment), claim) else {
+            return out;
+        };
+        let claimed = match claim {
+            Claim::Environment(environment) => environment,
+            Claim::Missing | Claim::Malformed => {
+                let unknown = &codes::ENVIRONMENT_CLAIM_UNKNOWN;
                 out.extend(self.gate(
-                    code,
-                    code.severity,
+                    unknown,
+                    unknown.severity,
                     format!(
-                        "the message is marked {} but this exchange is {expected}",
-                        if production(claimed) {
-                            "production"
+                        "the processing id or test flag is {}; the message is treated as production data",
+                        if claim == Claim::Missing {
+                            "missing"
                         } else {
-                            "non-production"
+                            "not a defined value"
                         }
                     ),
                 ));
+                Environment::Production
             }
+        };
+        let production = Environment::Production;
+        if claimed == production && expected != production {
+            out.extend(self.gate(
+                code,
+                code.severity,
+                format!("production data is headed for a {expected} destination"),
+            ));
+        } else if claimed != production && expected == production {
+            let test = &codes::ENVIRONMENT_TEST_TRAFFIC;
+            out.extend(self.gate(
+                test,
+                test.severity,
+                "test traffic into production, which production may carry".to_owned(),
+            ));
         }
         out
     }
