@@ -189,6 +189,10 @@ pub struct Config {
     pub sources: BTreeMap<String, SourceConfig>,
     /// Per-code severity overrides (`[severity]`).
     pub severity: SeverityOverrides,
+    /// The folder relative paths of `[sources.*] paths` are read from: the
+    /// configuration file's folder ([`Config::from_path`]); otherwise the current one.
+    #[serde(skip)]
+    pub base_dir: Option<std::path::PathBuf>,
     /// Redacted mode (`redact = true`): every report leaves the engine with the values
     /// taken from the payload dropped ([`Report::redact`](crate::Report::redact)), for
     /// output that goes to logs.
@@ -283,6 +287,9 @@ impl<'de> Deserialize<'de> for SeverityOverrides {
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct SourceProfile {
+    /// The profile's name in the configuration (`default` for `[source]`), reported as
+    /// `source_profile`; `None` for a profile built in code without one.
+    name: Option<String>,
     pub(crate) zone: Option<jiff::tz::TimeZone>,
     zone_name: Option<String>,
     /// The sender's environment type.
@@ -299,6 +306,17 @@ impl SourceProfile {
         self.zone = Some(lookup_zone(iana_name)?);
         self.zone_name = Some(iana_name.to_owned());
         Ok(self)
+    }
+
+    /// A profile named `name`, the name reports give as `source_profile`.
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// The profile's name, if it has one.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
     }
 
     /// The sender's IANA zone name, if one is set.
@@ -327,6 +345,7 @@ impl SourceProfile {
     /// Resolves a configured profile.
     pub fn from_config(config: &SourceConfig) -> Result<Self, Error> {
         let mut profile = SourceProfile {
+            name: None,
             zone: None,
             zone_name: None,
             environment: config.environment,
@@ -384,22 +403,51 @@ impl Config {
             path: Some(path.to_owned()),
             message: e.to_string(),
         })?;
+        config.base_dir = Some(absolute(path.parent().unwrap_or(std::path::Path::new(""))));
         config.severity.resolve()?;
         config.check()?;
         Ok(config)
     }
 
-    /// The source profile for an input path: the named profile with the longest matching
-    /// path prefix, else the default profile.
-    pub fn profile_for(&self, path: &str) -> Result<SourceProfile, Error> {
-        let best = self
-            .sources
-            .values()
-            .flat_map(|s| s.paths.iter().map(move |p| (p, s)))
-            .filter(|(prefix, _)| path.starts_with(prefix.as_str()))
-            .max_by_key(|(prefix, _)| prefix.len())
-            .map(|(_, s)| s);
-        SourceProfile::from_config(best.unwrap_or(&self.source))
+    /// The source profile for an input, by its source name: the named profile whose
+    /// `paths` entry is the longest prefix of the input's path, compared by path
+    /// components after both are made absolute and `.` and `..` resolved (profile
+    /// paths from the configuration file's folder, input paths from the current one),
+    /// so `data/lab/x.hl7` and `./data/lab/x.hl7` get the same profile, and
+    /// `data/lab` does not claim `data/lab2/`. An archive entry or a container's
+    /// message is matched by its file's path. Standard input and inputs no profile
+    /// claims get the default profile (`[source]`), named `default`.
+    pub fn profile_for(&self, name: &str) -> Result<SourceProfile, Error> {
+        let input = (!name.is_empty() && name != "-")
+            .then(|| input_path(name))
+            .flatten();
+        let base = self.base();
+        let mut best: Option<(usize, &String, &SourceConfig)> = None;
+        if let Some(input) = &input {
+            for (profile, source) in &self.sources {
+                for prefix in &source.paths {
+                    let prefix = normalize(&base.join(prefix));
+                    if input.starts_with(&prefix) {
+                        let depth = prefix.components().count();
+                        if best.is_none_or(|(d, _, _)| depth > d) {
+                            best = Some((depth, profile, source));
+                        }
+                    }
+                }
+            }
+        }
+        match best {
+            Some((_, profile, source)) => named(profile, source),
+            None => named("default", &self.source),
+        }
+    }
+
+    /// The folder profile paths are relative to.
+    fn base(&self) -> std::path::PathBuf {
+        match &self.base_dir {
+            Some(dir) => dir.clone(),
+            None => absolute(std::path::Path::new("")),
+        }
     }
 
     /// Checks every zone name, bound and severity override now, so errors surface at
@@ -410,6 +458,26 @@ impl Config {
             return Err(ConfigError::UnknownCode { name: name.clone() }.into());
         }
         SourceProfile::from_config(&self.source)?;
+        let base = self.base();
+        let mut claimed: BTreeMap<std::path::PathBuf, (&String, &String)> = BTreeMap::new();
+        for (name, source) in &self.sources {
+            if name == "default" {
+                return Err(ConfigError::ReservedProfileName { name: name.clone() }.into());
+            }
+            for path in &source.paths {
+                if let Some((other, _)) = claimed.get(&normalize(&base.join(path))) {
+                    if *other != name {
+                        return Err(ConfigError::ProfilesOverlap {
+                            path: path.clone(),
+                            first: (*other).clone(),
+                            second: name.clone(),
+                        }
+                        .into());
+                    }
+                }
+                claimed.insert(normalize(&base.join(path)), (name, path));
+            }
+        }
         for (name, source) in &self.sources {
             if let Err(Error::Config(error)) = SourceProfile::from_config(source) {
                 return Err(ConfigError::Source {
@@ -433,4 +501,52 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// The profile built from `source`, named `name`.
+fn named(name: &str, source: &SourceConfig) -> Result<SourceProfile, Error> {
+    Ok(SourceProfile::from_config(source)?.with_name(name))
+}
+
+/// `path` made absolute against the current folder (lexically: no file system access
+/// beyond reading the current folder, so a path that does not exist yet still matches).
+fn absolute(path: &std::path::Path) -> std::path::PathBuf {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    };
+    normalize(&joined)
+}
+
+/// `path` with `.` dropped and `..` applied to what precedes it, lexically.
+fn normalize(path: &std::path::Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// The file path behind a source name: the part before a container's `#k` or an
+/// archive's `!/entry`, with `%XX` escapes decoded (docs/contract.md, "Inputs and
+/// source names"), made absolute.
+fn input_path(name: &str) -> Option<std::path::PathBuf> {
+    let file = name.split(['#', '!']).next().unwrap_or(name);
+    let bytes = crate::batch::unescape_name(file)?;
+    #[cfg(unix)]
+    let path = {
+        use std::os::unix::ffi::OsStrExt;
+        std::path::PathBuf::from(std::ffi::OsStr::from_bytes(&bytes))
+    };
+    #[cfg(not(unix))]
+    let path = std::path::PathBuf::from(String::from_utf8_lossy(&bytes).into_owned());
+    Some(absolute(&path))
 }

@@ -326,6 +326,9 @@ impl Engine {
     /// stream and the batch runner call it): in redacted mode, drop every value taken
     /// from the payload.
     pub(crate) fn seal(&self, report: &mut Report, ctx: Option<&Context>) {
+        if let Some(name) = ctx.and_then(|ctx| ctx.source.name()) {
+            report.source_profile = Some(name.to_owned());
+        }
         if let Some(received) = ctx.and_then(|ctx| ctx.received_at) {
             report.received_at = Some(utc_timestamp(received));
             report.validated_at = Some(utc_timestamp(std::time::SystemTime::now()));

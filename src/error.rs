@@ -71,6 +71,22 @@ pub enum ConfigError {
         /// The value as given.
         value: String,
     },
+    /// Two source profiles claim the same inputs.
+    #[error("sources `{first}` and `{second}` both claim the inputs under `{path}`; a source must match one profile")]
+    ProfilesOverlap {
+        /// The path both claim, as written.
+        path: String,
+        /// One profile.
+        first: String,
+        /// The other.
+        second: String,
+    },
+    /// A named profile uses a reserved name.
+    #[error("sources.{name}: `default` names the [source] profile and cannot name another")]
+    ReservedProfileName {
+        /// The name.
+        name: String,
+    },
     /// The configuration file cannot be read.
     #[error("cannot read {}: {message}", path.display())]
     Unreadable {

@@ -299,6 +299,9 @@ pub struct Report {
     pub exchange: Exchange,
     /// Whether every value taken from the payload was dropped ([`Report::redact`]).
     pub redacted: bool,
+    /// The name of the source profile that applied (`default` for `[source]`), when
+    /// the context's profile has one.
+    pub source_profile: Option<String>,
     /// When the host received the payload (UTC, RFC 3339), if the context said.
     pub received_at: Option<String>,
     /// When validation finished (UTC, RFC 3339), given with `received_at`.
@@ -326,6 +329,7 @@ impl Report {
             embedded: Vec::new(),
             exchange: Exchange::default(),
             redacted: false,
+            source_profile: None,
             received_at: None,
             validated_at: None,
         }
@@ -446,6 +450,8 @@ struct ReportWire {
     #[serde(default)]
     redacted: bool,
     #[serde(default)]
+    source_profile: Option<String>,
+    #[serde(default)]
     received_at: Option<String>,
     #[serde(default)]
     validated_at: Option<String>,
@@ -474,6 +480,7 @@ impl<'de> Deserialize<'de> for Report {
             embedded: wire.embedded,
             exchange: wire.exchange.unwrap_or_default(),
             redacted: wire.redacted,
+            source_profile: wire.source_profile,
             received_at: wire.received_at,
             validated_at: wire.validated_at,
         };
@@ -488,7 +495,7 @@ impl<'de> Deserialize<'de> for Report {
 
 impl Serialize for Report {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("Report", 17)?;
+        let mut s = serializer.serialize_struct("Report", 18)?;
         s.serialize_field("source", &self.source)?;
         s.serialize_field("traffic_type", &self.traffic_type)?;
         s.serialize_field("format", &self.format)?;
@@ -520,6 +527,7 @@ impl Serialize for Report {
             s.skip_field("redacted")?;
         }
         for (key, value) in [
+            ("source_profile", &self.source_profile),
             ("received_at", &self.received_at),
             ("validated_at", &self.validated_at),
         ] {

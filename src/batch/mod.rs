@@ -114,6 +114,12 @@ pub fn source_name(path: &std::path::Path) -> String {
     names::path(path)
 }
 
+/// The bytes a source name stands for (every `%XX` decoded); `None` if an escape is
+/// malformed.
+pub(crate) fn unescape_name(name: &str) -> Option<Vec<u8>> {
+    names::unescape(name)
+}
+
 /// One record of a run, in input order.
 #[derive(Debug)]
 #[non_exhaustive]

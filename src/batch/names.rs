@@ -82,8 +82,8 @@ fn percent(byte: u8, out: &mut String) {
     let _ = write!(out, "%{byte:02X}");
 }
 
-/// Decodes a name escaped by [`escape`] back to its bytes (for tests and tools).
-#[cfg(test)]
+/// Decodes a name escaped by [`escape`] back to its bytes (source profiles match the
+/// file a name stands for).
 pub(crate) fn unescape(name: &str) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(name.len());
     let mut bytes = name.bytes();

@@ -1,0 +1,197 @@
+//! Source profiles chosen by path: by path components, relative to the configuration
+//! file, however the input path is spelled; the report names the profile that applied
+//! (issue 12, item 1; docs/contract.md, "Command line").
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a panic is a failing test
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// A local time with no offset: its canonical value shows which zone applied.
+const ADT: &[u8] = b"MSH|^~\\&|LAB|GH|EHR|GH|20240312083015||ADT^A01^ADT_A01|1|P|2.5.1\rEVN|A01|20240312083015\rPID|1||1^^^GH^MR||X^Y\rPV1|1|I\r";
+
+const CONFIG: &str = r#"
+[source]
+timezone = "UTC"
+[sources.lab]
+paths = ["data/lab"]
+timezone = "America/Chicago"
+[sources.night]
+paths = ["data/lab/night/"]
+timezone = "Asia/Tokyo"
+"#;
+
+fn run(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_triage"))
+        .current_dir(cwd)
+        .args(["validate", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn reports(out: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v.get("source").is_some())
+        .collect()
+}
+
+fn layout() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for sub in ["conf", "data/lab/night", "data/lab2", "elsewhere"] {
+        std::fs::create_dir_all(root.join(sub)).unwrap();
+    }
+    // Profile paths are relative to the configuration file's folder: `conf/..`.
+    std::fs::write(
+        root.join("conf/triage.toml"),
+        CONFIG.replace("\"data/", "\"../data/"),
+    )
+    .unwrap();
+    std::fs::write(root.join("data/lab/x.hl7"), ADT).unwrap();
+    std::fs::write(root.join("data/lab/m.hl7#2"), ADT).unwrap();
+    std::fs::write(root.join("data/lab/night/y.hl7"), ADT).unwrap();
+    std::fs::write(root.join("data/lab2/z.hl7"), ADT).unwrap();
+    dir
+}
+
+fn profile_and_time(report: &Value) -> (String, String) {
+    (
+        report["source_profile"].as_str().unwrap().to_owned(),
+        report["datetimes"][0]["canonical"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned(),
+    )
+}
+
+#[test]
+fn the_same_file_gets_the_same_profile_however_its_path_is_spelled() {
+    let dir = layout();
+    let root = dir.path();
+    let config = root.join("conf/triage.toml").display().to_string();
+    let absolute = root.join("data/lab/x.hl7").display().to_string();
+    let expected = ("lab".to_owned(), "2024-03-12T13:30:15Z".to_owned());
+    for (cwd, path) in [
+        (root.to_path_buf(), "data/lab/x.hl7".to_owned()),
+        (root.to_path_buf(), "./data/lab/x.hl7".to_owned()),
+        (root.to_path_buf(), "data/lab2/../lab/./x.hl7".to_owned()),
+        (root.join("elsewhere"), "../data/lab/x.hl7".to_owned()),
+        (root.join("data"), "lab/x.hl7".to_owned()),
+        (root.join("elsewhere"), absolute.clone()),
+    ] {
+        let out = run(&cwd, &["--config", &config, &path]);
+        let got = reports(&out);
+        assert_eq!(
+            got.len(),
+            1,
+            "{path}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            profile_and_time(&got[0]),
+            expected,
+            "{path} from {}",
+            cwd.display()
+        );
+    }
+}
+
+#[test]
+fn prefixes_match_whole_components_and_the_longest_wins() {
+    let dir = layout();
+    let root = dir.path();
+    let config = root.join("conf/triage.toml").display().to_string();
+    let out = run(root, &["--config", &config, "data"]);
+    let got: Vec<(String, String, String)> = reports(&out)
+        .iter()
+        .map(|r| {
+            let (profile, time) = profile_and_time(r);
+            (r["source"].as_str().unwrap().to_owned(), profile, time)
+        })
+        .collect();
+    let want = [
+        ("data/lab/m.hl7%232", "lab", "2024-03-12T13:30:15Z"),
+        ("data/lab/night/y.hl7", "night", "2024-03-11T23:30:15Z"),
+        ("data/lab/x.hl7", "lab", "2024-03-12T13:30:15Z"),
+        // `data/lab` does not claim `data/lab2`.
+        ("data/lab2/z.hl7", "default", "2024-03-12T08:30:15Z"),
+    ];
+    assert_eq!(got.len(), want.len(), "{got:?}");
+    for ((source, profile, time), (s, p, t)) in got.iter().zip(want) {
+        assert_eq!(
+            (source.as_str(), profile.as_str(), time.as_str()),
+            (s, p, t)
+        );
+    }
+}
+
+#[test]
+fn an_archive_entry_takes_its_archive_s_profile() {
+    let dir = layout();
+    let root = dir.path();
+    let config = root.join("conf/triage.toml").display().to_string();
+    let zip_path = root.join("data/lab/day.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+    zip.start_file("in/a.hl7", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    std::io::Write::write_all(&mut zip, ADT).unwrap();
+    zip.finish().unwrap();
+    let out = run(root, &["--config", &config, "data/lab/day.zip"]);
+    let got = reports(&out);
+    assert_eq!(got[0]["source"], "data/lab/day.zip!/in/a.hl7");
+    assert_eq!(got[0]["source_profile"], "lab");
+}
+
+#[test]
+fn profiles_that_claim_the_same_inputs_are_a_configuration_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("a.hl7"), ADT).unwrap();
+    for (config, says) in [
+        (
+            "[sources.a]\npaths = [\"in\"]\n[sources.b]\npaths = [\"./in/\"]\n",
+            "both claim",
+        ),
+        ("[sources.default]\npaths = [\"in\"]\n", "`default`"),
+    ] {
+        std::fs::write(root.join("t.toml"), config).unwrap();
+        let out = run(root, &["--config", "t.toml", "a.hl7"]);
+        assert_eq!(out.status.code(), Some(2), "{config}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(says),
+            "{config}"
+        );
+    }
+}
+
+#[test]
+fn standard_input_and_unclaimed_inputs_get_the_default_profile() {
+    let dir = layout();
+    let root = dir.path();
+    let config = root.join("conf/triage.toml").display().to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_triage"))
+        .current_dir(root)
+        .args(["validate", "--format", "json", "--config", &config, "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), ADT).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(reports(&out)[0]["source_profile"], "default");
+    // A profile built in code without a name is not named in the report.
+    let engine = payload_triage::Engine::default();
+    let report = engine.validate(ADT, &payload_triage::Context::new());
+    assert!(report.source_profile.is_none());
+    assert!(!report.to_json_line().contains("source_profile"));
+}
