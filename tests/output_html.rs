@@ -744,7 +744,8 @@ fn dom_rows(dom: &str) -> Vec<DomRow> {
                 let at = tr.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
                 tr[at..at + tr[at..].find('"').unwrap()].to_owned()
             };
-            let src_at = tr.find("<td class=\"src\">").unwrap() + "<td class=\"src\">".len();
+            let open = "<td class=\"src\"><span class=\"name\">";
+            let src_at = tr.find(open).unwrap() + open.len();
             let src_end = src_at + tr[src_at..].find(['<']).unwrap();
             DomRow {
                 code: attr("data-code"),

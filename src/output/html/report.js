@@ -132,7 +132,20 @@
       if (sameAsAbove) tr.className += " cont";
       tr.setAttribute("data-code", d[1]);
       tr.setAttribute("data-severity", d[0]);
-      var src = cell(tr, "src", r.payload.s);
+      var src = cell(tr, "src");
+      var name = document.createElement("span");
+      name.className = "name";
+      name.textContent = r.payload.s;
+      src.appendChild(name);
+      if (sameAsAbove) {
+        // The name stays for screen readers and copying; the eye sees a ditto mark.
+        var ditto = document.createElement("span");
+        ditto.className = "ditto";
+        ditto.setAttribute("aria-hidden", "true");
+        ditto.textContent = "\u2033";
+        ditto.title = r.payload.s;
+        src.appendChild(ditto);
+      }
       if (r.first && r.payload.m > 0) {
         var extra = document.createElement("span");
         extra.className = "more-diags";
