@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use payload_triage::batch::{self, Options, Record};
 use payload_triage::output::{Event, Html, RunWriter, Summary};
-use payload_triage::{Context, Engine, Error, Report, TrafficType};
+use payload_triage::{Context, Engine, Report, TrafficType};
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------------
@@ -36,15 +36,9 @@ fn run_batch<W: std::io::Write>(paths: &[PathBuf], html: &mut Html<W>) -> Summar
                     html.event(&event).unwrap();
                 }
                 Record::Failed(error) => {
-                    let (path, message) = match &error {
-                        Error::Io { source_name, error } => {
-                            (Some(source_name.clone()), error.to_string())
-                        }
-                        Error::Write { target, error } => (Some(target.clone()), error.to_string()),
-                        other => (None, other.to_string()),
-                    };
+                    let message = error.to_string();
                     let event = Event::Failed {
-                        path: path.as_deref(),
+                        path: error.input_name(),
                         message: &message,
                     };
                     summary.count(&event);
@@ -787,17 +781,21 @@ fn chromium_renders_the_sample_archive_and_takes_a_screenshot() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("report.html");
     std::fs::write(&file, &page).unwrap();
-    let png = artifact_path();
-    let _ = std::fs::remove_file(&png);
+    screenshot(&file, &dir.path().join("library.png"));
+}
+
+/// Takes a 1280x2000 screenshot of `file` into `png` and checks that it is one.
+fn screenshot(file: &Path, png: &Path) {
+    let _ = std::fs::remove_file(png);
     browse(
-        &file,
+        file,
         "",
         &[
             format!("--screenshot={}", png.display()),
             "--window-size=1280,2000".to_owned(),
         ],
     );
-    let bytes = std::fs::read(&png).unwrap();
+    let bytes = std::fs::read(png).unwrap();
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "a PNG file");
     assert_eq!(&bytes[12..16], b"IHDR");
     let width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
@@ -888,4 +886,182 @@ fn chromium_renders_runs_with_nothing_to_list() {
     run_batch(&[dir.path().join("missing.hl7")], &mut Html::new(&mut page));
     let dom = dump_dom(&String::from_utf8(page).unwrap(), "#code=X");
     assert!(dom.contains("missing.hl7"));
+}
+
+// ---------------------------------------------------------------------------------
+// The command line: `triage validate --html FILE`
+
+/// Runs `triage validate ARGS --html <dir>/report.html` from the crate's root; returns
+/// the page, standard output and the exit status.
+fn triage_html(args: &[&str], dir: &Path) -> (String, String, Option<i32>) {
+    let page = dir.join("report.html");
+    let out = Command::new(env!("CARGO_BIN_EXE_triage"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("validate")
+        .args(args)
+        .arg("--html")
+        .arg(&page)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let page = std::fs::read_to_string(&page).unwrap_or_else(|e| panic!("no page ({e}): {stderr}"));
+    (
+        page,
+        String::from_utf8(out.stdout).unwrap(),
+        out.status.code(),
+    )
+}
+
+/// Diagnostics of a JSON report and its embedded reports: (severity, code).
+fn json_diagnostics(report: &Value, out: &mut Vec<(String, String)>) {
+    for d in report["diagnostics"].as_array().unwrap() {
+        out.push((
+            d["severity"].as_str().unwrap().to_owned(),
+            d["code"].as_str().unwrap().to_owned(),
+        ));
+    }
+    for e in report["embedded"].as_array().unwrap() {
+        json_diagnostics(e, out);
+    }
+}
+
+#[test]
+fn cli_html_alongside_json_matches_it_and_renders_with_a_screenshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let (page, stdout, status) = triage_html(&["--format", "json", "examples/archive"], dir.path());
+    assert_eq!(status, Some(1), "the sample archive holds invalid payloads");
+    let data = well_formed(&page);
+    let records: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let invalid: Vec<&Value> = records
+        .iter()
+        .filter(|r| r.get("source").is_some() && r["valid"] == false)
+        .collect();
+    let sources: Vec<&str> = invalid
+        .iter()
+        .map(|r| r["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        listed_sources(&data),
+        sources,
+        "the invalid payloads, in the JSON's order"
+    );
+    let mut expected = Vec::new();
+    for r in &invalid {
+        json_diagnostics(r, &mut expected);
+    }
+    let rows: Vec<(String, String)> = data_rows(&data)
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].clone()))
+        .collect();
+    assert_eq!(rows, expected);
+    let summary = records.iter().find(|r| r["record"] == "summary").unwrap();
+    assert!(page.contains(&format!(
+        "{} of {} payloads invalid",
+        summary["invalid"], summary["payloads"]
+    )));
+    // Source names as the command line gave them.
+    assert!(
+        sources.iter().all(|s| s.starts_with("examples/archive/")),
+        "{sources:?}"
+    );
+
+    let dom = dump_dom(&page, "");
+    assert_eq!(dom_rows(&dom).len(), expected.len());
+    let dom = dump_dom(&page, "#code=HL7_SEGMENT_MISSING");
+    let filtered = dom_rows(&dom);
+    assert!(!filtered.is_empty() && filtered.len() < expected.len());
+    assert!(filtered.iter().all(|r| r.code == "HL7_SEGMENT_MISSING"));
+
+    // The screenshot CI keeps: the page made by the README's command.
+    screenshot(&dir.path().join("report.html"), &artifact_path());
+}
+
+#[test]
+fn cli_html_follows_the_filters_and_counts_every_payload() {
+    let dir = tempfile::tempdir().unwrap();
+    let (plain, _, _) = triage_html(&["--quiet", "examples/archive"], dir.path());
+    let (page, _, status) = triage_html(
+        &[
+            "--format",
+            "sarif",
+            "--only-invalid",
+            "--min-severity",
+            "error",
+            "examples/archive",
+        ],
+        dir.path(),
+    );
+    assert_eq!(status, Some(1));
+    let rows = data_rows(&well_formed(&page));
+    assert!(
+        !rows.is_empty() && rows.iter().all(|r| r[0] == "error"),
+        "{rows:?}"
+    );
+    let all = data_rows(&well_formed(&plain));
+    assert!(
+        all.iter().any(|r| r[0] != "error"),
+        "the unfiltered page lists warnings too"
+    );
+    // The counts are the run's, whatever is shown (the elapsed time aside).
+    let counts = |p: &str| {
+        let totals = section(p, "totals");
+        totals[..totals.find("<dt>Elapsed</dt>").unwrap()].to_owned()
+    };
+    assert_eq!(counts(&plain), counts(&page));
+    assert_eq!(section(&plain, "codes"), section(&page, "codes"));
+}
+
+#[test]
+fn cli_html_with_zero_payloads_and_with_nothing_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = tempfile::tempdir().unwrap();
+    let empty_arg = empty.path().display().to_string();
+    let (page, _, status) = triage_html(&[&empty_arg], dir.path());
+    assert_eq!(status, Some(0));
+    well_formed(&page);
+    assert!(page.contains("<title>payload-triage: No payloads</title>"));
+    dump_dom(&page, "");
+
+    let missing = empty.path().join("gone.hl7").display().to_string();
+    let (page, _, status) = triage_html(&["--format", "json", &missing], dir.path());
+    assert_eq!(status, Some(2));
+    well_formed(&page);
+    assert!(section(&page, "failures").contains("gone.hl7"));
+    assert!(page.contains("No payloads, 1 could not be read"));
+}
+
+#[test]
+fn cli_html_is_whole_after_a_closed_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let page_path = dir.path().join("report.html");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_triage"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["validate", "--format", "json", "--html"])
+        .arg(&page_path)
+        .arg("examples/archive")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+    well_formed(&std::fs::read_to_string(&page_path).unwrap());
+}
+
+#[test]
+fn cli_html_in_redacted_mode_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let (page, _, _) = triage_html(&["--redact", "--quiet", "examples/archive"], dir.path());
+    well_formed(&page);
+    assert!(page.contains("id=\"reports-redacted\""));
+    let (page, _, _) = triage_html(&["--quiet", "examples/archive"], dir.path());
+    assert!(!page.contains("id=\"reports-redacted\""));
 }

@@ -84,6 +84,7 @@ pub struct Html<W: Write> {
     failures_not_listed: u64,
     skipped: Vec<(String, String)>,
     skipped_not_listed: u64,
+    reports_redacted: bool,
 }
 
 /// One invalid payload as the data block holds it: `{"s":source, "t":traffic type,
@@ -119,6 +120,7 @@ impl<W: Write> Html<W> {
             failures_not_listed: 0,
             skipped: Vec::new(),
             skipped_not_listed: 0,
+            reports_redacted: false,
         }
     }
 
@@ -216,6 +218,7 @@ impl<W: Write> RunWriter for Html<W> {
     fn event(&mut self, event: &Event<'_>) -> io::Result<()> {
         match event {
             Event::Report(report) => {
+                self.reports_redacted |= report.redacted;
                 if !report.is_valid() {
                     self.hold(report);
                 }
@@ -344,6 +347,13 @@ impl<W: Write> Html<W> {
             );
         }
         page.push_str("</dl>\n");
+        if self.reports_redacted {
+            page.push_str(
+                "<p class=\"note\" id=\"reports-redacted\">Redacted run: every value taken \
+                 from the payloads was dropped before this page was written; each message is \
+                 its code's fixed meaning.</p>\n",
+            );
+        }
         if self.redacted {
             page.push_str(
                 "<p class=\"note\">Redacted: diagnostics show their code, severity and path, \
