@@ -5,6 +5,13 @@
 //! The browser tests need `chromium-headless-shell` (Debian package of that name; `.ci/run`
 //! installs it). Without it they fail, saying how to install it.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a panic is a failing test
+
 use std::io::Cursor;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
@@ -139,10 +146,8 @@ fn well_formed(page: &str) -> Value {
     let doctype = "<!doctype html>\n";
     assert!(page.starts_with(doctype), "{}", &page[..page.len().min(80)]);
     for c in page.chars() {
-        assert!(
-            !(c.is_control() && c != '\n') && !is_bidi_or_separator(c),
-            "raw {c:?} in the page"
-        );
+        let raw = (c.is_control() && c != '\n') || is_bidi_or_separator(c);
+        assert!(!raw, "raw {c:?} in the page");
     }
     let mut rest = &page[doctype.len()..];
     let mut open: Vec<&str> = Vec::new();
