@@ -685,22 +685,36 @@ fn browse(file: &Path, fragment: &str, extra: &[String]) -> String {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // Both pipes are drained while the browser runs, so a large DOM cannot fill one
+    // and stall it.
+    let drain = |mut pipe: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            bytes
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
     // A guard against a hung browser, far above its usual half second.
     let deadline = Instant::now() + Duration::from_secs(180);
-    while child.try_wait().unwrap().is_none() {
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
         if Instant::now() > deadline {
             let _ = child.kill();
             panic!("headless Chromium did not finish on {url}");
         }
         std::thread::sleep(Duration::from_millis(50));
-    }
-    let output = child.wait_with_output().unwrap();
+    };
+    let (stdout, stderr) = (stdout.join().unwrap(), stderr.join().unwrap());
     assert!(
-        output.status.success(),
+        status.success(),
         "Chromium failed on {url}: {}",
-        String::from_utf8_lossy(&output.stderr)
+        String::from_utf8_lossy(&stderr)
     );
-    String::from_utf8(output.stdout).unwrap()
+    String::from_utf8(stdout).unwrap()
 }
 
 /// The DOM of `page` after its script ran, opened at `fragment`.
@@ -1069,4 +1083,21 @@ fn cli_html_in_redacted_mode_says_so() {
     assert!(page.contains("id=\"reports-redacted\""));
     let (page, _, _) = triage_html(&["--quiet", "examples/archive"], dir.path());
     assert!(!page.contains("id=\"reports-redacted\""));
+}
+
+#[test]
+fn chromium_shows_a_bounded_list_of_many_rows_a_page_at_a_time() {
+    // 1,200 invalid payloads: the script draws 500 rows, says how many there are, and
+    // numbers are grouped as in the static part.
+    let reports: Vec<Report> = (0..1200)
+        .map(|i| empty_payload(&format!("m{i:04}")))
+        .collect();
+    let dom = dump_dom(&page_of(&reports), "");
+    assert_eq!(dom_rows(&dom).len(), 500);
+    assert!(
+        dom.contains("Showing 500 of 1,200 diagnostics."),
+        "{}",
+        &dom[dom.find("id=\"shown\"").unwrap()..][..120]
+    );
+    assert!(dom.contains("<button type=\"button\" id=\"more\">Show more</button>"));
 }

@@ -13,6 +13,11 @@
     return node;
   }
 
+  // 1234567 as "1,234,567", as the static part of the page writes numbers.
+  function group(n) {
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  }
+
   function fail(message) {
     var box = document.getElementById("errors");
     if (!box) return;
@@ -149,7 +154,7 @@
       if (r.first && r.payload.m > 0) {
         var extra = document.createElement("span");
         extra.className = "more-diags";
-        extra.textContent = "and " + r.payload.m + " more diagnostics not listed";
+        extra.textContent = "and " + group(r.payload.m) + " more diagnostics not listed";
         src.appendChild(extra);
       }
       cell(tr, "type", r.payload.t + " / " + r.payload.f);
@@ -185,8 +190,9 @@
       var total = rows.length;
       shown.textContent =
         matches.length === total
-          ? "Showing " + drawn + " of " + total + " diagnostics."
-          : "Showing " + drawn + " of " + matches.length + " matching diagnostics (" + total + " listed).";
+          ? "Showing " + group(drawn) + " of " + group(total) + " diagnostics."
+          : "Showing " + group(drawn) + " of " + group(matches.length) +
+            " matching diagnostics (" + group(total) + " listed).";
       more.hidden = drawn >= matches.length;
     }
 
