@@ -383,7 +383,7 @@ fn validate(args: ValidateArgs) -> Result<ExitCode, Error> {
                 target: batch::source_name(path),
                 error,
             })?;
-            Some(Html::new(io::BufWriter::new(file)))
+            Some(Html::new(io::BufWriter::new(file)).with_redacted(args.redact))
         }
         None => None,
     };
