@@ -14,7 +14,7 @@
 //!   walk is a test case with `<skipped>`.
 //! - **Counts come first.** `tests`, `failures`, `errors` and `skipped` are attributes of
 //!   the start tags, so the test cases are written to a spool and copied out at
-//!   [`RunWriter::finish`]. The spool is memory up to [`SPOOL_IN_MEMORY`] bytes, then an
+//!   [`RunWriter::finish`]. The spool is memory up to [`Junit::SPOOL_IN_MEMORY`] bytes, then an
 //!   unnamed temporary file: a run of 10^6 payloads (about 200 bytes per valid one)
 //!   holds at most that much in memory, and the rest goes to the temporary directory.
 //!   If the temporary file cannot be made, the write fails with that error.
@@ -35,8 +35,7 @@ use std::path::PathBuf;
 use super::{Event, RunWriter, Summary};
 use crate::report::Report;
 
-/// Bytes of test cases held in memory before the spool moves to a temporary file.
-pub const SPOOL_IN_MEMORY: usize = 8 * 1024 * 1024;
+const SPOOL_IN_MEMORY: usize = 8 * 1024 * 1024;
 
 /// Writes a run as a JUnit XML document.
 ///
@@ -67,6 +66,9 @@ pub struct Junit<W: Write> {
 }
 
 impl<W: Write> Junit<W> {
+    /// Bytes of test cases held in memory before the spool moves to a temporary file.
+    pub const SPOOL_IN_MEMORY: usize = SPOOL_IN_MEMORY;
+
     /// A writer into `out`.
     pub fn new(out: W) -> Self {
         Junit {
@@ -80,7 +82,7 @@ impl<W: Write> Junit<W> {
         }
     }
 
-    /// Puts the spool's temporary file (used past [`SPOOL_IN_MEMORY`] bytes of test
+    /// Puts the spool's temporary file (used past [`Junit::SPOOL_IN_MEMORY`] bytes of test
     /// cases) in `dir` instead of the system's temporary directory.
     pub fn with_temp_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.temp_dir = Some(dir.into());

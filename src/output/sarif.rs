@@ -10,7 +10,7 @@
 //! The log is streamed: the head (tool and rules) is written at the first event, each
 //! result as its report arrives, and the tail (`invocations`, the run's summary) at
 //! [`RunWriter::finish`]. Only I/O failures and skipped inputs are held until the end,
-//! for `toolExecutionNotifications` (§3.20.21), and at most [`NOTIFICATIONS_HELD`] of
+//! for `toolExecutionNotifications` (§3.20.21), and at most [`Sarif::NOTIFICATIONS_HELD`] of
 //! them: the rest are counted in one last notification.
 //!
 //! Locations: `physicalLocation.artifactLocation.uri` (§3.4.3) is the input file, the
@@ -34,10 +34,7 @@ use crate::report::{Diagnostic, Report, Severity};
 const SCHEMA_URI: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
-/// I/O failures and skipped inputs listed in `toolExecutionNotifications`; past it they
-/// are counted in one more notification, so a run over a million unreadable files holds
-/// a bounded list.
-pub const NOTIFICATIONS_HELD: usize = 1000;
+const NOTIFICATIONS_HELD: usize = 1000;
 
 /// Writes a run as a SARIF 2.1.0 log.
 ///
@@ -68,7 +65,7 @@ pub struct Sarif<W: Write> {
     /// A code's place in `rules`.
     rule_index: HashMap<&'static str, usize>,
     /// I/O failures and skipped inputs, for the invocation; at most
-    /// [`NOTIFICATIONS_HELD`].
+    /// [`Sarif::NOTIFICATIONS_HELD`].
     notifications: Vec<Value>,
     /// Of those, the ones not held.
     notifications_dropped: u64,
@@ -77,6 +74,11 @@ pub struct Sarif<W: Write> {
 }
 
 impl<W: Write> Sarif<W> {
+    /// I/O failures and skipped inputs listed in `toolExecutionNotifications`; past it
+    /// they are counted in one more notification, so a run over a million unreadable
+    /// files holds a bounded list.
+    pub const NOTIFICATIONS_HELD: usize = NOTIFICATIONS_HELD;
+
     /// A writer into `out`.
     pub fn new(out: W) -> Self {
         let rule_index = codes::all()

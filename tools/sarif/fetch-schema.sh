@@ -20,7 +20,7 @@ fi
 mkdir -p "$dir"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-(cd "$tmp" && npm pack --silent "$PACKAGE@$VERSION" >/dev/null \
+(cd "$tmp" && npm pack --loglevel=error "$PACKAGE@$VERSION" >/dev/null \
   && tar xzf microsoft-jest-sarif-"$VERSION".tgz "$FILE")
 # A schema that is not JSON would make every validation fail for the wrong reason.
 node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$tmp/$FILE"
