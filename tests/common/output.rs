@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use payload_triage::batch::{self, Options, Record};
 use payload_triage::output::{Event, RunWriter, Summary};
-use payload_triage::{Context, Engine, Report};
+use payload_triage::{Context, Engine, Report, TrafficType};
 
 /// What a run handed its writer.
 #[derive(Default)]
@@ -132,18 +132,20 @@ pub const HOSTILE_SOURCES: &[&str] = &[
     "",
 ];
 
+/// An HL7 v2 message with no MSH segment (an error), validated under `name`.
+pub fn invalid_report(name: &str) -> Report {
+    let context = Context::new().with_hint(TrafficType::Hl7v2Mllp).named(name);
+    Engine::default().validate(b"PID|1||123\r", &context)
+}
+
 /// Reports of an invalid HL7 message under each hostile source name.
 pub fn hostile_reports() -> Vec<Report> {
-    let engine = Engine::default();
-    HOSTILE_SOURCES
-        .iter()
-        .map(|name| engine.validate(b"PID|1||123\r", &Context::new().named(*name)))
-        .collect()
+    HOSTILE_SOURCES.iter().map(|name| invalid_report(name)).collect()
 }
 
 /// A directory of files whose names hold what the contract escapes: controls, a
 /// newline, `#`, `!`, `%`, spaces, quotes, markup and (on Unix) bytes that are not
-/// UTF-8. Each holds an HL7 message with errors.
+/// UTF-8. Every other file is empty (an error); the rest hold a line of text (valid).
 pub fn hostile_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let names: &[&str] = &[
@@ -158,14 +160,15 @@ pub fn hostile_dir() -> tempfile::TempDir {
         "colon:comma,.hl7",
         "caf\u{e9}.hl7",
     ];
-    for name in names {
-        std::fs::write(dir.path().join(name), b"PID|1||123\r").unwrap();
+    for (i, name) in names.iter().enumerate() {
+        let content: &[u8] = if i % 2 == 0 { b"" } else { b"PID|1||123\r" };
+        std::fs::write(dir.path().join(name), content).unwrap();
     }
     #[cfg(unix)]
     {
         use std::os::unix::ffi::OsStrExt;
         let name = std::ffi::OsStr::from_bytes(b"bad\xff\xfe.hl7");
-        std::fs::write(dir.path().join(name), b"PID|1||123\r").unwrap();
+        std::fs::write(dir.path().join(name), b"").unwrap();
     }
     dir
 }
@@ -204,8 +207,7 @@ impl Write for ClosedPipe {
 /// Feeds reports of the sample archive to a writer over a closed pipe and returns the
 /// first error it gave (event or finish).
 pub fn first_error<R: RunWriter>(mut writer: R) -> Option<io::Error> {
-    let engine = Engine::default();
-    let report = engine.validate(b"PID|1||123\r", &Context::new().named("a.hl7"));
+    let report = invalid_report("a.hl7");
     for _ in 0..1000 {
         if let Err(e) = writer.event(&Event::Report(&report)) {
             return Some(e);
