@@ -192,6 +192,56 @@ pub fn by_module() -> impl Iterator<Item = (&'static str, &'static Code)> {
         )
 }
 
+/// The module that owns `code`'s rule (see [`by_module`]).
+pub fn module_of(code: &Code) -> &'static str {
+    by_module()
+        .find(|(_, c)| *c == code)
+        .map_or("engine", |(module, _)| module)
+}
+
+/// The anchor of `code`'s section in `docs/codes.md` (`#hl7_segment_missing`).
+pub fn anchor(code: &Code) -> String {
+    code.name().to_ascii_lowercase()
+}
+
+/// `code`'s documentation page, as `triage codes CODE` prints it and as `docs/codes.md`
+/// holds it: severity, owning module, meaning, the fixture that shows it, and how to
+/// change its severity. Plain text; the meaning cites the standard where a rule comes
+/// from one.
+pub fn page(code: &Code) -> String {
+    let name = code.name();
+    let module = module_of(code);
+    let home = match module {
+        "engine" => "src/engine.rs",
+        "datetime" => "src/datetime/",
+        "containers" => "src/container/ and src/batch/",
+        "hl7v2" => "src/hl7v2/",
+        "json" => "src/json/",
+        "xml" => "src/xml/",
+        "files" => "src/files.rs",
+        _ => "src/",
+    };
+    let other = if code.default_severity() == crate::report::Severity::Error {
+        "warning"
+    } else {
+        "error"
+    };
+    format!(
+        "{name}\n\n\
+         {meaning}\n\n\
+         Default severity: {severity}\n\
+         Module: {module} (the rule lives in {home})\n\
+         Example: tests/fixtures/codes/{name}/ (a payload that raises it, and its report)\n\
+         Documentation: docs/codes.md#{anchor}\n\n\
+         To change its severity for a run, in the configuration file (--config):\n\
+         \n    [severity]\n    {name} = \"{other}\"    # or \"info\", \"warning\", \"error\", \"off\"\n\n\
+         To leave it out of a run: triage validate --ignore {name} PATH...\n",
+        meaning = code.meaning(),
+        severity = code.default_severity().as_str(),
+        anchor = anchor(code),
+    )
+}
+
 /// Looks a code up by name.
 pub fn find(name: &str) -> Option<&'static Code> {
     all().find(|c| c.name == name)

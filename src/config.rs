@@ -189,6 +189,10 @@ pub struct Config {
     pub sources: BTreeMap<String, SourceConfig>,
     /// Per-code severity overrides (`[severity]`).
     pub severity: SeverityOverrides,
+    /// Redacted mode (`redact = true`): every report leaves the engine with the values
+    /// taken from the payload dropped ([`Report::redact`](crate::Report::redact)), for
+    /// output that goes to logs.
+    pub redact: bool,
 }
 
 /// Per-code severity overrides: `CODE = "info" | "warning" | "error" | "off"`. An `off`

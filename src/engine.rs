@@ -166,17 +166,21 @@ impl Engine {
     /// error when another of them has errors. [`Engine::validate_messages`] gives every
     /// message its own report.
     pub fn validate(&self, bytes: &[u8], ctx: &Context) -> Report {
-        self.single(
+        let mut report = self.single(
             self.run(bytes, bytes.len() as u64, ctx, 0),
             ctx,
             bytes.len() as u64,
-        )
+        );
+        self.seal(&mut report);
+        report
     }
 
     /// Validates `bytes` and gives one report per message it holds, in order. Sources
     /// are numbered `name#1`, `name#2`, ... when there are several.
     pub fn validate_messages(&self, bytes: &[u8], ctx: &Context) -> Vec<Report> {
-        self.run(bytes, bytes.len() as u64, ctx, 0)
+        let mut reports = self.run(bytes, bytes.len() as u64, ctx, 0);
+        reports.iter_mut().for_each(|r| self.seal(r));
+        reports
     }
 
     /// Reads and validates one payload, as [`Engine::validate`]. No more than limit + 1
@@ -184,7 +188,9 @@ impl Engine {
     /// its end.
     pub fn validate_reader<R: Read>(&self, reader: R, ctx: &Context) -> Result<Report, Error> {
         let (bytes, size) = self.read_bounded(reader, ctx, None)?;
-        Ok(self.single(self.run(&bytes, size, ctx, 0), ctx, size))
+        let mut report = self.single(self.run(&bytes, size, ctx, 0), ctx, size);
+        self.seal(&mut report);
+        Ok(report)
     }
 
     /// Reads a payload and gives one report per message it holds; `known_len` is the
@@ -197,7 +203,9 @@ impl Engine {
         known_len: Option<u64>,
     ) -> Result<Vec<Report>, Error> {
         let (bytes, size) = self.read_bounded(reader, ctx, known_len)?;
-        Ok(self.run(&bytes, size, ctx, 0))
+        let mut reports = self.run(&bytes, size, ctx, 0);
+        reports.iter_mut().for_each(|r| self.seal(r));
+        Ok(reports)
     }
 
     /// Validates a stream of messages as they arrive (an MLLP connection, an NDJSON
@@ -302,6 +310,15 @@ impl Engine {
             _ => held,
         };
         Ok((bytes, size))
+    }
+
+    /// The last step before a report leaves the engine (every public entry point, the
+    /// stream and the batch runner call it): in redacted mode, drop every value taken
+    /// from the payload.
+    pub(crate) fn seal(&self, report: &mut Report) {
+        if self.config.redact {
+            report.redact();
+        }
     }
 
     /// A gate diagnostic, under the configuration's severity overrides (`None` when the

@@ -90,6 +90,16 @@ pub enum ConfigError {
 }
 
 impl Error {
+    /// The input or output the error is about, as a source name (escaped per
+    /// `docs/contract.md`), when it has one.
+    pub fn input_name(&self) -> Option<&str> {
+        match self {
+            Error::Io { source_name, .. } => Some(source_name),
+            Error::Write { target, .. } => Some(target),
+            Error::Config(_) => None,
+        }
+    }
+
     pub(crate) fn write(target: impl Into<String>, error: std::io::Error) -> Self {
         Error::Write {
             target: target.into(),

@@ -297,6 +297,8 @@ pub struct Report {
     pub embedded: Vec<Report>,
     /// Routing metadata.
     pub exchange: Exchange,
+    /// Whether every value taken from the payload was dropped ([`Report::redact`]).
+    pub redacted: bool,
 }
 
 impl Report {
@@ -319,6 +321,55 @@ impl Report {
             datetimes: Vec::new(),
             embedded: Vec::new(),
             exchange: Exchange::default(),
+            redacted: false,
+        }
+    }
+
+    /// Drops every value taken from the payload, here and in the embedded reports, so
+    /// the report is safe for a log (`docs/contract.md`, "Payload values, PHI and
+    /// redaction"):
+    ///
+    /// - each datetime keeps its path and precision; `original` becomes empty and
+    ///   `canonical` absent;
+    /// - each diagnostic keeps its code, severity and path; its message becomes the
+    ///   code's fixed meaning, so no message can carry a value (a count, a name);
+    /// - `exchange` keeps the pattern and the claimed environment, the crate's own
+    ///   vocabulary; the version, message type, event, structure, transaction, control
+    ///   and related ids and the processing id are dropped.
+    ///
+    /// Source names, codes, sizes and limits stay. The report's verdict is unchanged.
+    /// Redacting twice changes nothing more.
+    ///
+    /// ```
+    /// use payload_triage::{Context, Engine};
+    ///
+    /// let engine = Engine::default();
+    /// let mut report = engine.validate(b"MSH|^~\\&|LAB|GH|||20240312083015-0500||ADT^A01|CTRL-7|P|2.5.1\r", &Context::new());
+    /// report.redact();
+    /// let line = report.to_json_line();
+    /// assert!(!line.contains("CTRL-7") && !line.contains("20240312083015"));
+    /// assert!(line.contains("\"redacted\":true") && !report.is_valid());
+    /// ```
+    pub fn redact(&mut self) {
+        let mut stack = vec![self];
+        while let Some(r) = stack.pop() {
+            r.redacted = true;
+            for d in &mut r.diagnostics {
+                if d.message != d.code.meaning() {
+                    d.message = d.code.meaning().to_owned();
+                }
+            }
+            for entry in &mut r.datetimes {
+                entry.original.clear();
+                entry.canonical = None;
+            }
+            let keep = Exchange {
+                pattern: r.exchange.pattern,
+                claimed_environment: r.exchange.claimed_environment,
+                ..Exchange::default()
+            };
+            r.exchange = keep;
+            stack.extend(r.embedded.iter_mut());
         }
     }
 
@@ -386,6 +437,8 @@ struct ReportWire {
     exchange: Option<Exchange>,
     #[serde(default)]
     contract_version: Option<u32>,
+    #[serde(default)]
+    redacted: bool,
 }
 
 impl<'de> Deserialize<'de> for Report {
@@ -410,6 +463,7 @@ impl<'de> Deserialize<'de> for Report {
             datetimes: wire.datetimes,
             embedded: wire.embedded,
             exchange: wire.exchange.unwrap_or_default(),
+            redacted: wire.redacted,
         };
         if report.is_valid() != wire.valid {
             return Err(serde::de::Error::custom(
@@ -422,7 +476,7 @@ impl<'de> Deserialize<'de> for Report {
 
 impl Serialize for Report {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("Report", 14)?;
+        let mut s = serializer.serialize_struct("Report", 15)?;
         s.serialize_field("source", &self.source)?;
         s.serialize_field("traffic_type", &self.traffic_type)?;
         s.serialize_field("format", &self.format)?;
@@ -448,6 +502,11 @@ impl Serialize for Report {
             s.serialize_field("exchange", &self.exchange)?;
         }
         s.serialize_field("contract_version", &CONTRACT_VERSION)?;
+        if self.redacted {
+            s.serialize_field("redacted", &true)?;
+        } else {
+            s.skip_field("redacted")?;
+        }
         s.end()
     }
 }

@@ -309,7 +309,8 @@ impl<R: Read> Iterator for Stream<'_, R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some(report) = self.pending.pop_front() {
+            if let Some(mut report) = self.pending.pop_front() {
+                self.engine.seal(&mut report);
                 return Some(Ok(report));
             }
             if self.done {

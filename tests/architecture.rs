@@ -87,7 +87,13 @@ fn the_eighty_two_diagnostic_case_reads_the_same_on_the_command_line() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    let report: Report = serde_json::from_slice(&out.stdout).unwrap();
+    // One payload record, then the run's summary record.
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines();
+    let report: Report = serde_json::from_str(lines.next().unwrap()).unwrap();
+    let summary: serde_json::Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    assert_eq!(summary["record"], "summary");
+    assert_eq!(summary["by_code"]["ENVIRONMENT_MISMATCH"]["count"], 1);
     assert_eq!(count(&report, codes::ENVIRONMENT_MISMATCH), 1);
     assert_eq!(
         report.diagnostics.last().unwrap().message,

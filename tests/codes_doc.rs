@@ -12,8 +12,8 @@ use std::path::Path;
 
 fn render() -> String {
     let mut out = String::from(
-        "# Diagnostic codes\n\nGenerated from `payload_triage::codes` (`triage codes` prints the same). \
-         The prefix names the module that owns the rule.\n\n| code | default severity | meaning |\n| --- | --- | --- |\n",
+        "# Diagnostic codes\n\nGenerated from `payload_triage::codes` (`triage codes` prints the table, \
+         `triage codes CODE` one page). The prefix names the module that owns the rule.\n\n| code | default severity | meaning |\n| --- | --- | --- |\n",
     );
     for code in payload_triage::codes::all() {
         out.push_str(&format!(
@@ -21,6 +21,15 @@ fn render() -> String {
             code.name(),
             code.default_severity().as_str(),
             code.meaning().replace('|', "\\|")
+        ));
+    }
+    out.push_str("\n## One page per code\n\nWhat `triage codes CODE` prints.\n");
+    for code in payload_triage::codes::all() {
+        out.push_str(&format!(
+            "\n<a id=\"{}\"></a>\n\n### {}\n\n```text\n{}```\n",
+            payload_triage::codes::anchor(code),
+            code.name(),
+            payload_triage::codes::page(code)
         ));
     }
     out

@@ -25,7 +25,9 @@ fn json_lines(output: &Output) -> Vec<serde_json::Value> {
     String::from_utf8(output.stdout.clone())
         .unwrap()
         .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        // Payload reports only: run records (the summary, I/O errors) have no `source`.
+        .filter(|v| v.get("source").is_some())
         .collect()
 }
 

@@ -64,7 +64,9 @@ def cli_reports(triage: Path, *args: str) -> List[Dict]:
         check=False,
     )
     assert done.returncode in (0, 1), done.stderr.decode(errors="replace")
-    return [json.loads(line) for line in done.stdout.decode().splitlines() if line]
+    records = [json.loads(line) for line in done.stdout.decode().splitlines() if line]
+    # Payload reports only: run records (the summary, I/O errors) have no `source`.
+    return [r for r in records if "source" in r]
 
 
 def files_under(*roots: Path) -> List[Path]:

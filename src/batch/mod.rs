@@ -108,6 +108,12 @@ impl Options {
     }
 }
 
+/// `path` spelled as a source name: control characters, `%`, `#`, `!` and bytes that
+/// are not UTF-8 written as `%XX` (`docs/contract.md`, "Inputs and source names").
+pub fn source_name(path: &std::path::Path) -> String {
+    names::path(path)
+}
+
 /// One record of a run, in input order.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -450,6 +456,7 @@ fn validate_unit(engine: &Engine, unit: Unit, json_lines: bool) -> Done {
     if let Some(last) = reports.last_mut() {
         attach(engine, last, &unit.back);
     }
+    reports.iter_mut().for_each(|r| engine.seal(r));
     // An over-limit unit was not read whole: it gets no canonical copy.
     let within_limit = reports.first().is_some_and(|r| unit.size <= r.limit_bytes);
     let json = reports.iter().all(|r| {
@@ -570,7 +577,10 @@ fn collect<S>(
                         Some(open) => finish(engine, open, notes, sink),
                         None => ControlFlow::Continue(()),
                     },
-                    Done::Report(report) => sink(Record::Report(report)),
+                    Done::Report(mut report) => {
+                        engine.seal(&mut report);
+                        sink(Record::Report(report))
+                    }
                     Done::Failed(error) => sink(Record::Failed(error)),
                     Done::Skipped { path, kind } => sink(Record::Skipped { path, kind }),
                 };
@@ -623,6 +633,7 @@ where
     if let Some((mut report, mut line)) = open.held.take() {
         let before = (report.diagnostics.len(), report.size_bytes);
         attach(engine, &mut report, &notes);
+        engine.seal(&mut report);
         let name = if open.count == 1 {
             if open.begin.whole_size {
                 report.size_bytes = report
