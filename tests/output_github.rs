@@ -1,7 +1,12 @@
 //! The GitHub annotation writer: every line parses back as a workflow command, one per
 //! diagnostic and a summary last, and hostile names and messages cannot break a line
 //! or forge a command.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 #[path = "common/output.rs"]
 mod output;
@@ -30,13 +35,18 @@ fn unescape(value: &str, property: bool) -> String {
 /// Parses one `::name k=v,k=v::message` line, as the runner reads it.
 fn parse_line(line: &str) -> Command {
     assert!(!line.contains('\r'), "{line:?}");
-    let rest = line.strip_prefix("::").unwrap_or_else(|| panic!("not a command: {line:?}"));
+    let rest = line
+        .strip_prefix("::")
+        .unwrap_or_else(|| panic!("not a command: {line:?}"));
     let (head, message) = rest.split_once("::").unwrap();
     let (name, props) = head.split_once(' ').unwrap_or((head, ""));
     let mut properties = BTreeMap::new();
     for prop in props.split(',').filter(|p| !p.is_empty()) {
         let (k, v) = prop.split_once('=').unwrap();
-        assert!(properties.insert(k.to_owned(), unescape(v, true)).is_none(), "{line:?}");
+        assert!(
+            properties.insert(k.to_owned(), unescape(v, true)).is_none(),
+            "{line:?}"
+        );
     }
     Command {
         name: name.to_owned(),
@@ -79,7 +89,12 @@ fn expected(report: &Report) -> Vec<(String, String, String)> {
 fn check(commands: &[Command], reports: &[Report]) {
     let annotations: Vec<&Command> = commands
         .iter()
-        .filter(|c| !matches!(c.properties.get("title").map(String::as_str), Some("I/O error" | "skipped" | "triage summary")))
+        .filter(|c| {
+            !matches!(
+                c.properties.get("title").map(String::as_str),
+                Some("I/O error" | "skipped" | "triage summary")
+            )
+        })
         .collect();
     let want: Vec<(String, String, String)> = reports.iter().flat_map(expected).collect();
     assert_eq!(annotations.len(), want.len());
@@ -109,7 +124,10 @@ fn the_sample_archive_gives_one_annotation_per_diagnostic_and_a_summary() {
         assert!(file.starts_with(&root) && file.is_file(), "{file:?}");
     }
     let summary = &commands.last().unwrap().message;
-    assert!(summary.starts_with(&format!("{} payloads: ", run.reports.len())), "{summary}");
+    assert!(
+        summary.starts_with(&format!("{} payloads: ", run.reports.len())),
+        "{summary}"
+    );
 }
 
 #[test]
@@ -128,9 +146,16 @@ fn zero_payloads_and_unreadable_inputs_still_end_with_the_summary() {
     for (c, (path, message)) in commands.iter().zip(&run.failed) {
         assert_eq!(c.name, "error");
         assert_eq!(c.properties["title"], "I/O error");
-        assert_eq!(c.message, format!("{}: {message}", path.as_deref().unwrap()));
+        assert_eq!(
+            c.message,
+            format!("{}: {message}", path.as_deref().unwrap())
+        );
     }
-    assert!(commands.last().unwrap().message.contains(&format!("{} I/O errors", paths.len())));
+    assert!(commands
+        .last()
+        .unwrap()
+        .message
+        .contains(&format!("{} I/O errors", paths.len())));
 }
 
 #[test]
@@ -140,13 +165,28 @@ fn hostile_file_names_give_one_line_each_and_their_real_path() {
     let run = output::run_into(&mut Github::new(&mut text), &[dir.path().to_path_buf()]);
     let commands = parse(&text);
     check(&commands, &run.reports);
-    let files: Vec<&str> = commands.iter().filter_map(|c| c.properties.get("file").map(String::as_str)).collect();
+    let files: Vec<&str> = commands
+        .iter()
+        .filter_map(|c| c.properties.get("file").map(String::as_str))
+        .collect();
     // Escapes decoded where that gives a printable name, so it matches the repository.
-    for name in ["hash#1.hl7", "space name.hl7", "pct%41.hl7", "caf\u{e9}.hl7", "colon:comma,.hl7"] {
-        assert!(files.iter().any(|f| f.ends_with(&format!("/{name}"))), "{name} in {files:#?}");
+    for name in [
+        "hash#1.hl7",
+        "space name.hl7",
+        "pct%41.hl7",
+        "caf\u{e9}.hl7",
+        "colon:comma,.hl7",
+    ] {
+        assert!(
+            files.iter().any(|f| f.ends_with(&format!("/{name}"))),
+            "{name} in {files:#?}"
+        );
     }
     // A name with a control character keeps the contract's escape.
-    assert!(files.iter().any(|f| f.ends_with("/esc%1B[31m.hl7")), "{files:#?}");
+    assert!(
+        files.iter().any(|f| f.ends_with("/esc%1B[31m.hl7")),
+        "{files:#?}"
+    );
 }
 
 #[test]
@@ -165,7 +205,10 @@ fn hostile_names_and_messages_cannot_break_a_line_or_forge_a_command() {
     check(&commands, &reports);
     // One line per diagnostic: nothing a name or message holds started a line.
     let lines = std::str::from_utf8(&text).unwrap().lines().count();
-    assert_eq!(lines, reports.iter().map(output::diagnostics).sum::<usize>() + 1);
+    assert_eq!(
+        lines,
+        reports.iter().map(output::diagnostics).sum::<usize>() + 1
+    );
     let forged_cmd = commands.iter().rev().nth(1).unwrap();
     assert_eq!(forged_cmd.properties["file"], "x,y:z%\r\n::warning::w");
     assert_eq!(forged_cmd.properties.len(), 2, "no property was forged");
@@ -182,6 +225,10 @@ fn hostile_names_and_messages_cannot_break_a_line_or_forge_a_command() {
 fn a_closed_pipe_is_an_error_not_silence() {
     for allow in [0, 10, 3000, 100_000] {
         let error = output::first_error(Github::new(output::ClosedPipe { allow }));
-        assert_eq!(error.map(|e| e.kind()), Some(std::io::ErrorKind::BrokenPipe), "allow {allow}");
+        assert_eq!(
+            error.map(|e| e.kind()),
+            Some(std::io::ErrorKind::BrokenPipe),
+            "allow {allow}"
+        );
     }
 }

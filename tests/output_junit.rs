@@ -2,7 +2,12 @@
 //! own XML reader for XML 1.0 well-formedness, Char production included), counts that
 //! match their test cases, failures that carry every diagnostic, and names that survive
 //! control characters, markup and invalid UTF-8.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 #[path = "common/output.rs"]
 mod output;
@@ -36,7 +41,12 @@ fn attrs(e: &quick_xml::events::BytesStart<'_>) -> BTreeMap<String, String> {
         .map(|a| {
             let a = a.unwrap();
             let key = a.key.as_ref().to_owned();
-            (key, a.normalized_value(quick_xml::XmlVersion::Explicit1_0).unwrap().into_owned())
+            (
+                key,
+                a.normalized_value(quick_xml::XmlVersion::Explicit1_0)
+                    .unwrap()
+                    .into_owned(),
+            )
         })
         .collect()
 }
@@ -48,7 +58,10 @@ fn parse(xml: &[u8]) -> Doc {
     let report = Engine::default().validate(xml, &Context::new().with_hint(TrafficType::Other));
     assert_eq!(report.format, Format::Xml, "not read as XML");
     assert!(
-        report.diagnostics.iter().all(|d| !d.code.name().starts_with("XML_")),
+        report
+            .diagnostics
+            .iter()
+            .all(|d| !d.code.name().starts_with("XML_")),
         "not well-formed: {:?}",
         report.diagnostics
     );
@@ -72,7 +85,10 @@ fn parse(xml: &[u8]) -> Doc {
                     "property" => {
                         doc.properties.insert(a["name"].clone(), a["value"].clone());
                     }
-                    "testcase" => doc.cases.push(Case { attrs: a, ..Case::default() }),
+                    "testcase" => doc.cases.push(Case {
+                        attrs: a,
+                        ..Case::default()
+                    }),
                     "failure" | "error" | "skipped" => {
                         let case = doc.cases.last_mut().unwrap();
                         assert!(case.outcome.is_none(), "one outcome per case");
@@ -136,7 +152,11 @@ fn parse(xml: &[u8]) -> Doc {
 fn lines(report: &Report) -> Vec<String> {
     let mut out: Vec<String> = report.diagnostics.iter().map(|d| d.to_string()).collect();
     for e in &report.embedded {
-        out.extend(lines(e).into_iter().map(|l| format!("[embedded {}] {l}", e.source)));
+        out.extend(
+            lines(e)
+                .into_iter()
+                .map(|l| format!("[embedded {}] {l}", e.source)),
+        );
     }
     out
 }
@@ -154,13 +174,21 @@ fn visible(name: &str) -> String {
 }
 
 fn check_cases(doc: &Doc, reports: &[Report]) {
-    let cases: Vec<&Case> = doc.cases.iter().filter(|c| c.attrs["classname"] != "io" && c.attrs["classname"] != "skipped").collect();
+    let cases: Vec<&Case> = doc
+        .cases
+        .iter()
+        .filter(|c| c.attrs["classname"] != "io" && c.attrs["classname"] != "skipped")
+        .collect();
     assert_eq!(cases.len(), reports.len());
     for (case, report) in cases.iter().zip(reports) {
         assert_eq!(case.attrs["name"], visible(&report.source));
         assert_eq!(
             case.attrs["classname"],
-            format!("{}.{}", report.traffic_type.as_str(), report.format.as_str())
+            format!(
+                "{}.{}",
+                report.traffic_type.as_str(),
+                report.format.as_str()
+            )
         );
         let expected = lines(report);
         if report.is_valid() {
@@ -277,7 +305,11 @@ fn past_the_memory_spool_cases_go_to_a_temporary_file_and_come_back_whole() {
     junit.finish(&Summary::new()).unwrap();
     drop(junit);
     #[cfg(unix)]
-    assert_eq!(std::fs::read_dir(spool.path()).unwrap().count(), 0, "no file left behind");
+    assert_eq!(
+        std::fs::read_dir(spool.path()).unwrap().count(),
+        0,
+        "no file left behind"
+    );
     let doc = parse(&xml);
     assert_eq!(doc.cases.len(), n);
     assert_eq!(doc.suites["failures"], n.to_string());
@@ -287,7 +319,11 @@ fn past_the_memory_spool_cases_go_to_a_temporary_file_and_come_back_whole() {
 fn a_closed_pipe_is_an_error_not_silence() {
     for allow in [0, 10, 300, 100_000] {
         let error = output::first_error(Junit::new(output::ClosedPipe { allow }));
-        assert_eq!(error.map(|e| e.kind()), Some(std::io::ErrorKind::BrokenPipe), "allow {allow}");
+        assert_eq!(
+            error.map(|e| e.kind()),
+            Some(std::io::ErrorKind::BrokenPipe),
+            "allow {allow}"
+        );
     }
 }
 

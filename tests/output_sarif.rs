@@ -1,110 +1,24 @@
 //! The SARIF writer against the SARIF 2.1.0 JSON schema (fetched by
 //! `tools/sarif/fetch-schema.sh`, never committed) and against the run it describes:
 //! one result per diagnostic, rule indexes that point at the right rule, levels.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 #[path = "common/output.rs"]
 mod output;
+#[path = "common/sarif_schema.rs"]
+mod sarif_schema;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
+use std::path::PathBuf;
 
 use payload_triage::output::{Event, RunWriter, Sarif, Summary};
 use payload_triage::{codes, Report, Severity};
+use sarif_schema::{assert_valid, schema_errors};
 use serde_json::Value;
-
-/// The schema file, fetched with `tools/sarif/fetch-schema.sh` when it is missing. A
-/// schema that cannot be had fails the test: it never passes unchecked.
-fn schema() -> &'static Value {
-    static SCHEMA: OnceLock<Value> = OnceLock::new();
-    SCHEMA.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let dir = std::env::var_os("SARIF_SCHEMA_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| root.join("target/sarif-schema"));
-        let path = dir.join("sarif-2.1.0-rtm.5.json");
-        if !path.is_file() {
-            let script = root.join("tools/sarif/fetch-schema.sh");
-            let out = Command::new("sh").arg(&script).output().unwrap_or_else(|e| {
-                panic!("the SARIF schema is missing and {} could not run: {e}", script.display())
-            });
-            assert!(
-                out.status.success() && path.is_file(),
-                "the SARIF 2.1.0 schema is missing at {} and tools/sarif/fetch-schema.sh failed \
-                 (it needs npm and the npm registry): {}",
-                path.display(),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("cannot read the SARIF schema {}: {e}", path.display()));
-        let mut schema: Value = serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("the SARIF schema {} is not JSON: {e}", path.display()));
-        // One pattern of the rtm.5 file (`language`, in `run` and `toolComponent`) has a
-        // stray `]`, which ECMA-262 reads as a literal only outside Unicode mode; with
-        // formats checked, the validator rejects the schema itself for it. The same
-        // pattern with the `]` escaped means the same (and our logs have no
-        // `language`).
-        let patched = patch_patterns(&mut schema);
-        assert!(patched > 0, "the known `language` pattern was not found: has the schema file changed?");
-        schema
-    })
-}
-
-fn patch_patterns(value: &mut Value) -> usize {
-    const STRAY: &str = "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$";
-    const ESCAPED: &str = "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}\\]?$";
-    match value {
-        Value::Object(map) => map
-            .iter_mut()
-            .map(|(key, v)| {
-                if key == "pattern" && v == STRAY {
-                    *v = Value::from(ESCAPED);
-                    1
-                } else {
-                    patch_patterns(v)
-                }
-            })
-            .sum(),
-        Value::Array(items) => items.iter_mut().map(patch_patterns).sum(),
-        _ => 0,
-    }
-}
-
-/// Schema errors of a log, under both drafts.
-fn schema_errors(log: &Value) -> Vec<String> {
-    let schema = schema();
-    let draft4 = jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft4)
-        .should_validate_formats(true)
-        .build(schema)
-        .unwrap();
-    let mut as_draft7 = schema.clone();
-    as_draft7.as_object_mut().unwrap().remove("$schema");
-    let draft7 = jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft7)
-        .should_validate_formats(true)
-        .build(&as_draft7)
-        .unwrap();
-    let mut errors = Vec::new();
-    for validator in [&draft4, &draft7] {
-        errors.extend(
-            validator
-                .iter_errors(log)
-                .map(|e| format!("{} at {}", e, e.instance_path())),
-        );
-    }
-    errors
-}
-
-/// Validates a log against the schema twice: as the draft-04 schema it is, and once more
-/// under draft 7 rules, whose `uri` and `uri-reference` formats are checked (draft 4
-/// has no `uri-reference`, so a validator of that draft admits any string there).
-fn assert_valid(log: &Value) {
-    let errors = schema_errors(log);
-    assert!(errors.is_empty(), "SARIF log fails the schema: {errors:#?}");
-}
 
 /// The log of a run over `paths`.
 fn sarif_of(paths: &[PathBuf]) -> (Value, output::Run) {
@@ -144,7 +58,11 @@ fn assert_results_match(log: &Value, reports: &[Report]) {
     for (result, d) in results.iter().zip(&diagnostics) {
         assert_eq!(result["ruleId"], d.code.name());
         let index = result["ruleIndex"].as_u64().unwrap() as usize;
-        assert_eq!(rules[index]["id"], d.code.name(), "ruleIndex points at its rule");
+        assert_eq!(
+            rules[index]["id"],
+            d.code.name(),
+            "ruleIndex points at its rule"
+        );
         assert_eq!(result["level"], level(d.severity));
         assert_eq!(result["message"]["text"], d.message.as_str());
     }
@@ -154,42 +72,70 @@ fn assert_results_match(log: &Value, reports: &[Report]) {
 fn the_sample_archive_gives_a_valid_log_with_one_result_per_diagnostic() {
     let (log, run) = sarif_of(&[output::sample_archive()]);
     assert!(run.reports.len() > 10 && run.diagnostics() > 10);
-    assert!(run.reports.iter().any(|r| !r.embedded.is_empty()), "an embedded report is covered");
+    assert!(
+        run.reports.iter().any(|r| !r.embedded.is_empty()),
+        "an embedded report is covered"
+    );
     assert_eq!(log["version"], "2.1.0");
     assert_eq!(log["runs"].as_array().unwrap().len(), 1);
     let driver = &log["runs"][0]["tool"]["driver"];
     assert_eq!(driver["name"], "triage");
     assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
-    assert!(driver.get("informationUri").is_none(), "we have no public URI");
+    assert!(
+        driver.get("informationUri").is_none(),
+        "we have no public URI"
+    );
     assert_results_match(&log, &run.reports);
     let invocation = &log["runs"][0]["invocations"][0];
     assert_eq!(invocation["executionSuccessful"], true);
-    assert_eq!(log["runs"][0]["properties"]["summary"]["payloads"], run.reports.len() as u64);
+    assert_eq!(
+        log["runs"][0]["properties"]["summary"]["payloads"],
+        run.reports.len() as u64
+    );
     // Archive entries and container messages point at the file that holds them.
     for result in log["runs"][0]["results"].as_array().unwrap() {
         let uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
             .as_str()
             .unwrap();
-        assert!(uri.starts_with("file:///") && !uri.contains('#') && !uri.contains('!'), "{uri}");
+        assert!(
+            uri.starts_with("file:///") && !uri.contains('#') && !uri.contains('!'),
+            "{uri}"
+        );
     }
 }
 
 #[test]
 fn every_code_is_a_rule_in_registry_order_with_its_level_and_help() {
     let (log, _) = sarif_of(&[]);
-    let rules = log["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    let rules = log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
     let registry: Vec<_> = codes::by_module().collect();
     assert_eq!(rules.len(), registry.len());
     for (rule, (module, code)) in rules.iter().zip(registry) {
         assert_eq!(rule["id"], code.name());
         assert_eq!(rule["shortDescription"]["text"], code.meaning());
         assert_eq!(rule["fullDescription"]["text"], code.meaning());
-        assert_eq!(rule["defaultConfiguration"]["level"], level(code.default_severity()));
+        assert_eq!(
+            rule["defaultConfiguration"]["level"],
+            level(code.default_severity())
+        );
         let help = rule["help"]["text"].as_str().unwrap();
-        assert!(help.contains(&format!("--ignore {}", code.name())), "{help}");
-        assert!(help.contains(&format!("{} = \"off\"", code.name())), "{help}");
+        assert!(
+            help.contains(&format!("--ignore {}", code.name())),
+            "{help}"
+        );
+        assert!(
+            help.contains(&format!("{} = \"off\"", code.name())),
+            "{help}"
+        );
         assert_eq!(rule["properties"]["module"], module);
-        assert_eq!(rule["properties"]["documentation"], "docs/codes.md");
+        let page = format!("docs/codes.md#{}", code.name().to_ascii_lowercase());
+        assert_eq!(rule["properties"]["documentation"], page.as_str());
+        // The anchor exists.
+        let codes_md =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/codes.md")).unwrap();
+        assert!(codes_md.contains(&format!("<a id=\"{}\">", code.name().to_ascii_lowercase())));
     }
 }
 
@@ -200,7 +146,10 @@ fn a_run_of_zero_payloads_is_a_valid_log() {
         let (log, run) = sarif_of(&paths);
         assert!(run.reports.is_empty());
         assert_eq!(log["runs"][0]["results"], Value::Array(vec![]));
-        assert_eq!(log["runs"][0]["invocations"][0]["executionSuccessful"], true);
+        assert_eq!(
+            log["runs"][0]["invocations"][0]["executionSuccessful"],
+            true
+        );
     }
 }
 
@@ -216,7 +165,10 @@ fn a_run_where_every_input_is_unreadable_is_a_valid_log_of_failed_execution() {
     for note in notes {
         assert_eq!(note["level"], "error");
     }
-    assert_eq!(log["runs"][0]["properties"]["summary"]["io_errors"], paths.len() as u64);
+    assert_eq!(
+        log["runs"][0]["properties"]["summary"]["io_errors"],
+        paths.len() as u64
+    );
 }
 
 #[test]
@@ -229,17 +181,42 @@ fn hostile_file_names_give_valid_uris() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap())
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
         .collect();
     // The contract's escapes are percent-encodings already: kept, not encoded twice.
-    assert!(uris.iter().any(|u| u.ends_with("/hash%231.hl7")), "{uris:#?}");
-    assert!(uris.iter().any(|u| u.ends_with("/bang%21x.hl7")), "{uris:#?}");
-    assert!(uris.iter().any(|u| u.ends_with("/pct%2541.hl7")), "{uris:#?}");
-    assert!(uris.iter().any(|u| u.ends_with("/esc%1B%5B31m.hl7")), "{uris:#?}");
-    assert!(uris.iter().any(|u| u.ends_with("/space%20name.hl7")), "{uris:#?}");
-    assert!(uris.iter().any(|u| u.ends_with("/caf%C3%A9.hl7")), "{uris:#?}");
+    assert!(
+        uris.iter().any(|u| u.ends_with("/hash%231.hl7")),
+        "{uris:#?}"
+    );
+    assert!(
+        uris.iter().any(|u| u.ends_with("/bang%21x.hl7")),
+        "{uris:#?}"
+    );
+    assert!(
+        uris.iter().any(|u| u.ends_with("/pct%2541.hl7")),
+        "{uris:#?}"
+    );
+    assert!(
+        uris.iter().any(|u| u.ends_with("/esc%1B%5B31m.hl7")),
+        "{uris:#?}"
+    );
+    assert!(
+        uris.iter().any(|u| u.ends_with("/space%20name.hl7")),
+        "{uris:#?}"
+    );
+    assert!(
+        uris.iter().any(|u| u.ends_with("/caf%C3%A9.hl7")),
+        "{uris:#?}"
+    );
     #[cfg(unix)]
-    assert!(uris.iter().any(|u| u.ends_with("/bad%FF%FE.hl7")), "{uris:#?}");
+    assert!(
+        uris.iter().any(|u| u.ends_with("/bad%FF%FE.hl7")),
+        "{uris:#?}"
+    );
     for uri in &uris {
         assert!(uri.bytes().all(|b| b.is_ascii_graphic()), "{uri:?}");
     }
@@ -274,7 +251,10 @@ fn io_failures_past_the_bound_are_counted_not_held() {
     let n = Sarif::<Vec<u8>>::NOTIFICATIONS_HELD + 5;
     for i in 0..n {
         let path = format!("gone{i}");
-        let event = Event::Failed { path: Some(&path), message: "not found" };
+        let event = Event::Failed {
+            path: Some(&path),
+            message: "not found",
+        };
         summary.count(&event);
         sarif.event(&event).unwrap();
     }
@@ -285,14 +265,21 @@ fn io_failures_past_the_bound_are_counted_not_held() {
         .as_array()
         .unwrap();
     assert_eq!(notes.len(), Sarif::<Vec<u8>>::NOTIFICATIONS_HELD + 1);
-    assert!(notes.last().unwrap()["message"]["text"].as_str().unwrap().starts_with("5 more"));
+    assert!(notes.last().unwrap()["message"]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("5 more"));
 }
 
 #[test]
 fn a_closed_pipe_is_an_error_not_silence() {
     for allow in [0, 10, 3000, 100_000] {
         let error = output::first_error(Sarif::new(output::ClosedPipe { allow }));
-        assert_eq!(error.map(|e| e.kind()), Some(std::io::ErrorKind::BrokenPipe), "allow {allow}");
+        assert_eq!(
+            error.map(|e| e.kind()),
+            Some(std::io::ErrorKind::BrokenPipe),
+            "allow {allow}"
+        );
     }
 }
 
@@ -307,13 +294,22 @@ fn the_schema_check_catches_what_it_is_there_for() {
     let mut bad = good.clone();
     bad["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] =
         Value::from("a b%zz#1#2");
-    assert!(!schema_errors(&bad).is_empty(), "an invalid uri passes the schema check");
+    assert!(
+        !schema_errors(&bad).is_empty(),
+        "an invalid uri passes the schema check"
+    );
     // A level SARIF does not have.
     let mut bad = good.clone();
     bad["runs"][0]["results"][0]["level"] = Value::from("info");
-    assert!(!schema_errors(&bad).is_empty(), "an invalid level passes the schema check");
+    assert!(
+        !schema_errors(&bad).is_empty(),
+        "an invalid level passes the schema check"
+    );
     // A run without its tool.
     let mut bad = good;
     bad["runs"][0].as_object_mut().unwrap().remove("tool");
-    assert!(!schema_errors(&bad).is_empty(), "a run without a tool passes the schema check");
+    assert!(
+        !schema_errors(&bad).is_empty(),
+        "a run without a tool passes the schema check"
+    );
 }

@@ -260,8 +260,11 @@ fn tool() -> Value {
 /// A code as a reportingDescriptor (§3.49).
 fn rule(module: &str, code: &codes::Code) -> Value {
     let name = code.name();
+    // `docs/codes.md` has a page per code, anchored by its lower-case name. The
+    // repository has no public URL, so this is a path in it, not a `helpUri` (§3.49.12).
+    let documentation = format!("docs/codes.md#{}", name.to_ascii_lowercase());
     let help = format!(
-        "{meaning} Documented in docs/codes.md. To silence it, run with `--ignore {name}`, \
+        "{meaning} Documented in {documentation}. To silence it, run with `--ignore {name}`, \
          or set `{name} = \"off\"` in the `[severity]` table of the configuration.",
         meaning = code.meaning()
     );
@@ -274,7 +277,7 @@ fn rule(module: &str, code: &codes::Code) -> Value {
         "help": {"text": help},
         "properties": {
             "module": module,
-            "documentation": "docs/codes.md",
+            "documentation": documentation,
             "tags": [module],
         },
     })

@@ -140,7 +140,10 @@ pub fn invalid_report(name: &str) -> Report {
 
 /// Reports of an invalid HL7 message under each hostile source name.
 pub fn hostile_reports() -> Vec<Report> {
-    HOSTILE_SOURCES.iter().map(|name| invalid_report(name)).collect()
+    HOSTILE_SOURCES
+        .iter()
+        .map(|name| invalid_report(name))
+        .collect()
 }
 
 /// A directory of files whose names hold what the contract escapes: controls, a
@@ -177,7 +180,11 @@ pub fn hostile_dir() -> tempfile::TempDir {
 /// run reached it).
 pub fn unreadable_paths() -> Vec<PathBuf> {
     let dir = std::env::temp_dir().join(format!("triage-gone-{}", std::process::id()));
-    vec![dir.join("gone.hl7"), dir.join("gone #2!.hl7"), dir.join("also\u{1b}gone")]
+    vec![
+        dir.join("gone.hl7"),
+        dir.join("gone #2!.hl7"),
+        dir.join("also\u{1b}gone"),
+    ]
 }
 
 /// A pipe whose reader has gone: every write fails with `BrokenPipe`, after `allow`
