@@ -234,6 +234,8 @@ fn hostile_source_names_from_a_library_caller_give_a_valid_log() {
     for result in results {
         let source = result["properties"]["source"].as_str().unwrap();
         assert!(output::HOSTILE_SOURCES.contains(&source));
+        // GitHub code scanning refuses a log with a result that has no location.
+        assert_eq!(result["locations"].as_array().unwrap().len(), 1);
         let physical = &result["locations"][0]["physicalLocation"];
         if source.is_empty() || source == "-" {
             assert!(physical.is_null(), "standard input has no artifact");

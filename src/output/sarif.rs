@@ -179,9 +179,18 @@ impl<W: Write> Sarif<W> {
         result.insert("kind".into(), json!("fail"));
         result.insert("level".into(), json!(level(d.severity)));
         result.insert("message".into(), json!({"text": d.message}));
-        if !location.is_empty() {
-            result.insert("locations".into(), json!([location]));
+        if location.is_empty() {
+            // Standard input or an unnamed payload, as a whole. §3.27.12 allows no
+            // location, but GitHub code scanning refuses a whole log with one result
+            // that has none; the source name is the one place there is.
+            let name = if source.is_empty() {
+                "(unnamed)"
+            } else {
+                source
+            };
+            location.insert("logicalLocations".into(), json!([{ "name": name }]));
         }
+        result.insert("locations".into(), json!([location]));
         result.insert("properties".into(), Value::Object(properties));
         Value::Object(result)
     }
