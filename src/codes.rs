@@ -123,7 +123,9 @@ define_codes! {
     EMPTY_PAYLOAD: Error, "The payload has no bytes.";
     SIZE_LIMIT_EXCEEDED: Error, "The payload is larger than its traffic type's limit; it was rejected before parsing.";
     CONTENT_TYPE_MISMATCH: Warning, "The caller's traffic hint and the content disagree; the hint decided the traffic type.";
-    ENVIRONMENT_MISMATCH: Error, "Source and destination environment types differ; data may only flow between equal environment types.";
+    ENVIRONMENT_MISMATCH: Error, "Source and destination environment types differ, or production data is headed for a development or staging destination; data may only flow between equal environment types.";
+    ENVIRONMENT_CLAIM_UNKNOWN: Warning, "The payload's processing id or test flag (HL7 MSH-11, Redox Meta.Test) is missing or not a defined value; the environment rule treats it as production data (fail closed).";
+    ENVIRONMENT_TEST_TRAFFIC: Info, "A message marked as test traffic goes to a production destination; production may carry testing traffic, so this is allowed.";
     FILE_SIGNATURE_UNKNOWN: Warning, "An uploaded or embedded file has no known file signature.";
     EMBEDDED_BASE64_INVALID: Error, "An embedded file's base64 text is not valid base64 (RFC 4648 section 4).";
     EMBEDDED_DEPTH_EXCEEDED: Error, "Embedded files are nested deeper than the configured limit; the inner file was not examined.";

@@ -40,7 +40,7 @@ use crate::codes::{self, Code};
 use crate::config::Config;
 use crate::datetime::{self, Canonical, Meaning, Precision, Syntax, Transition, ZoneRules};
 use crate::report::{DatetimeEntry, Diagnostic, Exchange, Format, Report, Severity};
-use crate::traffic::TrafficType;
+use crate::traffic::{Environment, TrafficType};
 
 /// Text that is built only when it is kept: a path or a message. A `&str` or `String` is
 /// ready-made; a closure runs only if the diagnostic is listed.
@@ -156,6 +156,18 @@ pub(crate) struct Queued<'a> {
     pub base64: bool,
 }
 
+/// What a payload says about the environment its data comes from (HL7 MSH-11, Redox
+/// `Meta.Test`), for the environment rule of `docs/contract.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Claim {
+    /// The format has a processing id or test flag, and this payload leaves it empty.
+    Missing,
+    /// The processing id or test flag is there but is not a value the format defines.
+    Malformed,
+    /// A recognised claim.
+    Environment(Environment),
+}
+
 /// Collects one report's findings under the configured bounds.
 pub(crate) struct Emitter<'a> {
     report: Report,
@@ -167,6 +179,8 @@ pub(crate) struct Emitter<'a> {
     dropped_datetimes: u64,
     /// The canonical text of the last datetime past the bound, handed to the caller.
     unlisted: Option<String>,
+    /// What the payload says about its environment, for formats that carry a claim.
+    claim: Option<Claim>,
     queue: Vec<Queued<'a>>,
     count_exceeded: bool,
     /// Bytes of report output still allowed (see the module's "report bytes").
@@ -193,6 +207,7 @@ impl<'a> Emitter<'a> {
             dropped_worst: Severity::Info,
             dropped_datetimes: 0,
             unlisted: None,
+            claim: None,
             queue: Vec::new(),
             count_exceeded: false,
             budget: size_bytes
@@ -391,6 +406,20 @@ impl<'a> Emitter<'a> {
     }
 
     /// The routing metadata, to fill in.
+    /// Records what the payload claims about its environment; the engine checks it
+    /// against the destination after the format is done (every message, every depth).
+    pub fn claim_environment(&mut self, claim: Claim) {
+        self.claim = Some(claim);
+        if let Claim::Environment(environment) = claim {
+            self.report.exchange.claimed_environment = Some(environment);
+        }
+    }
+
+    /// The payload's environment claim, if its format carries one.
+    pub(crate) fn environment_claim(&self) -> Option<Claim> {
+        self.claim
+    }
+
     pub fn exchange(&mut self) -> &mut Exchange {
         &mut self.report.exchange
     }

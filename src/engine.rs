@@ -14,7 +14,7 @@ use crate::classify::{self, Sniffed, SNIFF_WINDOW};
 use crate::codes::{self, Code};
 use crate::config::{Config, SourceProfile};
 use crate::datetime::ZoneRules;
-use crate::emit::{Emitter, Queued};
+use crate::emit::{Claim, Emitter, Queued};
 use crate::error::Error;
 use crate::formats;
 pub use crate::json::CanonicalError;
@@ -35,6 +35,9 @@ pub struct Context {
     pub destination_environment: Option<Environment>,
     /// A name for the payload in reports (a path, `-`); empty if unnamed.
     pub source_name: String,
+    /// When the host received the payload; the report then carries it, and the time it
+    /// was validated, in UTC (`received_at`, `validated_at`).
+    pub received_at: Option<std::time::SystemTime>,
 }
 
 impl Context {
@@ -70,6 +73,13 @@ impl Context {
             assume_utc: false,
             dst: self.source.dst_policy,
         }
+    }
+
+    /// Sets the time the host received the payload (the exchange records receipt and
+    /// delivery times). Reports then carry `received_at` and `validated_at`.
+    pub fn received_at(mut self, at: std::time::SystemTime) -> Self {
+        self.received_at = Some(at);
+        self
     }
 
     /// Names the payload for its reports.
@@ -171,7 +181,7 @@ impl Engine {
             ctx,
             bytes.len() as u64,
         );
-        self.seal(&mut report);
+        self.seal(&mut report, Some(ctx));
         report
     }
 
@@ -179,7 +189,7 @@ impl Engine {
     /// are numbered `name#1`, `name#2`, ... when there are several.
     pub fn validate_messages(&self, bytes: &[u8], ctx: &Context) -> Vec<Report> {
         let mut reports = self.run(bytes, bytes.len() as u64, ctx, 0);
-        reports.iter_mut().for_each(|r| self.seal(r));
+        reports.iter_mut().for_each(|r| self.seal(r, Some(ctx)));
         reports
     }
 
@@ -189,7 +199,7 @@ impl Engine {
     pub fn validate_reader<R: Read>(&self, reader: R, ctx: &Context) -> Result<Report, Error> {
         let (bytes, size) = self.read_bounded(reader, ctx, None)?;
         let mut report = self.single(self.run(&bytes, size, ctx, 0), ctx, size);
-        self.seal(&mut report);
+        self.seal(&mut report, Some(ctx));
         Ok(report)
     }
 
@@ -204,7 +214,7 @@ impl Engine {
     ) -> Result<Vec<Report>, Error> {
         let (bytes, size) = self.read_bounded(reader, ctx, known_len)?;
         let mut reports = self.run(&bytes, size, ctx, 0);
-        reports.iter_mut().for_each(|r| self.seal(r));
+        reports.iter_mut().for_each(|r| self.seal(r, Some(ctx)));
         Ok(reports)
     }
 
@@ -315,7 +325,11 @@ impl Engine {
     /// The last step before a report leaves the engine (every public entry point, the
     /// stream and the batch runner call it): in redacted mode, drop every value taken
     /// from the payload.
-    pub(crate) fn seal(&self, report: &mut Report) {
+    pub(crate) fn seal(&self, report: &mut Report, ctx: Option<&Context>) {
+        if let Some(received) = ctx.and_then(|ctx| ctx.received_at) {
+            report.received_at = Some(utc_timestamp(received));
+            report.validated_at = Some(utc_timestamp(std::time::SystemTime::now()));
+        }
         if self.config.redact {
             report.redact();
         }
@@ -409,6 +423,8 @@ impl Engine {
             source: ctx.source.clone(),
             destination_environment: ctx.destination_environment,
             source_name: String::new(),
+            // The carrier's report carries the receipt time.
+            received_at: None,
         };
         let reports = self.run(bytes, bytes.len() as u64, &inner, depth);
         self.single(reports, &inner, bytes.len() as u64)
@@ -474,11 +490,7 @@ impl Engine {
                 let nested = self.embedded(&queued, ctx, depth.saturating_add(1));
                 emit.attach(&queued.path, nested);
             }
-            let back = if depth == 0 {
-                self.environment_diagnostics(ctx, emit.exchange().claimed_environment)
-            } else {
-                Vec::new()
-            };
+            let back = self.environment_diagnostics(ctx, emit.environment_claim(), depth);
             let mut report = emit.finish(mismatch.iter().cloned().collect(), back);
             report.content_looks_like = looks_like;
             if numbered {
@@ -491,19 +503,22 @@ impl Engine {
         reports
     }
 
-    /// Data may only flow between equal environment types (`docs/contract.md`). A
-    /// configured source environment is compared exactly with the destination's; an
-    /// environment the payload claims (HL7 MSH-11, Redox Meta.Test) only says
-    /// production or not, so only that is compared.
+    /// The environment rule of `docs/contract.md`: data may only flow between equal
+    /// environment types; production may receive test traffic; production data may
+    /// not leave production. The configured source environment is compared exactly
+    /// with the destination's (once, on the top-level payload). What the payload claims
+    /// (HL7 MSH-11, Redox `Meta.Test`) is checked on every message at every depth, and
+    /// a claim that is missing or not recognised counts as production (fail closed).
     fn environment_diagnostics(
         &self,
         ctx: &Context,
-        claimed: Option<Environment>,
+        claim: Option<Claim>,
+        depth: u8,
     ) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         let code = &codes::ENVIRONMENT_MISMATCH;
         let destination = ctx.destination_environment;
-        if let (Some(source), Some(destination)) = (ctx.source.environment, destination) {
+        if let (Some(source), Some(destination), 0) = (ctx.source.environment, destination, depth) {
             if source != destination {
                 out.extend(self.gate(
                     code,
@@ -514,23 +529,42 @@ impl Engine {
                 ));
             }
         }
-        let expected = destination.or(ctx.source.environment);
-        if let (Some(claimed), Some(expected)) = (claimed, expected) {
-            let production = |e: Environment| e == Environment::Production;
-            if production(claimed) != production(expected) {
+        let (Some(expected), Some(claim)) = (destination.or(ctx.source.environment), claim) else {
+            return out;
+        };
+        let claimed = match claim {
+            Claim::Environment(environment) => environment,
+            Claim::Missing | Claim::Malformed => {
+                let unknown = &codes::ENVIRONMENT_CLAIM_UNKNOWN;
                 out.extend(self.gate(
-                    code,
-                    code.severity,
+                    unknown,
+                    unknown.severity,
                     format!(
-                        "the message is marked {} but this exchange is {expected}",
-                        if production(claimed) {
-                            "production"
+                        "the processing id or test flag is {}; the message is treated as production data",
+                        if claim == Claim::Missing {
+                            "missing"
                         } else {
-                            "non-production"
+                            "not a defined value"
                         }
                     ),
                 ));
+                Environment::Production
             }
+        };
+        let production = Environment::Production;
+        if claimed == production && expected != production {
+            out.extend(self.gate(
+                code,
+                code.severity,
+                format!("production data is headed for a {expected} destination"),
+            ));
+        } else if claimed != production && expected == production {
+            let test = &codes::ENVIRONMENT_TEST_TRAFFIC;
+            out.extend(self.gate(
+                test,
+                test.severity,
+                "test traffic into production, which production may carry".to_owned(),
+            ));
         }
         out
     }
@@ -540,6 +574,21 @@ impl Engine {
 /// traffic type can disagree (empty or unrecognisable bytes say nothing). An embedded
 /// file is whatever its carrier carries (a CDA in an XDR request, a FHIR Bundle in a
 /// Binary, an HL7 message in an attachment), so it never disagrees.
+/// `at` as an RFC 3339 UTC timestamp with millisecond precision
+/// (`2024-03-12T13:30:15.123Z`); a time before 1970 or past year 9999 is written as
+/// the epoch rather than fail.
+fn utc_timestamp(at: std::time::SystemTime) -> String {
+    let millis = at
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i128::try_from(d.as_millis()).unwrap_or(i128::MAX));
+    let stamp = time::OffsetDateTime::from_unix_timestamp_nanos(millis.saturating_mul(1_000_000))
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    stamp.format(&format).unwrap_or_default()
+}
+
 fn same_family(hint: TrafficType, content: TrafficType) -> bool {
     use TrafficType::{EmbeddedFile, Other};
     hint == content || content == Other || hint == EmbeddedFile

@@ -299,6 +299,10 @@ pub struct Report {
     pub exchange: Exchange,
     /// Whether every value taken from the payload was dropped ([`Report::redact`]).
     pub redacted: bool,
+    /// When the host received the payload (UTC, RFC 3339), if the context said.
+    pub received_at: Option<String>,
+    /// When validation finished (UTC, RFC 3339), given with `received_at`.
+    pub validated_at: Option<String>,
 }
 
 impl Report {
@@ -322,6 +326,8 @@ impl Report {
             embedded: Vec::new(),
             exchange: Exchange::default(),
             redacted: false,
+            received_at: None,
+            validated_at: None,
         }
     }
 
@@ -439,6 +445,10 @@ struct ReportWire {
     contract_version: Option<u32>,
     #[serde(default)]
     redacted: bool,
+    #[serde(default)]
+    received_at: Option<String>,
+    #[serde(default)]
+    validated_at: Option<String>,
 }
 
 impl<'de> Deserialize<'de> for Report {
@@ -464,6 +474,8 @@ impl<'de> Deserialize<'de> for Report {
             embedded: wire.embedded,
             exchange: wire.exchange.unwrap_or_default(),
             redacted: wire.redacted,
+            received_at: wire.received_at,
+            validated_at: wire.validated_at,
         };
         if report.is_valid() != wire.valid {
             return Err(serde::de::Error::custom(
@@ -476,7 +488,7 @@ impl<'de> Deserialize<'de> for Report {
 
 impl Serialize for Report {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("Report", 15)?;
+        let mut s = serializer.serialize_struct("Report", 17)?;
         s.serialize_field("source", &self.source)?;
         s.serialize_field("traffic_type", &self.traffic_type)?;
         s.serialize_field("format", &self.format)?;
@@ -506,6 +518,15 @@ impl Serialize for Report {
             s.serialize_field("redacted", &true)?;
         } else {
             s.skip_field("redacted")?;
+        }
+        for (key, value) in [
+            ("received_at", &self.received_at),
+            ("validated_at", &self.validated_at),
+        ] {
+            match value {
+                Some(at) => s.serialize_field(key, at)?,
+                None => s.skip_field(key)?,
+            }
         }
         s.end()
     }

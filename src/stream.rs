@@ -310,7 +310,7 @@ impl<R: Read> Iterator for Stream<'_, R> {
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             if let Some(mut report) = self.pending.pop_front() {
-                self.engine.seal(&mut report);
+                self.engine.seal(&mut report, Some(&self.ctx));
                 return Some(Ok(report));
             }
             if self.done {

@@ -125,7 +125,7 @@ fn human_format_prints_a_line_per_payload_and_a_summary() {
     );
     assert_eq!(
         lines[2],
-        "2 payloads: 1 valid, 1 invalid, 0 could not be read"
+        "2 payloads: 1 valid, 1 invalid, 0 could not be read; most frequent: FILE_TRUNCATED ×1"
     );
 }
 
@@ -262,7 +262,11 @@ fn config_file_sets_limits_and_source_profiles() {
 fn codes_lists_every_registered_code() {
     let out = triage(&["codes", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0));
-    let lines = json_lines(&out);
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), payload_triage::codes::all().count());
     assert!(lines
         .iter()

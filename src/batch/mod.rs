@@ -456,7 +456,9 @@ fn validate_unit(engine: &Engine, unit: Unit, json_lines: bool) -> Done {
     if let Some(last) = reports.last_mut() {
         attach(engine, last, &unit.back);
     }
-    reports.iter_mut().for_each(|r| engine.seal(r));
+    reports
+        .iter_mut()
+        .for_each(|r| engine.seal(r, Some(&unit.ctx)));
     // An over-limit unit was not read whole: it gets no canonical copy.
     let within_limit = reports.first().is_some_and(|r| unit.size <= r.limit_bytes);
     let json = reports.iter().all(|r| {
@@ -578,7 +580,7 @@ fn collect<S>(
                         None => ControlFlow::Continue(()),
                     },
                     Done::Report(mut report) => {
-                        engine.seal(&mut report);
+                        engine.seal(&mut report, None);
                         sink(Record::Report(report))
                     }
                     Done::Failed(error) => sink(Record::Failed(error)),
@@ -633,7 +635,7 @@ where
     if let Some((mut report, mut line)) = open.held.take() {
         let before = (report.diagnostics.len(), report.size_bytes);
         attach(engine, &mut report, &notes);
-        engine.seal(&mut report);
+        engine.seal(&mut report, None);
         let name = if open.count == 1 {
             if open.begin.whole_size {
                 report.size_bytes = report

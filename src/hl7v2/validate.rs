@@ -13,7 +13,7 @@ use super::escape;
 use super::parse::{split, unsplit, Delimiters, HeaderError, Segment, Segments, Split};
 use super::schema::{self, Child, FieldDef, Kind, Version};
 use crate::datetime::{self, Syntax, ZoneRules};
-use crate::emit::{Emitter, Text};
+use crate::emit::{Claim, Emitter, Text};
 use crate::report::ExchangePattern;
 use crate::traffic::Environment;
 
@@ -858,7 +858,6 @@ pub(crate) fn message(bytes: &[u8], sink: &mut Emitter<'_>, options: &Options<'_
         exchange.event = (!event.is_empty()).then(|| event.clone());
         exchange.message_id = Some(value_text(field(10), &d)).filter(|s| !s.is_empty());
         exchange.processing_id = (!processing.is_empty()).then(|| processing.clone());
-        exchange.claimed_environment = environment(&processing);
         if !message_type.is_empty() {
             exchange.pattern = Some(pattern(&message_type));
         }
@@ -867,6 +866,13 @@ pub(crate) fn message(bytes: &[u8], sink: &mut Emitter<'_>, options: &Options<'_
             exchange.relates_to = Some(value_text(related, &d)).filter(|s| !s.is_empty());
         }
     }
+    // MSH-11 is required (HL7 v2.5.1 section 2.14.9.11); empty or outside table 0103,
+    // the environment rule treats the message as production (fail closed).
+    sink.claim_environment(match environment(&processing) {
+        Some(environment) => Claim::Environment(environment),
+        None if processing.is_empty() => Claim::Missing,
+        None => Claim::Malformed,
+    });
 
     let Some((v, exact)) = schema::version(&version_name) else {
         sink.add(

@@ -31,6 +31,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 use crate::datetime::Syntax;
+use crate::emit::Claim;
 use crate::report::ExchangePattern;
 use crate::traffic::Environment;
 
@@ -386,17 +387,20 @@ fn meta(root: &Value<'_>, walk: &mut Walk<'_, '_>) -> Option<String> {
         ),
     }
     match meta.get("Test") {
-        None | Some(Value::Null) => {}
+        None | Some(Value::Null) => walk.emit.claim_environment(Claim::Missing),
         Some(Value::Bool(test)) => {
             // Meta.Test only says test or not: a test message claims a non-production
             // environment (staging), a non-test one production.
-            walk.emit.exchange().claimed_environment = Some(if *test {
+            walk.emit.claim_environment(Claim::Environment(if *test {
                 Environment::Staging
             } else {
                 Environment::Production
-            });
+            }));
         }
-        Some(_) => meta_error(walk, "/Meta/Test", "Meta.Test must be a boolean"),
+        Some(_) => {
+            meta_error(walk, "/Meta/Test", "Meta.Test must be a boolean");
+            walk.emit.claim_environment(Claim::Malformed);
+        }
     }
     match meta.get("Source") {
         None | Some(Value::Null) => {}
