@@ -645,15 +645,32 @@ fn counts_chart_and_versions_are_static_html() {
 const CHROMIUM: &str = "/usr/bin/chromium-headless-shell";
 
 /// The browser, or a failure saying how to get it: a missing browser must not let the
-/// rendering tests pass by checking nothing.
+/// rendering tests pass by checking nothing. On a fresh machine the first call installs
+/// it (`tools/browser/install-chromium.sh`: Debian's package, as root), once per run,
+/// so `cargo test --release` does its own set-up.
 fn chromium() -> PathBuf {
+    static INSTALLED: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
     let path =
         std::env::var_os("TRIAGE_CHROMIUM").map_or_else(|| PathBuf::from(CHROMIUM), PathBuf::from);
+    if !path.is_file() && std::env::var_os("TRIAGE_CHROMIUM").is_none() {
+        let installed = INSTALLED.get_or_init(|| {
+            let script =
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/browser/install-chromium.sh");
+            match Command::new("bash").arg(&script).output() {
+                Ok(out) if out.status.success() => Ok(()),
+                Ok(out) => Err(String::from_utf8_lossy(&out.stderr).into_owned()),
+                Err(e) => Err(e.to_string()),
+            }
+        });
+        if let Err(why) = installed {
+            panic!("headless Chromium could not be installed: {why}");
+        }
+    }
     assert!(
         path.is_file(),
         "headless Chromium is not at {}: install it with \
          `apt-get install -y --no-install-recommends chromium-headless-shell` (Debian 12; \
-         .ci/run does this) or set TRIAGE_CHROMIUM to the browser's path",
+         tools/browser/install-chromium.sh does this) or set TRIAGE_CHROMIUM to the browser's path",
         path.display()
     );
     path
