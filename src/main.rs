@@ -29,6 +29,8 @@ Examples:
       JSON Lines: one record per payload, then a summary record.
   triage validate --format sarif --html report.html inbox/
       SARIF 2.1.0 on standard output, and a page to look at.
+  triage validate --format json --sarif run.sarif --junit run.xml --html run.html inbox/
+      One run, every format: JSON Lines on standard output, the rest in files.
   triage validate --only-invalid --ignore HL7_TABLE_VALUE_UNKNOWN lab/
       Show failures only; leave one code out of the run.
   cat capture.mllp | triage validate --traffic hl7v2-mllp -
@@ -159,6 +161,12 @@ struct ValidateArgs {
     /// Also write a self-contained HTML report to FILE.
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
+    /// Also write a SARIF 2.1.0 log to FILE (whatever --format says).
+    #[arg(long, value_name = "FILE")]
+    sarif: Option<PathBuf>,
+    /// Also write a JUnit XML document to FILE (whatever --format says).
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
     /// The channel the payloads arrived on; it wins over what the content looks like.
     #[arg(long, value_parser = traffic_parser())]
     traffic: Option<TrafficType>,
@@ -377,16 +385,28 @@ fn validate(args: ValidateArgs) -> Result<ExitCode, Error> {
         OutputFormat::Junit => Primary::Document(Box::new(Junit::new(out()))),
         OutputFormat::Github => Primary::Github(Github::new(out())),
     };
-    let mut html = match &args.html {
-        Some(path) => {
-            let file = File::create(path).map_err(|error| Error::Write {
+    // Files written beside standard output, so one run can give every format.
+    let create = |path: &PathBuf| {
+        File::create(path)
+            .map(io::BufWriter::new)
+            .map_err(|error| Error::Write {
                 target: batch::source_name(path),
                 error,
-            })?;
-            Some(Html::new(io::BufWriter::new(file)).with_redacted(args.redact))
-        }
-        None => None,
+            })
     };
+    let mut files: Vec<(&PathBuf, Box<dyn RunWriter>)> = Vec::new();
+    if let Some(path) = &args.html {
+        files.push((
+            path,
+            Box::new(Html::new(create(path)?).with_redacted(args.redact)),
+        ));
+    }
+    if let Some(path) = &args.sarif {
+        files.push((path, Box::new(Sarif::new(create(path)?))));
+    }
+    if let Some(path) = &args.junit {
+        files.push((path, Box::new(Junit::new(create(path)?))));
+    }
     let progress = Progress::new(&args);
 
     let mut summary = Summary::new();
@@ -411,7 +431,7 @@ fn validate(args: ValidateArgs) -> Result<ExitCode, Error> {
                     // Humans watching a run see every I/O error on standard error, in
                     // every format.
                     writeln!(io::stderr(), "triage: {}", printable(&message))?;
-                    write_event(&mut primary, html.as_mut(), &event, None, quiet)
+                    write_event(&mut primary, &mut files, &event, None, quiet)
                 }));
             }
             Record::Skipped { path, kind } => {
@@ -423,7 +443,7 @@ fn validate(args: ValidateArgs) -> Result<ExitCode, Error> {
                         "triage: {}: skipped, a {kind} is not read",
                         printable(&path)
                     )?;
-                    write_event(&mut primary, html.as_mut(), &event, None, quiet)
+                    write_event(&mut primary, &mut files, &event, None, quiet)
                 }));
             }
             other => {
@@ -434,13 +454,7 @@ fn validate(args: ValidateArgs) -> Result<ExitCode, Error> {
                     message: &message,
                 };
                 summary.count(&event);
-                return step(write_event(
-                    &mut primary,
-                    html.as_mut(),
-                    &event,
-                    None,
-                    quiet,
-                ));
+                return step(write_event(&mut primary, &mut files, &event, None, quiet));
             }
         };
         summary.count_report(&report);
@@ -454,22 +468,18 @@ fn validate(args: ValidateArgs) -> Result<ExitCode, Error> {
         filter.trim(&mut report);
         let event = Event::Report(&report);
         let written = progress
-            .suspend(|| write_event(&mut primary, html.as_mut(), &event, line.as_deref(), quiet));
+            .suspend(|| write_event(&mut primary, &mut files, &event, line.as_deref(), quiet));
         let flow = step(written);
         stopped |= flow.is_break();
         flow
     })?;
     progress.finish();
     summary.set_elapsed(started.elapsed());
-    // Every output is closed, even after a closed pipe, so the HTML page is whole.
+    // Every output is closed, even after a closed pipe, so the files are whole.
     let finished = finish(&mut primary, &summary, stopped);
-    if let Some(html) = html.as_mut() {
-        html.finish(&summary).map_err(|error| Error::Write {
-            target: args
-                .html
-                .as_deref()
-                .map(batch::source_name)
-                .unwrap_or_default(),
+    for (path, writer) in &mut files {
+        writer.finish(&summary).map_err(|error| Error::Write {
+            target: batch::source_name(path),
             error,
         })?;
     }
@@ -513,13 +523,13 @@ fn step(written: io::Result<()>) -> ControlFlow<()> {
 
 fn write_event(
     primary: &mut Primary,
-    html: Option<&mut Html<io::BufWriter<File>>>,
+    files: &mut [(&PathBuf, Box<dyn RunWriter>)],
     event: &Event<'_>,
     line: Option<&str>,
     quiet: bool,
 ) -> io::Result<()> {
-    if let Some(html) = html {
-        html.event(event)?;
+    for (_, writer) in files.iter_mut() {
+        writer.event(event)?;
     }
     match primary {
         Primary::Document(writer) => writer.event(event),

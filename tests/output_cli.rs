@@ -236,3 +236,58 @@ fn hostile_file_names_give_well_formed_output_in_every_format() {
         "no raw escape reaches a workflow log"
     );
 }
+
+#[test]
+fn one_run_over_the_sample_archive_writes_every_format() {
+    // Issue 11's "done when": JSON Lines with a summary on standard output, and SARIF,
+    // JUnit and HTML files from the same run.
+    let dir = tempfile::tempdir().unwrap();
+    let (sarif_path, junit_path, html_path) = (
+        dir.path().join("run.sarif"),
+        dir.path().join("run.xml"),
+        dir.path().join("run.html"),
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_triage"))
+        .args(["validate", "--format", "json", "--sarif"])
+        .arg(&sarif_path)
+        .arg("--junit")
+        .arg(&junit_path)
+        .arg("--html")
+        .arg(&html_path)
+        .arg(output::sample_archive())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let (reports, diagnostics, invalid) = json_counts(&out);
+    let summary: Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().last().unwrap()).unwrap();
+    assert_eq!(summary["record"], "summary");
+    assert_eq!(summary["payloads"], reports as u64);
+
+    let log = sarif(&Output {
+        stdout: std::fs::read(&sarif_path).unwrap(),
+        ..out.clone()
+    });
+    assert_eq!(
+        log["runs"][0]["results"].as_array().unwrap().len(),
+        diagnostics
+    );
+    let (suites, cases) = junit(&Output {
+        stdout: std::fs::read(&junit_path).unwrap(),
+        ..out.clone()
+    });
+    assert_eq!(cases, reports);
+    assert_eq!(attr(&suites, "failures"), invalid.to_string());
+    let page = std::fs::read_to_string(&html_path).unwrap();
+    assert!(page.starts_with("<!doctype html>") && page.trim_end().ends_with("</html>"));
+    assert!(page.contains("HL7_SEGMENT_MISSING"));
+
+    // A file that cannot be created is a usage-level error before anything runs.
+    let out = Command::new(env!("CARGO_BIN_EXE_triage"))
+        .args(["validate", "--sarif", "/nonexistent/dir/run.sarif"])
+        .arg(output::sample_archive())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+}
