@@ -68,6 +68,12 @@ fn synthetic_examples_of_each_schema_validate() {
         "clinicaldecisions_request",
         "enrichment_normalizationquery",
         "sso_sign_on",
+        "inventory_update",
+        "claim_payment",
+        "research_subjectupdate",
+        "clinicaldecisions_response",
+        "enrichment_normalizationqueryresponse",
+        "organization_query",
     ] {
         let report = check(name);
         assert_eq!(report.format, Format::RedoxDataModel, "{name}");
@@ -331,8 +337,8 @@ const MODELS: [(&str, &str, &str, &str); 24] = [
     (
         "Claim",
         "claim_submission",
-        "broken_claim_visit_datetime_impossible",
-        "/Visit/VisitDateTime",
+        "broken_claim_line_emergency_not_boolean",
+        "/Claims/0/Lines/0/IsEmergency",
     ),
     (
         "Financial",
@@ -355,44 +361,44 @@ const MODELS: [(&str, &str, &str, &str); 24] = [
     (
         "Inventory",
         "inventory_deplete",
-        "broken_inventory_dob_impossible",
-        "/Patient/Demographics/DOB",
+        "broken_inventory_item_quantity_boolean",
+        "/Items/0/UsedQuantity",
     ),
     (
         "Organization",
         "organization_new",
-        "broken_organization_identifiers_not_array",
-        "/Organization/Identifiers",
+        "broken_organization_active_not_boolean",
+        "/Organizations/0/Active",
     ),
     (
         "PatientEducation",
         "patienteducation_new",
-        "broken_patienteducation_no_patient",
-        "",
+        "broken_patienteducation_assignee_notes_not_array",
+        "/Education/0/Assignments/0/Assignees/0/Notes",
     ),
     (
         "Research",
         "research_study",
-        "broken_research_study_id_number",
-        "/Study/ID",
+        "broken_research_eligibility_age_array",
+        "/Study/Eligibility/MinimumAge",
     ),
     (
         "SurgicalScheduling",
         "surgicalscheduling_new",
-        "broken_surgicalscheduling_visit_datetime_impossible",
-        "/Visit/VisitDateTime",
+        "broken_surgicalscheduling_procedureinfo_not_array",
+        "/Procedures/0/ProcedureInfo",
     ),
     (
         "ClinicalDecisions",
         "clinicaldecisions_request",
-        "broken_clinicaldecisions_order_datetime_impossible",
-        "/Orders/0/TransactionDateTime",
+        "broken_clinicaldecisions_dose_quantity_object",
+        "/UnsignedMedicationOrders/0/Dose/Quantity",
     ),
     (
         "Enrichment",
         "enrichment_normalizationquery",
-        "broken_enrichment_patient_not_object",
-        "/Patient",
+        "broken_enrichment_entry_id_number",
+        "/Entries/0/EntryID",
     ),
     (
         "SSO",
@@ -434,6 +440,135 @@ fn every_data_model_has_a_body_schema_a_valid_and_an_invalid_fixture() {
     }
 }
 
+/// The eight models whose own sections were once left open: each breaks a rule of its
+/// own section (a wrong type), reported there as a schema violation, and each valid
+/// fixture's model-specific datetimes are canonicalized at their declared places.
+#[test]
+fn model_specific_sections_are_checked() {
+    for (broken, path) in [
+        (
+            "broken_claim_line_emergency_not_boolean",
+            "/Claims/0/Lines/0/IsEmergency",
+        ),
+        (
+            "broken_inventory_item_quantity_boolean",
+            "/Items/0/UsedQuantity",
+        ),
+        (
+            "broken_organization_active_not_boolean",
+            "/Organizations/0/Active",
+        ),
+        (
+            "broken_patienteducation_assignee_notes_not_array",
+            "/Education/0/Assignments/0/Assignees/0/Notes",
+        ),
+        (
+            "broken_research_eligibility_age_array",
+            "/Study/Eligibility/MinimumAge",
+        ),
+        (
+            "broken_surgicalscheduling_procedureinfo_not_array",
+            "/Procedures/0/ProcedureInfo",
+        ),
+        (
+            "broken_clinicaldecisions_dose_quantity_object",
+            "/UnsignedMedicationOrders/0/Dose/Quantity",
+        ),
+        ("broken_enrichment_entry_id_number", "/Entries/0/EntryID"),
+    ] {
+        let report = check(broken);
+        assert!(!report.is_valid(), "{broken}");
+        assert!(
+            has(&report, "REDOX_SCHEMA_VIOLATION", path),
+            "{broken}: no schema violation at {path}: {:?}",
+            report.diagnostics
+        );
+    }
+}
+
+#[test]
+fn model_specific_datetimes_are_declared() {
+    for (fixture, expected) in [
+        (
+            "claim_submission",
+            &[
+                "/Subscriber/DOB",
+                "/Subscriber/Insurance/EffectiveDate",
+                "/Claims/0/AdditionalDates/0/DateTime",
+                "/Claims/0/Visit/DateTime",
+                "/Claims/0/Lines/0/ServiceDateTime",
+                "/Claims/0/Lines/0/ServiceEndDateTime",
+            ][..],
+        ),
+        (
+            "claim_payment",
+            &[
+                "/Transaction/PaymentDateTime",
+                "/Payments/0/DateTime",
+                "/Payments/0/Claim/ReceivedDate",
+                "/Payments/0/Claim/Services/0/ServiceDateTime",
+                "/Payments/0/Patient/Demographics/DOB",
+            ][..],
+        ),
+        (
+            "surgicalscheduling_new",
+            &[
+                "/Procedures/0/DateTime",
+                "/SurgeryStaff/0/StartDateTime",
+                "/Visit/Equipment/0/StartDateTime",
+                "/Visit/VisitDateTime",
+            ][..],
+        ),
+        (
+            "patienteducation_new",
+            &[
+                "/Education/0/CreatedDateTime",
+                "/Education/0/Assignments/0/CreatedDateTime",
+                "/Education/0/Assignments/0/ActionDateTime",
+            ][..],
+        ),
+        (
+            "research_study",
+            &[
+                "/Study/StartDateTime",
+                "/Protocols/0/Cycles/0/StartDate",
+                "/Protocols/0/Cycles/0/Days/0/ActivityDateTime",
+                "/Protocols/0/Cycles/0/Days/0/LatestDateTime",
+            ][..],
+        ),
+        ("research_subjectupdate", &["/Enrollment/StartDateTime"][..]),
+        (
+            "clinicaldecisions_request",
+            &[
+                "/UnsignedMedicationOrders/0/StartDate",
+                "/UnsignedMedicationOrders/0/EndDate",
+                "/UnsignedProcedureOrders/0/ScheduledDate",
+            ][..],
+        ),
+        ("organization_query", &["/LastUpdated"][..]),
+    ] {
+        let report = check(fixture);
+        assert!(
+            errors(&report).is_empty(),
+            "{fixture}: {:?}",
+            report.diagnostics
+        );
+        let paths: Vec<&str> = report.datetimes.iter().map(|d| d.path.as_str()).collect();
+        for path in expected {
+            assert!(paths.contains(path), "{fixture}: {path} not in {paths:?}");
+        }
+    }
+    // A model-specific datetime that is no date is an error at its place.
+    let text = String::from_utf8(fixture("research_study"))
+        .unwrap()
+        .replace("2024-01-15T09:00:00.000Z", "2024-13-45T09:00:00.000Z");
+    let report = Engine::default().validate(text.as_bytes(), &redox_ctx());
+    assert!(report
+        .diagnostics
+        .iter()
+        .any(|d| d.code.name().starts_with("DATETIME_") && d.path == "/Study/StartDateTime"));
+}
+
 #[test]
 fn referral_expiration_of_month_13_day_45_fails() {
     let report = check("broken_referral_expiration_impossible");
@@ -464,6 +599,17 @@ fn event_lists_follow_the_data_model_documentation() {
         ("Enrichment", "NormalizationQuery", ExchangePattern::Query),
         (
             "Enrichment",
+            "NaturalLanguageProcessingQuery",
+            ExchangePattern::Query,
+        ),
+        (
+            "Enrichment",
+            "NaturalLanguageProcessingQueryResponse",
+            ExchangePattern::QueryResponse,
+        ),
+        ("PatientEducation", "New", ExchangePattern::Notification),
+        (
+            "Enrichment",
             "NormalizationQueryResponse",
             ExchangePattern::QueryResponse,
         ),
@@ -490,6 +636,9 @@ fn event_lists_follow_the_data_model_documentation() {
         ("Device", "Delete"),
         ("Research", "New"),
         ("Enrichment", "Request"),
+        ("Enrichment", "Response"),
+        ("Research", "Update"),
+        ("PatientEducation", "Cancel"),
     ] {
         let text = redox_message(model, event, "");
         let report = Engine::default().validate(text.as_bytes(), &redox_ctx());
