@@ -752,6 +752,16 @@ fn input_bytes(paths: &[PathBuf], hidden: bool, budget: Duration) -> Option<u64>
     Some(total)
 }
 
+/// One code as `triage codes --format json` lists it.
+fn code_json(module: &str, code: &codes::Code) -> serde_json::Value {
+    serde_json::json!({
+        "code": code.name(),
+        "severity": code.default_severity().as_str(),
+        "module": module,
+        "meaning": code.meaning()
+    })
+}
+
 fn print_codes(code: Option<&str>, format: CodesFormat) -> ExitCode {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
@@ -766,17 +776,11 @@ fn print_codes(code: Option<&str>, format: CodesFormat) -> ExitCode {
         };
         let written = match format {
             CodesFormat::Human => out.write_all(codes::page(code).as_bytes()),
-            CodesFormat::Json => writeln!(
-                out,
-                "{}",
-                serde_json::json!({
-                    "code": code.name(),
-                    "severity": code.default_severity().as_str(),
-                    "module": codes::module_of(code),
-                    "meaning": code.meaning(),
-                    "page": codes::page(code),
-                })
-            ),
+            CodesFormat::Json => {
+                let mut entry = code_json(codes::module_of(code), code);
+                entry["page"] = codes::page(code).into();
+                writeln!(out, "{entry}")
+            }
         };
         return match written.and_then(|()| out.flush()) {
             Ok(()) => ExitCode::SUCCESS,
@@ -794,16 +798,7 @@ fn print_codes(code: Option<&str>, format: CodesFormat) -> ExitCode {
                 module,
                 code.meaning()
             ),
-            CodesFormat::Json => writeln!(
-                out,
-                "{}",
-                serde_json::json!({
-                    "code": code.name(),
-                    "severity": code.default_severity().as_str(),
-                    "module": module,
-                    "meaning": code.meaning()
-                })
-            ),
+            CodesFormat::Json => writeln!(out, "{}", code_json(module, code)),
         };
         if written.is_err() {
             // A closed pipe (`triage codes | head -1`) ends the listing quietly.
