@@ -778,7 +778,9 @@ fn print_codes(code: Option<&str>, format: CodesFormat) -> ExitCode {
             CodesFormat::Human => out.write_all(codes::page(code).as_bytes()),
             CodesFormat::Json => {
                 let mut entry = code_json(codes::module_of(code), code);
-                entry["page"] = codes::page(code).into();
+                if let Some(fields) = entry.as_object_mut() {
+                    fields.insert("page".into(), codes::page(code).into());
+                }
                 writeln!(out, "{entry}")
             }
         };
