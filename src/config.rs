@@ -154,6 +154,21 @@ pub struct SourceConfig {
     pub dst_policy: DstPolicy,
     /// HL7 v2: use MSH-7's offset for other fields that carry none.
     pub hl7_use_msh7_offset: bool,
+    /// What the source is to the exchange (`role = "ehr"` or `"application"`).
+    pub role: Option<SourceRole>,
+}
+
+/// What a source is to the exchange. An application writing back to an EHR sends
+/// writebacks: what it notifies is data written into the EHR (Redox's writeback
+/// pattern), so its notifications are reported with the `writeback` pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum SourceRole {
+    /// An EHR (or another system of record): its notifications are notifications.
+    Ehr,
+    /// An application that writes back to an EHR.
+    Application,
 }
 
 /// The whole configuration. Every field has a default; change what you need.
@@ -298,6 +313,8 @@ pub struct SourceProfile {
     pub dst_policy: DstPolicy,
     /// HL7 v2: use MSH-7's offset for other fields that carry none.
     pub hl7_use_msh7_offset: bool,
+    /// What the source is to the exchange.
+    pub role: Option<SourceRole>,
 }
 
 impl SourceProfile {
@@ -306,6 +323,12 @@ impl SourceProfile {
         self.zone = Some(lookup_zone(iana_name)?);
         self.zone_name = Some(iana_name.to_owned());
         Ok(self)
+    }
+
+    /// A profile for a source with `role`.
+    pub fn with_role(mut self, role: SourceRole) -> Self {
+        self.role = Some(role);
+        self
     }
 
     /// A profile named `name`, the name reports give as `source_profile`.
@@ -351,6 +374,7 @@ impl SourceProfile {
             environment: config.environment,
             dst_policy: config.dst_policy,
             hl7_use_msh7_offset: config.hl7_use_msh7_offset,
+            role: config.role,
         };
         if let Some(name) = &config.timezone {
             profile = profile.with_zone(name)?;

@@ -12,14 +12,14 @@ use std::io::Read;
 
 use crate::classify::{self, Sniffed, SNIFF_WINDOW};
 use crate::codes::{self, Code};
-use crate::config::{Config, SourceProfile};
+use crate::config::{Config, SourceProfile, SourceRole};
 use crate::datetime::ZoneRules;
 use crate::emit::{Claim, Emitter, Queued};
 use crate::error::Error;
 use crate::formats;
 pub use crate::json::CanonicalError;
 use crate::limits::{self, read_up_to};
-use crate::report::{Diagnostic, Format, Report, Severity};
+use crate::report::{Diagnostic, ExchangePattern, Format, Report, Severity};
 pub use crate::stream::Stream;
 use crate::traffic::{Environment, TrafficType};
 
@@ -328,6 +328,13 @@ impl Engine {
     pub(crate) fn seal(&self, report: &mut Report, ctx: Option<&Context>) {
         if let Some(name) = ctx.and_then(|ctx| ctx.source.name()) {
             report.source_profile = Some(name.to_owned());
+        }
+        // The pattern follows the source's role: what an application writing back to
+        // an EHR notifies is a writeback (an HL7 ORU, a Redox Results New from it).
+        if ctx.and_then(|ctx| ctx.source.role) == Some(SourceRole::Application)
+            && report.exchange.pattern == Some(ExchangePattern::Notification)
+        {
+            report.exchange.pattern = Some(ExchangePattern::Writeback);
         }
         if let Some(received) = ctx.and_then(|ctx| ctx.received_at) {
             report.received_at = Some(utc_timestamp(received));

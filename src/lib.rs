@@ -62,7 +62,7 @@ mod traffic;
 mod xml;
 
 pub use codes::Code;
-pub use config::{Config, SourceProfile};
+pub use config::{Config, SourceProfile, SourceRole};
 pub use datetime::{DstPolicy, Precision};
 pub use engine::{CanonicalError, Context, Engine, Stream};
 pub use error::{ConfigError, Error};

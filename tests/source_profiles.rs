@@ -195,3 +195,60 @@ fn standard_input_and_unclaimed_inputs_get_the_default_profile() {
     assert!(report.source_profile.is_none());
     assert!(!report.to_json_line().contains("source_profile"));
 }
+
+const ORU: &[u8] = b"MSH|^~\\&|APP|APPFAC|EHR|GH|20240312083015+0000||ORU^R01^ORU_R01|7|P|2.5.1\rPID|1||1^^^GH^MR||X^Y\rOBR|1||F1|CBC^Blood count\rOBX|1|NM|HGB^Hemoglobin||13.5|g/dL\r";
+const QRY: &[u8] = b"MSH|^~\\&|APP|APPFAC|EHR|GH|20240312083015+0000||QBP^Q11^QBP_Q11|8|P|2.5.1\rQPD|Q11|Q1\rRCP|I\r";
+
+#[test]
+fn an_application_writing_back_to_the_ehr_sends_writebacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("app")).unwrap();
+    std::fs::create_dir_all(root.join("ehr")).unwrap();
+    for sub in ["app", "ehr"] {
+        std::fs::write(root.join(sub).join("oru.hl7"), ORU).unwrap();
+        std::fs::write(root.join(sub).join("qry.hl7"), QRY).unwrap();
+    }
+    std::fs::write(
+        root.join("t.toml"),
+        "[sources.scribe]\npaths = [\"app\"]\nrole = \"application\"\n[sources.epic]\npaths = [\"ehr\"]\nrole = \"ehr\"\n",
+    )
+    .unwrap();
+    let out = run(root, &["--config", "t.toml", "app", "ehr"]);
+    let got: Vec<(String, String)> = reports(&out)
+        .iter()
+        .map(|r| {
+            (
+                r["source"].as_str().unwrap().to_owned(),
+                r["exchange"]["pattern"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    let want = [
+        ("app/oru.hl7", "writeback"),
+        // A query stays a query, whoever sends it.
+        ("app/qry.hl7", "query"),
+        ("ehr/oru.hl7", "notification"),
+        ("ehr/qry.hl7", "query"),
+    ];
+    assert_eq!(got.len(), want.len(), "{got:?}");
+    for ((source, pattern), (s, p)) in got.iter().zip(want) {
+        assert_eq!((source.as_str(), pattern.as_str()), (s, p));
+    }
+    // A role that is not one of the two is a configuration error.
+    std::fs::write(root.join("bad.toml"), "[source]\nrole = \"robot\"\n").unwrap();
+    assert_eq!(
+        run(root, &["--config", "bad.toml", "app"]).status.code(),
+        Some(2)
+    );
+    // The library: the same through a profile built in code.
+    let engine = payload_triage::Engine::default();
+    let ctx = payload_triage::Context::new().with_source(
+        payload_triage::SourceProfile::default().with_role(payload_triage::SourceRole::Application),
+    );
+    let report = engine.validate(ORU, &ctx);
+    assert_eq!(
+        report.exchange.pattern,
+        Some(payload_triage::ExchangePattern::Writeback)
+    );
+}
