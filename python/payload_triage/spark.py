@@ -58,6 +58,8 @@ _COLUMNS = (
     ("encoded_bytes", "BIGINT"),
     ("embedded", "STRING"),
     ("contract_version", "INT"),
+    ("source_profile", "STRING"),
+    ("redacted", "BOOLEAN"),
 )
 
 #: The result's columns, in order.
@@ -129,6 +131,8 @@ def report_schema() -> "StructType":
         "encoded_bytes": LongType(),
         "embedded": StringType(),
         "contract_version": IntegerType(),
+        "source_profile": StringType(),
+        "redacted": BooleanType(),
     }
     return StructType([StructField(name, types[name], True) for name in REPORT_COLUMNS])
 

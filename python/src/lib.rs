@@ -446,6 +446,8 @@ struct Columns {
     encoded_bytes: Vec<Option<u64>>,
     embedded: Vec<Option<String>>,
     contract_version: Vec<Option<u32>>,
+    source_profile: Vec<Option<String>>,
+    redacted: Vec<Option<bool>>,
     /// Offsets into the flat diagnostic lists (rows + 1 entries); `None` rows are null.
     diagnostics_offsets: Vec<i64>,
     diagnostics_valid: Vec<bool>,
@@ -481,6 +483,9 @@ impl Columns {
         ));
         self.contract_version
             .push(Some(payload_triage::CONTRACT_VERSION));
+        self.source_profile.push(report.source_profile.clone());
+        // Null unless redacted, as the JSON report has the key only then.
+        self.redacted.push(report.redacted.then_some(true));
         for d in &report.diagnostics {
             let [code, severity, path, message] = &mut self.diagnostics;
             code.push(d.code.name().to_owned());
@@ -533,6 +538,8 @@ impl Columns {
         self.encoded_bytes.push(None);
         self.embedded.push(None);
         self.contract_version.push(None);
+        self.source_profile.push(None);
+        self.redacted.push(None);
         let end = self.diagnostics[0].len() as i64;
         self.diagnostics_offsets.push(end);
         self.diagnostics_valid.push(false);
@@ -558,6 +565,8 @@ impl Columns {
         out.set_item("encoded_bytes", self.encoded_bytes)?;
         out.set_item("embedded", self.embedded)?;
         out.set_item("contract_version", self.contract_version)?;
+        out.set_item("source_profile", self.source_profile)?;
+        out.set_item("redacted", self.redacted)?;
         out.set_item("diagnostics_offsets", self.diagnostics_offsets)?;
         out.set_item("diagnostics_valid", self.diagnostics_valid)?;
         let [code, severity, path, message] = self.diagnostics;

@@ -22,7 +22,7 @@ def row_to_report(row: Dict[str, Any]) -> Dict[str, Any]:
     """A result row back in the shape of the JSON report: optional keys absent when
     null, `exchange` without its null fields, `embedded` parsed."""
     report = dict(row)
-    for key in ("content_looks_like", "encoded_bytes", "exchange"):
+    for key in ("content_looks_like", "encoded_bytes", "exchange", "source_profile", "redacted"):
         if report.get(key) is None:
             report.pop(key, None)
     if "exchange" in report:
