@@ -457,8 +457,12 @@ fn validate(args: ValidateArgs) -> Result<ExitCode, Error> {
                 return step(write_event(&mut primary, &mut files, &event, None, quiet));
             }
         };
-        summary.count_report(&report);
-        if fails(&report, fail_on) {
+        let worst = summary.count_report(&report);
+        let fails = match fail_on {
+            FailOn::Error => !report.is_valid(),
+            FailOn::Warning => worst >= Some(Severity::Warning),
+        };
+        if fails {
             failing += 1;
         }
         progress.advance(report.size_bytes);
@@ -491,26 +495,6 @@ fn validate(args: ValidateArgs) -> Result<ExitCode, Error> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// Whether `report` fails the run under `--fail-on`.
-fn fails(report: &Report, fail_on: FailOn) -> bool {
-    match fail_on {
-        FailOn::Error => !report.is_valid(),
-        FailOn::Warning => {
-            let mut stack = vec![report];
-            while let Some(r) = stack.pop() {
-                if r.diagnostics
-                    .iter()
-                    .any(|d| d.severity >= Severity::Warning)
-                {
-                    return true;
-                }
-                stack.extend(r.embedded.iter());
-            }
-            false
-        }
-    }
 }
 
 /// A failed write (a closed pipe, a full disk) ends the run quietly.

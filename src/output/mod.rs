@@ -91,6 +91,7 @@ impl Verdicts {
 
 /// How often one code was reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct CodeCount {
     /// The severity it was reported with most severely.
     pub severity: Severity,
@@ -98,6 +99,10 @@ pub struct CodeCount {
     pub count: u64,
     /// Payloads (top-level reports) with at least one such diagnostic.
     pub payloads: u64,
+    /// The payload number (`Summary::payloads`) that last counted toward `payloads`,
+    /// so a payload is counted once without a per-report set.
+    #[serde(skip)]
+    last_payload: u64,
 }
 
 /// What a whole run did: the last record of JSON Lines, and the head of every other
@@ -138,14 +143,19 @@ impl Summary {
     /// Counts one event.
     pub fn count(&mut self, event: &Event<'_>) {
         match event {
-            Event::Report(report) => self.count_report(report),
+            Event::Report(report) => {
+                self.count_report(report);
+            }
             Event::Failed { .. } => self.io_errors += 1,
             Event::Skipped { .. } => self.skipped += 1,
         }
     }
 
-    /// Counts one payload report (its embedded reports' diagnostics included).
-    pub fn count_report(&mut self, report: &Report) {
+    /// Counts one payload report (its embedded reports' diagnostics included), and
+    /// gives the worst severity among all those diagnostics (`None` when there are
+    /// none), which the command line's `--fail-on` reads. No allocation per report:
+    /// the summary is counted on the collector's thread, the serial part of a run.
+    pub fn count_report(&mut self, report: &Report) -> Option<Severity> {
         let valid = report.is_valid();
         self.payloads += 1;
         if valid {
@@ -162,29 +172,42 @@ impl Summary {
             .entry(report.format.as_str())
             .or_default()
             .add(valid);
-        let mut seen: Vec<&'static str> = Vec::new();
-        let mut warned = false;
-        let mut stack = vec![report];
-        while let Some(r) = stack.pop() {
-            for d in &r.diagnostics {
-                warned |= d.severity == Severity::Warning;
-                let entry = self.by_code.entry(d.code.name()).or_insert(CodeCount {
-                    severity: d.severity,
-                    count: 0,
-                    payloads: 0,
-                });
-                entry.count += 1;
-                entry.severity = entry.severity.max(d.severity);
-                if !seen.contains(&d.code.name()) {
-                    seen.push(d.code.name());
-                    entry.payloads += 1;
-                }
-            }
-            stack.extend(r.embedded.iter());
-        }
+        let (worst, warned) = self.count_codes(report);
         if warned {
             self.with_warnings += 1;
         }
+        worst
+    }
+
+    /// Counts the codes of `report` and its embedded reports (nesting is bounded by
+    /// `bounds.embedded_depth`); gives the worst severity met and whether a warning
+    /// was among them.
+    fn count_codes(&mut self, report: &Report) -> (Option<Severity>, bool) {
+        let mut worst = None;
+        let mut warned = false;
+        for d in &report.diagnostics {
+            worst = worst.max(Some(d.severity));
+            warned |= d.severity == Severity::Warning;
+            let payload = self.payloads;
+            let entry = self.by_code.entry(d.code.name()).or_insert(CodeCount {
+                severity: d.severity,
+                count: 0,
+                payloads: 0,
+                last_payload: 0,
+            });
+            entry.count += 1;
+            entry.severity = entry.severity.max(d.severity);
+            if entry.last_payload != payload {
+                entry.last_payload = payload;
+                entry.payloads += 1;
+            }
+        }
+        for embedded in &report.embedded {
+            let (inner, inner_warned) = self.count_codes(embedded);
+            worst = worst.max(inner);
+            warned |= inner_warned;
+        }
+        (worst, warned)
     }
 
     /// Sets the run's wall time.
