@@ -164,36 +164,34 @@ fn unprintable(c: char) -> bool {
 /// A property value (`file=`, `title=`), escaped.
 struct Property<'a>(&'a str);
 
-impl std::fmt::Display for Property<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for c in self.0.chars() {
-            match c {
-                '%' => f.write_str("%25")?,
-                '\r' => f.write_str("%0D")?,
-                '\n' => f.write_str("%0A")?,
-                ':' => f.write_str("%3A")?,
-                ',' => f.write_str("%2C")?,
-                c => std::fmt::Write::write_char(f, c)?,
-            }
-        }
-        Ok(())
-    }
-}
-
 /// The message, escaped.
 struct Data<'a>(&'a str);
 
+/// GitHub's workflow-command escaping: `%`, CR and LF everywhere, and in a property
+/// also `:` and `,`, which would end the property.
+fn escape(text: &str, property: bool, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    for c in text.chars() {
+        match c {
+            '%' => f.write_str("%25")?,
+            '\r' => f.write_str("%0D")?,
+            '\n' => f.write_str("%0A")?,
+            ':' if property => f.write_str("%3A")?,
+            ',' if property => f.write_str("%2C")?,
+            c => std::fmt::Write::write_char(f, c)?,
+        }
+    }
+    Ok(())
+}
+
+impl std::fmt::Display for Property<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        escape(self.0, true, f)
+    }
+}
+
 impl std::fmt::Display for Data<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for c in self.0.chars() {
-            match c {
-                '%' => f.write_str("%25")?,
-                '\r' => f.write_str("%0D")?,
-                '\n' => f.write_str("%0A")?,
-                c => std::fmt::Write::write_char(f, c)?,
-            }
-        }
-        Ok(())
+        escape(self.0, false, f)
     }
 }
 

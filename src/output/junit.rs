@@ -282,45 +282,42 @@ fn plain(c: char) -> bool {
 /// Text content, escaped.
 struct Text<'a>(&'a str);
 
-impl std::fmt::Display for Text<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for c in self.0.chars() {
-            match c {
-                '<' => f.write_str("&lt;")?,
-                '>' => f.write_str("&gt;")?,
-                '&' => f.write_str("&amp;")?,
-                // A carriage return would be read back as a line feed (section 2.11).
-                '\r' => f.write_str("&#13;")?,
-                c if plain(c) => f.write_char(c)?,
-                c => write!(f, "\\u{{{:x}}}", u32::from(c))?,
-            }
-        }
-        Ok(())
-    }
-}
-
 /// An attribute value between double quotes, escaped.
 struct Attr<'a>(&'a str);
 
+/// Escapes `text` as XML 1.0 character data, or as an attribute value between double
+/// quotes when `attribute` is set.
+fn escape(text: &str, attribute: bool, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    for c in text.chars() {
+        match c {
+            '<' => f.write_str("&lt;")?,
+            '>' => f.write_str("&gt;")?,
+            '&' => f.write_str("&amp;")?,
+            '"' if attribute => f.write_str("&quot;")?,
+            '\'' if attribute => f.write_str("&apos;")?,
+            // Section 3.3.3: a literal tab or line feed in an attribute value is read
+            // back as a space.
+            '\t' if attribute => f.write_str("&#9;")?,
+            '\n' if attribute => f.write_str("&#10;")?,
+            // A carriage return would be read back as a line feed (section 2.11), or
+            // as a space in an attribute value (section 3.3.3).
+            '\r' => f.write_str("&#13;")?,
+            c if plain(c) => f.write_char(c)?,
+            c => write!(f, "\\u{{{:x}}}", u32::from(c))?,
+        }
+    }
+    Ok(())
+}
+
+impl std::fmt::Display for Text<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        escape(self.0, false, f)
+    }
+}
+
 impl std::fmt::Display for Attr<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for c in self.0.chars() {
-            match c {
-                '<' => f.write_str("&lt;")?,
-                '>' => f.write_str("&gt;")?,
-                '&' => f.write_str("&amp;")?,
-                '"' => f.write_str("&quot;")?,
-                '\'' => f.write_str("&apos;")?,
-                // Section 3.3.3: a literal tab, line feed or carriage return in an
-                // attribute value is read back as a space.
-                '\t' => f.write_str("&#9;")?,
-                '\n' => f.write_str("&#10;")?,
-                '\r' => f.write_str("&#13;")?,
-                c if plain(c) => f.write_char(c)?,
-                c => write!(f, "\\u{{{:x}}}", u32::from(c))?,
-            }
-        }
-        Ok(())
+        escape(self.0, true, f)
     }
 }
 
