@@ -56,6 +56,7 @@ mod hl7v2;
 mod json;
 mod limits;
 pub mod output;
+mod policy;
 mod report;
 mod stream;
 mod traffic;
@@ -67,7 +68,7 @@ pub use datetime::{DstPolicy, Precision};
 pub use engine::{CanonicalError, Context, Engine, Stream};
 pub use error::{ConfigError, Error};
 pub use report::{
-    DatetimeEntry, Diagnostic, Exchange, ExchangePattern, Format, Report, Severity,
+    DatetimeEntry, Diagnostic, Exchange, ExchangePattern, Format, Party, Report, Severity,
     CONTRACT_VERSION,
 };
 pub use traffic::{Environment, TrafficType, UnknownName};

@@ -205,6 +205,21 @@ pub enum ExchangePattern {
     Acknowledgement,
 }
 
+impl ExchangePattern {
+    /// The snake-case name used in the JSON contract and in configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExchangePattern::Notification => "notification",
+            ExchangePattern::Query => "query",
+            ExchangePattern::QueryResponse => "query_response",
+            ExchangePattern::Retrieve => "retrieve",
+            ExchangePattern::RetrieveResponse => "retrieve_response",
+            ExchangePattern::Writeback => "writeback",
+            ExchangePattern::Acknowledgement => "acknowledgement",
+        }
+    }
+}
+
 /// Message metadata that the exchange routes on. Every field is optional: a format fills
 /// what its messages carry.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -241,9 +256,59 @@ pub struct Exchange {
     /// HL7 v2 MSH-11.1 processing ID as sent (`P`, `T`, `D`; table 0103).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub processing_id: Option<String>,
+    /// Who the message says sent it: Redox `Meta.Source`, HL7 v2 MSH-3 and MSH-4, the
+    /// SOAP header's WS-Addressing `From`, SAML issuer and home community id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sender: Option<Party>,
+    /// Where the message says it goes: Redox `Meta.Destinations`, HL7 v2 MSH-5 and
+    /// MSH-6. At most [`Exchange::DESTINATIONS_LISTED`] are listed; the source's
+    /// policy is checked against all of them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub destinations: Vec<Party>,
+}
+
+/// A system a message names as its sender or a destination. Each format fills the
+/// fields it carries; every field is a value taken from the payload.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct Party {
+    /// Redox `Meta.Source.ID` or `Meta.Destinations[].ID`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Redox `Meta.Source.Name` or `Meta.Destinations[].Name`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// HL7 v2 sending or receiving application (MSH-3, MSH-5): the HD namespace id,
+    /// or its universal id when the namespace id is empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub application: Option<String>,
+    /// HL7 v2 sending or receiving facility (MSH-4, MSH-6), read as `application`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facility: Option<String>,
+    /// WS-Addressing `From/Address` (WS-Addressing 1.0 Core section 3.2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// The home community id of the SAML assertion's
+    /// `urn:nhin:names:saml:homeCommunityId` attribute.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub home_community_id: Option<String>,
+    /// The SAML assertion's `Issuer`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+}
+
+impl Party {
+    /// True when no field is set.
+    pub fn is_empty(&self) -> bool {
+        *self == Party::default()
+    }
 }
 
 impl Exchange {
+    /// How many destinations a report lists.
+    pub const DESTINATIONS_LISTED: usize = 32;
+
     /// True when no field is set.
     pub fn is_empty(&self) -> bool {
         *self == Exchange::default()

@@ -14,7 +14,7 @@ use super::parse::{split, unsplit, Delimiters, HeaderError, Segment, Segments, S
 use super::schema::{self, Child, FieldDef, Kind, Version};
 use crate::datetime::{self, Syntax, ZoneRules};
 use crate::emit::{Claim, Emitter, Text};
-use crate::report::ExchangePattern;
+use crate::report::{ExchangePattern, Party};
 use crate::traffic::Environment;
 
 /// Out-of-place segments reported before structure checking stops.
@@ -112,6 +112,33 @@ fn value_text(bytes: &[u8], d: &Delimiters) -> String {
         Ok(v) => text(&v),
         Err(_) => text(bytes),
     }
+}
+
+/// The system an HD field names (MSH-3 to MSH-6, HL7 v2.5 section 2.A.33): its
+/// namespace id, or its universal id when the namespace id is empty.
+fn hd_name(value: &[u8], d: &Delimiters) -> Option<String> {
+    let first = split(value, d.repetition).next().unwrap_or_default();
+    let mut parts = split(first, d.component);
+    let namespace = parts.next().unwrap_or_default();
+    let universal = parts.next().unwrap_or_default();
+    let chosen = if namespace.is_empty() {
+        universal
+    } else {
+        namespace
+    };
+    let text = value_text(chosen, d);
+    (!text.is_empty()).then_some(text)
+}
+
+/// The party named by an application and a facility HD field (MSH-3 and MSH-4, or
+/// MSH-5 and MSH-6), if either is set.
+fn hd_party(application: &[u8], facility: &[u8], d: &Delimiters) -> Option<Party> {
+    let party = Party {
+        application: hd_name(application, d),
+        facility: hd_name(facility, d),
+        ..Party::default()
+    };
+    (!party.is_empty()).then_some(party)
 }
 
 fn first_component<'a>(value: &'a [u8], d: &Delimiters) -> &'a [u8] {
@@ -858,6 +885,8 @@ pub(crate) fn message(bytes: &[u8], sink: &mut Emitter<'_>, options: &Options<'_
         exchange.event = (!event.is_empty()).then(|| event.clone());
         exchange.message_id = Some(value_text(field(10), &d)).filter(|s| !s.is_empty());
         exchange.processing_id = (!processing.is_empty()).then(|| processing.clone());
+        exchange.sender = hd_party(field(3), field(4), &d);
+        exchange.destinations = hd_party(field(5), field(6), &d).into_iter().collect();
         if !message_type.is_empty() {
             exchange.pattern = Some(pattern(&message_type));
         }

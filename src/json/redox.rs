@@ -32,7 +32,7 @@ use serde::Deserialize;
 
 use crate::datetime::Syntax;
 use crate::emit::Claim;
-use crate::report::ExchangePattern;
+use crate::report::{ExchangePattern, Party};
 use crate::traffic::Environment;
 
 use super::codes;
@@ -404,7 +404,10 @@ fn meta(root: &Value<'_>, walk: &mut Walk<'_, '_>) -> Option<String> {
     }
     match meta.get("Source") {
         None | Some(Value::Null) => {}
-        Some(source @ Value::Object(_)) => id_name(source, "/Meta/Source", walk),
+        Some(source @ Value::Object(_)) => {
+            let sender = id_name(source, "/Meta/Source", walk);
+            walk.emit.exchange().sender = Some(sender).filter(|p| !p.is_empty());
+        }
         Some(_) => meta_error(
             walk,
             "/Meta/Source",
@@ -451,17 +454,28 @@ fn meta(root: &Value<'_>, walk: &mut Walk<'_, '_>) -> Option<String> {
     model.filter(|_| events.is_some()).map(|m| m.into_owned())
 }
 
-/// `{ID, Name}`: both strings (or null) when present.
-fn id_name(value: &Value<'_>, path: &str, walk: &mut Walk<'_, '_>) {
+/// `{ID, Name}`: both strings (or null) when present. Gives the party they name.
+fn id_name(value: &Value<'_>, path: &str, walk: &mut Walk<'_, '_>) -> Party {
+    let mut party = Party::default();
     for key in ["ID", "Name"] {
-        if matches!(value.get(key), Some(v) if !matches!(v, Value::String(_) | Value::Null)) {
-            meta_error(
+        match value.get(key) {
+            Some(Value::String(s)) => {
+                let text = Some(s.value().into_owned());
+                if key == "ID" {
+                    party.id = text;
+                } else {
+                    party.name = text;
+                }
+            }
+            None | Some(Value::Null) => {}
+            Some(_) => meta_error(
                 walk,
                 &format!("{path}/{key}"),
                 "ID and Name must be strings",
-            );
+            ),
         }
     }
+    party
 }
 
 /// Destinations: a request must name at least one destination; a synchronous query
@@ -477,7 +491,10 @@ fn destinations(
             for (i, item) in items.iter().enumerate() {
                 let path = format!("/Meta/Destinations/{i}");
                 match item {
-                    Value::Object(_) => id_name(item, &path, walk),
+                    Value::Object(_) => {
+                        let party = id_name(item, &path, walk);
+                        walk.emit.exchange().destinations.push(party);
+                    }
                     _ => meta_error(walk, &path, "each destination must be an object {ID, Name}"),
                 }
             }

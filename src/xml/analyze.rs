@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use crate::datetime::{Syntax, ZoneRules};
 use crate::emit::Emitter;
+use crate::report::Party;
 
 use super::reader::{StartTag, Visitor};
 use super::rules::{DtSyntax, Matcher, Schema};
@@ -73,7 +74,19 @@ enum Purpose {
     MessageId,
     RelatesTo,
     Document,
+    /// WS-Addressing `From/Address`.
+    From,
+    /// The SAML assertion's `Issuer`.
+    Issuer,
+    /// The value of the SAML home community id attribute.
+    HomeCommunity,
 }
+
+/// SAML 2.0 assertions (SAML Core section 2).
+const SAML_NS: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
+/// The attribute that names the initiating gateway's home community (the eHealth
+/// Exchange / Carequality SAML profile, after XUA in ITI TF-2 3.40).
+const HCID_ATTRIBUTE: &str = "urn:nhin:names:saml:homeCommunityId";
 
 struct Capture<'a> {
     depth: usize,
@@ -162,6 +175,10 @@ pub struct Analyzer<'a, 'r, 'e> {
     pub(super) action: Option<String>,
     pub(super) message_id: Option<String>,
     pub(super) relates_to: Option<String>,
+    /// Who the header says sent the message (the first of each field).
+    pub(super) sender: Party,
+    /// The depth of an open SAML home community id `Attribute`.
+    hcid_depth: Option<usize>,
     /// (namespace, local) of the first Body child, and how many children Body has.
     pub(super) body_first: Option<(String, String)>,
     pub(super) body_children: u32,
@@ -204,6 +221,8 @@ impl<'a, 'r, 'e> Analyzer<'a, 'r, 'e> {
             action: None,
             message_id: None,
             relates_to: None,
+            sender: Party::default(),
+            hcid_depth: None,
             body_first: None,
             body_children: 0,
             body_seen: false,
@@ -459,6 +478,29 @@ impl<'a> Visitor<'a> for Analyzer<'a, '_, '_> {
                         _ => {}
                     }
                 }
+                // The sender's identity (WS-Addressing 1.0 Core section 3.2; SAML
+                // Core sections 2.2.5 and 2.7.3).
+                if depth == 4
+                    && tag.namespace == WSA_NS
+                    && tag.local == "Address"
+                    && parent_local == Some("From")
+                {
+                    self.capture(depth, Purpose::From);
+                }
+                if tag.namespace == SAML_NS {
+                    match tag.local {
+                        "Issuer" if parent_local == Some("Assertion") => {
+                            self.capture(depth, Purpose::Issuer);
+                        }
+                        "Attribute" if tag.attr("Name") == Some(HCID_ATTRIBUTE) => {
+                            self.hcid_depth = Some(depth);
+                        }
+                        "AttributeValue" if self.hcid_depth == Some(depth - 1) => {
+                            self.capture(depth, Purpose::HomeCommunity);
+                        }
+                        _ => {}
+                    }
+                }
             }
             if depth == 2 && tag.local == "Body" {
                 self.body_seen = true;
@@ -581,6 +623,9 @@ impl<'a> Visitor<'a> for Analyzer<'a, '_, '_> {
                     Purpose::Action => self.action = Some(value.trim().to_owned()),
                     Purpose::MessageId => self.message_id = Some(value.trim().to_owned()),
                     Purpose::RelatesTo => self.relates_to = Some(value.trim().to_owned()),
+                    Purpose::From => first(&mut self.sender.address, value),
+                    Purpose::Issuer => first(&mut self.sender.issuer, value),
+                    Purpose::HomeCommunity => first(&mut self.sender.home_community_id, value),
                     Purpose::Document => {
                         if !value.trim().is_empty() {
                             let text = match (&c.owned, c.borrowed) {
@@ -597,6 +642,9 @@ impl<'a> Visitor<'a> for Analyzer<'a, '_, '_> {
             }
         }
         self.path = path;
+        if self.hcid_depth == Some(depth) {
+            self.hcid_depth = None;
+        }
         if let Some(mut frame) = self.frames.pop() {
             self.path.truncate(frame.path_len);
             if frame.siblings.many.is_none() && self.pool.len() < 512 {
@@ -604,5 +652,13 @@ impl<'a> Visitor<'a> for Analyzer<'a, '_, '_> {
                 self.pool.push(frame.siblings);
             }
         }
+    }
+}
+
+/// Keeps the first non-empty value met for a field.
+fn first(slot: &mut Option<String>, value: &str) {
+    let value = value.trim();
+    if slot.is_none() && !value.is_empty() {
+        *slot = Some(value.to_owned());
     }
 }

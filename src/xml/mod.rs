@@ -307,6 +307,7 @@ fn validate_document<'a, 'd>(
         action,
         message_id,
         relates_to,
+        sender,
         body_first,
         body_children,
         body_seen,
@@ -335,6 +336,7 @@ fn validate_document<'a, 'd>(
     let mut enabled: Vec<usize> = Vec::new();
     match kind {
         Kind::Soap12 | Kind::Soap11 => {
+            report.exchange().sender = Some(sender).filter(|s| !s.is_empty());
             let facts = soap::EnvelopeFacts {
                 soap11: kind == Kind::Soap11,
                 action: action.as_deref(),
