@@ -125,6 +125,15 @@ define_codes! {
     CONTENT_TYPE_MISMATCH: Warning, "The caller's traffic hint and the content disagree; the hint decided the traffic type.";
     ENVIRONMENT_MISMATCH: Error, "Source and destination environment types differ, or production data is headed for a development or staging destination; data may only flow between equal environment types.";
     ENVIRONMENT_CLAIM_UNKNOWN: Warning, "The payload's processing id or test flag (HL7 MSH-11, Redox Meta.Test) is missing or not a defined value; the environment rule treats it as production data (fail closed).";
+    SOURCE_UNKNOWN: Error, "Under `strict_sources`, neither the input's path nor the sender's identity in the message selects a configured source.";
+    SOURCE_IDENTITY_MISMATCH: Error, "The sender's identity in the message (Redox Meta.Source, HL7 MSH-3/MSH-4, SOAP wsa:From, SAML issuer or home community id) is not one of the identities of the source profile the input's path selected.";
+    SOURCE_IDENTITY_AMBIGUOUS: Error, "The sender's identity matches more than one source profile; the default profile applied.";
+    SOURCE_TRAFFIC_TYPE_DENIED: Error, "The source's key may not send this traffic type (`traffic_types`): a source is one communication method.";
+    SOURCE_PATTERN_DENIED: Error, "The source's key may not use this exchange pattern (`patterns`: notification, query, query response, writeback, ...), or the message's pattern cannot be told.";
+    SOURCE_DATA_MODEL_DENIED: Error, "The source's key may not send this Redox data model and event type (`data_models`).";
+    SOURCE_MESSAGE_TYPE_DENIED: Error, "The source's key may not send this HL7 v2 message type and event (`message_types`).";
+    SOURCE_TRANSACTION_DENIED: Error, "The source's key may not use this IHE transaction (`transactions`).";
+    SOURCE_DESTINATION_DENIED: Error, "The message names a destination the source's key may not send to (`destinations`: Redox Meta.Destinations, HL7 MSH-5/MSH-6).";
     ENVIRONMENT_TEST_TRAFFIC: Info, "A message marked as test traffic goes to a production destination; production may carry testing traffic, so this is allowed.";
     FILE_SIGNATURE_UNKNOWN: Warning, "An uploaded or embedded file has no known file signature.";
     EMBEDDED_BASE64_INVALID: Error, "An embedded file's base64 text is not valid base64 (RFC 4648 section 4).";

@@ -35,6 +35,8 @@ use crate::codes::Code;
 use crate::datetime::{lookup_zone, DstPolicy};
 use crate::error::{ConfigError, Error};
 pub use crate::limits::SizePolicy;
+pub use crate::policy::IdentityConfig;
+use crate::policy::{Policy, PolicyConfig};
 use crate::report::Severity;
 use crate::traffic::Environment;
 pub use crate::xml::XmlLimits;
@@ -156,6 +158,39 @@ pub struct SourceConfig {
     pub hl7_use_msh7_offset: bool,
     /// What the source is to the exchange (`role = "ehr"` or `"application"`).
     pub role: Option<SourceRole>,
+    /// The sender identities that select this profile (`[sources.NAME.identity]`).
+    pub identity: IdentityConfig,
+    /// The traffic types the source's key may send (a source is one communication
+    /// method); absent means any.
+    pub traffic_types: Option<Vec<crate::traffic::TrafficType>>,
+    /// The exchange patterns it may use (`notification`, `query`, `query_response`,
+    /// `writeback`, ...); absent means any.
+    pub patterns: Option<Vec<crate::report::ExchangePattern>>,
+    /// Redox data models it may send: `"Results"` (every event) or
+    /// `"Results.New"`; absent means any.
+    pub data_models: Option<Vec<String>>,
+    /// HL7 v2 message types it may send: `"ORU"` (every event) or `"ADT^A01"`;
+    /// absent means any.
+    pub message_types: Option<Vec<String>>,
+    /// IHE transactions it may use (`"ITI-55"`); absent means any.
+    pub transactions: Option<Vec<String>>,
+    /// Destinations it may send to, by Redox destination ID or name, or HL7 v2
+    /// receiving application or facility (MSH-5, MSH-6); absent means any.
+    pub destinations: Option<Vec<String>>,
+}
+
+impl SourceConfig {
+    fn policy(&self) -> Result<Policy, ConfigError> {
+        Policy::from_config(&PolicyConfig {
+            identity: &self.identity,
+            traffic_types: &self.traffic_types,
+            patterns: &self.patterns,
+            data_models: &self.data_models,
+            message_types: &self.message_types,
+            transactions: &self.transactions,
+            destinations: &self.destinations,
+        })
+    }
 }
 
 /// What a source is to the exchange. An application writing back to an EHR sends
@@ -200,8 +235,11 @@ pub struct Config {
     pub destination_environment: Option<Environment>,
     /// The default source profile.
     pub source: SourceConfig,
-    /// Named source profiles, matched by path prefix.
+    /// Named source profiles, matched by path prefix or by the sender's identity.
     pub sources: BTreeMap<String, SourceConfig>,
+    /// A payload that neither its path nor its sender's identity binds to a named
+    /// profile is an error (`SOURCE_UNKNOWN`).
+    pub strict_sources: bool,
     /// Per-code severity overrides (`[severity]`).
     pub severity: SeverityOverrides,
     /// The folder relative paths of `[sources.*] paths` are read from: the
@@ -315,6 +353,8 @@ pub struct SourceProfile {
     pub hl7_use_msh7_offset: bool,
     /// What the source is to the exchange.
     pub role: Option<SourceRole>,
+    /// Identities and restrictions (`[sources.NAME]` policy keys).
+    pub(crate) policy: std::sync::Arc<Policy>,
 }
 
 impl SourceProfile {
@@ -375,6 +415,7 @@ impl SourceProfile {
             dst_policy: config.dst_policy,
             hl7_use_msh7_offset: config.hl7_use_msh7_offset,
             role: config.role,
+            policy: std::sync::Arc::new(config.policy()?),
         };
         if let Some(name) = &config.timezone {
             profile = profile.with_zone(name)?;
@@ -502,13 +543,32 @@ impl Config {
                 claimed.insert(normalize(&base.join(path)), (name, path));
             }
         }
+        let mut policies: Vec<(&String, Policy)> = Vec::new();
         for (name, source) in &self.sources {
-            if let Err(Error::Config(error)) = SourceProfile::from_config(source) {
-                return Err(ConfigError::Source {
-                    profile: name.clone(),
-                    error: Box::new(error),
+            let resolved = SourceProfile::from_config(source).and_then(|_| Ok(source.policy()?));
+            match resolved {
+                Ok(policy) => policies.push((name, policy)),
+                Err(Error::Config(error)) => {
+                    return Err(ConfigError::Source {
+                        profile: name.clone(),
+                        error: Box::new(error),
+                    }
+                    .into())
                 }
-                .into());
+                Err(other) => return Err(other),
+            }
+        }
+        // A sender must select one profile: no identity value may be claimed twice.
+        for (i, (first, mine)) in policies.iter().enumerate() {
+            for (second, theirs) in policies.iter().skip(i + 1) {
+                if let Some(field) = mine.shared_identity(theirs) {
+                    return Err(ConfigError::IdentityOverlap {
+                        field,
+                        first: (*first).clone(),
+                        second: (*second).clone(),
+                    }
+                    .into());
+                }
             }
         }
         let bounds = [

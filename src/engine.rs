@@ -103,6 +103,10 @@ impl Context {
 #[derive(Debug, Clone, Default)]
 pub struct Engine {
     config: Config,
+    /// The named source profiles, resolved once, for binding senders by identity.
+    named: std::sync::Arc<Vec<SourceProfile>>,
+    /// Whether any source policy can apply (identities, restrictions, roles, strict).
+    policies: bool,
 }
 
 /// The payload as a format module sees it.
@@ -160,7 +164,20 @@ impl Engine {
     pub fn new(mut config: Config) -> Result<Self, Error> {
         config.severity.resolve()?;
         config.check()?;
-        Ok(Engine { config })
+        let named = config
+            .sources
+            .iter()
+            .map(|(name, source)| Ok(SourceProfile::from_config(source)?.with_name(name)))
+            .collect::<Result<Vec<_>, Error>>()?;
+        let policies = config.strict_sources
+            || named
+                .iter()
+                .any(|p| !p.policy.is_empty() || p.role.is_some());
+        Ok(Engine {
+            config,
+            named: std::sync::Arc::new(named),
+            policies,
+        })
     }
 
     /// The configuration in force.
@@ -326,15 +343,11 @@ impl Engine {
     /// stream and the batch runner call it): in redacted mode, drop every value taken
     /// from the payload.
     pub(crate) fn seal(&self, report: &mut Report, ctx: Option<&Context>) {
-        if let Some(name) = ctx.and_then(|ctx| ctx.source.name()) {
-            report.source_profile = Some(name.to_owned());
-        }
-        // The pattern follows the source's role: what an application writing back to
-        // an EHR notifies is a writeback (an HL7 ORU, a Redox Results New from it).
-        if ctx.and_then(|ctx| ctx.source.role) == Some(SourceRole::Application)
-            && report.exchange.pattern == Some(ExchangePattern::Notification)
-        {
-            report.exchange.pattern = Some(ExchangePattern::Writeback);
+        // The source policy named the profile that applied; otherwise the context's.
+        if report.source_profile.is_none() {
+            if let Some(name) = ctx.and_then(|ctx| ctx.source.name()) {
+                report.source_profile = Some(name.to_owned());
+            }
         }
         if let Some(received) = ctx.and_then(|ctx| ctx.received_at) {
             report.received_at = Some(utc_timestamp(received));
@@ -441,7 +454,138 @@ impl Engine {
     }
 
     /// The pipeline. `size` may exceed `bytes.len()` when a reader was cut at limit + 1.
+    /// A top-level payload's messages then go through the source policy.
     pub(crate) fn run(&self, bytes: &[u8], size: u64, ctx: &Context, depth: u8) -> Vec<Report> {
+        let mut reports = self.run_messages(bytes, size, ctx, depth);
+        if depth == 0 {
+            self.apply_policy(bytes, size, ctx, &mut reports);
+        }
+        reports
+    }
+
+    /// The source policy (`src/policy.rs`), per message: bind the message to a source
+    /// profile by the input's path or the sender's identity, then check what that
+    /// source's key may do. A message bound by identity to a profile whose zone, DST
+    /// policy or environment differ from the context's is validated again under it, so
+    /// its datetimes and environment are judged as its source's (at most once per
+    /// configured profile, whatever the number of messages).
+    fn apply_policy(&self, bytes: &[u8], size: u64, ctx: &Context, reports: &mut [Report]) {
+        let context_policy = !ctx.source.policy.is_empty() || ctx.source.role.is_some();
+        if !self.policies && !context_policy {
+            return;
+        }
+        // The context's profile was chosen for this input (by its path, or by the
+        // caller): a named profile other than the default.
+        let chosen = ctx.source.name().is_some_and(|n| n != "default");
+        let mut again: Vec<(usize, Vec<Report>)> = Vec::new();
+        for index in 0..reports.len() {
+            let Some(report) = reports.get_mut(index) else {
+                continue;
+            };
+            let family = crate::policy::Family::of(report.format);
+            let sender = report.exchange.sender.clone();
+            let mut denials = Vec::new();
+            let mut bound: Option<usize> = None;
+            if family != crate::policy::Family::None {
+                let claimed: Vec<usize> = self
+                    .named
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| {
+                        p.policy.identify(family, sender.as_ref()) == crate::policy::IdMatch::Match
+                    })
+                    .map(|(i, _)| i)
+                    .take(2)
+                    .collect();
+                let name = |i: usize| self.named.get(i).and_then(|p| p.name()).unwrap_or("");
+                if chosen {
+                    let own = ctx.source.policy.identify(family, sender.as_ref());
+                    let other = claimed
+                        .iter()
+                        .map(|&i| name(i))
+                        .find(|n| Some(*n) != ctx.source.name());
+                    let selected = ctx.source.name().unwrap_or("");
+                    if own == crate::policy::IdMatch::Mismatch
+                        || (own == crate::policy::IdMatch::NotDeclared && other.is_some())
+                    {
+                        denials.push(crate::policy::identity_mismatch(selected, family, other));
+                    }
+                } else {
+                    match claimed.as_slice() {
+                        [one] => bound = Some(*one),
+                        [first, second, ..] => denials.push(crate::policy::identity_ambiguous(
+                            family,
+                            name(*first),
+                            name(*second),
+                        )),
+                        [] if self.config.strict_sources => {
+                            denials.push(crate::policy::unknown_source(family));
+                        }
+                        [] => {}
+                    }
+                }
+            } else if !chosen && self.config.strict_sources {
+                denials.push(crate::policy::unknown_source(family));
+            }
+            let profile = match bound.and_then(|i| Some((i, self.named.get(i)?))) {
+                Some((which, profile)) => {
+                    if !same_rules(profile, &ctx.source) {
+                        // Validated again under the bound profile, once per profile.
+                        if !again.iter().any(|(i, _)| *i == which) {
+                            let inner = Context {
+                                source: profile.clone(),
+                                ..ctx.clone()
+                            };
+                            again.push((which, self.run_messages(bytes, size, &inner, 0)));
+                        }
+                        let fresh = again
+                            .iter_mut()
+                            .find(|(i, _)| *i == which)
+                            .and_then(|(_, reports)| reports.get_mut(index));
+                        if let Some(fresh) = fresh {
+                            let placeholder =
+                                Report::new(TrafficType::Other, Format::Unknown, 0, 0);
+                            *report = std::mem::replace(fresh, placeholder);
+                        }
+                    }
+                    profile
+                }
+                None => &ctx.source,
+            };
+            report.source_profile = profile.name().map(str::to_owned);
+            // The pattern follows the source's role: what an application writing back
+            // to an EHR notifies is a writeback (an HL7 ORU, a Redox Results New).
+            if profile.role == Some(SourceRole::Application)
+                && report.exchange.pattern == Some(ExchangePattern::Notification)
+            {
+                report.exchange.pattern = Some(ExchangePattern::Writeback);
+            }
+            denials.extend(
+                profile
+                    .policy
+                    .denials(profile.name().unwrap_or("default"), report),
+            );
+            for denial in denials {
+                let severity = self
+                    .config
+                    .severity
+                    .apply(denial.code, denial.code.severity);
+                if let Some(severity) = severity {
+                    report.diagnostics.push(
+                        Diagnostic::new(denial.code, denial.path, denial.message)
+                            .with_severity(severity),
+                    );
+                }
+            }
+            report
+                .exchange
+                .destinations
+                .truncate(crate::report::Exchange::DESTINATIONS_LISTED);
+        }
+    }
+
+    /// The format pipeline, without the source policy.
+    fn run_messages(&self, bytes: &[u8], size: u64, ctx: &Context, depth: u8) -> Vec<Report> {
         let sniffed = classify::sniff(bytes);
         let traffic = ctx.hint.unwrap_or(sniffed.traffic);
         let limit = self.config.limits.limit(traffic);
@@ -597,6 +741,15 @@ fn utc_timestamp(at: std::time::SystemTime) -> String {
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
     );
     stamp.format(&format).unwrap_or_default()
+}
+
+/// Whether two profiles judge a payload alike during validation: the same zone, DST
+/// policy, MSH-7 offset rule and environment.
+fn same_rules(a: &SourceProfile, b: &SourceProfile) -> bool {
+    a.zone_name() == b.zone_name()
+        && a.dst_policy == b.dst_policy
+        && a.hl7_use_msh7_offset == b.hl7_use_msh7_offset
+        && a.environment == b.environment
 }
 
 fn same_family(hint: TrafficType, content: TrafficType) -> bool {

@@ -81,6 +81,25 @@ pub enum ConfigError {
         /// The other.
         second: String,
     },
+    /// Two source profiles claim the same sender identity.
+    #[error("sources `{first}` and `{second}` both claim the {field} identity given in `{second}`; a sender must match one profile")]
+    IdentityOverlap {
+        /// The identity field (`hl7_sending_facility`, ...).
+        field: &'static str,
+        /// One profile.
+        first: String,
+        /// The other.
+        second: String,
+    },
+    /// A policy entry of a profile cannot be used: empty, too long, or holding a
+    /// control character.
+    #[error("`{field}`: {problem}")]
+    PolicyEntry {
+        /// The key (`identity.hl7_sending_facility`, `destinations`, ...).
+        field: String,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
     /// A named profile uses a reserved name.
     #[error("sources.{name}: `default` names the [source] profile and cannot name another")]
     ReservedProfileName {
