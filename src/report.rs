@@ -250,6 +250,10 @@ pub struct Exchange {
     /// The message this one answers (WS-Addressing RelatesTo, MSA-2).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relates_to: Option<String>,
+    /// The acknowledgment code of a response (HL7 v2 MSA-1, table 0008: `AA`, `AE`,
+    /// `AR`, `CA`, `CE`, `CR`), as sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acknowledgement_code: Option<String>,
     /// The environment the payload says it belongs to (HL7 MSH-11, Redox Meta.Test).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub claimed_environment: Option<Environment>,

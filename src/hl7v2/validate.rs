@@ -893,6 +893,8 @@ pub(crate) fn message(bytes: &[u8], sink: &mut Emitter<'_>, options: &Options<'_
         if let Some((msa, _)) = segments.iter().find(|(s, _)| s.id() == b"MSA") {
             let related = msa.field(2, &d).unwrap_or_default();
             exchange.relates_to = Some(value_text(related, &d)).filter(|s| !s.is_empty());
+            let code = first_component(msa.field(1, &d).unwrap_or_default(), &d);
+            exchange.acknowledgement_code = Some(value_text(code, &d)).filter(|s| !s.is_empty());
         }
     }
     // MSH-11 is required (HL7 v2.5.1 section 2.14.9.11); empty or outside table 0103,
