@@ -68,6 +68,10 @@ pub struct Bounds {
     pub xml: crate::xml::XmlLimits,
     /// Bounds of containers read by the batch runner (`[bounds.containers]`).
     pub containers: ContainerBounds,
+    /// How many requests and responses wait to be paired at once, and how many sent ids
+    /// are remembered to find duplicates, in a run's summary (default 100,000; see
+    /// [`crate::pairing`]). Past it the oldest are dropped and counted as `overflow`.
+    pub pairing_window: usize,
 }
 
 /// Bounds of containers: MLLP captures, HL7 batch files, NDJSON files and archives.
@@ -137,6 +141,7 @@ impl Default for Bounds {
             findings_per_report: 1_000_000,
             xml: crate::xml::XmlLimits::default(),
             containers: ContainerBounds::default(),
+            pairing_window: crate::pairing::DEFAULT_WINDOW,
         }
     }
 }

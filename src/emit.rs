@@ -424,6 +424,12 @@ impl<'a> Emitter<'a> {
         &mut self.report.exchange
     }
 
+    /// Records the Redox request log id, which pairs a query with its response; it is
+    /// kept as a hash and never output (`crate::pairing`).
+    pub(crate) fn pairing_log(&mut self, id: &str) {
+        self.report.pairing.set_log(id);
+    }
+
     /// What the payload is, as found so far.
     pub fn format(&self) -> Format {
         self.report.format

@@ -340,9 +340,10 @@ impl Engine {
     }
 
     /// The last step before a report leaves the engine (every public entry point, the
-    /// stream and the batch runner call it): in redacted mode, drop every value taken
-    /// from the payload.
+    /// stream and the batch runner call it): keep what pairing needs (hashes of ids),
+    /// then, in redacted mode, drop every value taken from the payload.
     pub(crate) fn seal(&self, report: &mut Report, ctx: Option<&Context>) {
+        crate::pairing::Facts::seal(report);
         // The source policy named the profile that applied; otherwise the context's.
         if report.source_profile.is_none() {
             if let Some(name) = ctx.and_then(|ctx| ctx.source.name()) {

@@ -25,6 +25,8 @@
 //!   message without payload values), canonical datetimes and nested reports of embedded
 //!   files; it serializes to the JSON contract of `docs/contract.md`.
 //! - [`codes`] lists every diagnostic code; [`batch`] validates paths in parallel.
+//! - [`pairing`] matches requests with their responses and messages with their
+//!   acknowledgements across a run or a live stream, in a bounded window.
 //! - [`Error`] is for I/O and configuration only: malformed input is a diagnostic.
 //!
 //! Everything else is internal. The `unstable` module re-exports internals for the
@@ -56,6 +58,7 @@ mod hl7v2;
 mod json;
 mod limits;
 pub mod output;
+pub mod pairing;
 mod policy;
 mod report;
 mod stream;

@@ -19,6 +19,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use payload_triage::batch::{self, printable, Options, Record};
 use payload_triage::config::Config;
 use payload_triage::output::{self, Event, Filter, Github, Html, Junit, RunWriter, Sarif, Summary};
+use payload_triage::pairing::PairingCounts;
 use payload_triage::{codes, Context, Engine, Environment, Error, Report, Severity, TrafficType};
 
 const VALIDATE_EXAMPLES: &str = "\
@@ -409,7 +410,7 @@ fn validate(args: ValidateArgs) -> Result<ExitCode, Error> {
     }
     let progress = Progress::new(&args);
 
-    let mut summary = Summary::new();
+    let mut summary = Summary::new().with_pairing_window(engine.config().bounds.pairing_window);
     let mut failing = 0u64;
     let mut stopped = false;
     let quiet = args.quiet;
@@ -645,7 +646,51 @@ fn human_summary(summary: &Summary, colour: bool) -> String {
     if !top.is_empty() {
         line.push_str(&format!("; most frequent: {}", top.join(", ")));
     }
+    if let Some(pairing) = human_pairing(&summary.pairing.closed_counts()) {
+        line.push_str("; ");
+        line.push_str(&pairing);
+    }
     line
+}
+
+/// The pairing part of the summary line, only when there was something to pair: how
+/// many requests were answered, then only the counts that are not zero.
+fn human_pairing(counts: &PairingCounts) -> Option<String> {
+    if counts.is_empty() {
+        return None;
+    }
+    let mut line = format!(
+        "pairing: {} of {} requests answered",
+        counts.answered, counts.requests
+    );
+    for (what, n) in [
+        ("unanswered queries", counts.unanswered),
+        ("responses to unknown requests", counts.unknown_responses),
+        ("duplicate ids", counts.duplicate_ids),
+        ("past the window", counts.overflow),
+    ] {
+        if n > 0 {
+            line.push_str(&format!(", {what} {n}"));
+        }
+    }
+    let a = &counts.acknowledgements;
+    let acks: Vec<String> = [
+        ("AA", a.aa),
+        ("AE", a.ae),
+        ("AR", a.ar),
+        ("CA", a.ca),
+        ("CE", a.ce),
+        ("CR", a.cr),
+        ("other", a.other),
+    ]
+    .into_iter()
+    .filter(|(_, n)| *n > 0)
+    .map(|(code, n)| format!("{code} ×{n}"))
+    .collect();
+    if !acks.is_empty() {
+        line.push_str(&format!(", acks {}", acks.join(" ")));
+    }
+    Some(line)
 }
 
 /// The progress bar: on standard error, only when it is a terminal and not `--quiet`.

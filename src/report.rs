@@ -375,6 +375,9 @@ pub struct Report {
     pub received_at: Option<String>,
     /// When validation finished (UTC, RFC 3339), given with `received_at`.
     pub validated_at: Option<String>,
+    /// What cross-message pairing needs (hashes of ids, computed before redaction);
+    /// never serialized, and ignored by `==`.
+    pub(crate) pairing: crate::pairing::Facts,
 }
 
 impl Report {
@@ -401,6 +404,7 @@ impl Report {
             source_profile: None,
             received_at: None,
             validated_at: None,
+            pairing: crate::pairing::Facts::default(),
         }
     }
 
@@ -552,6 +556,7 @@ impl<'de> Deserialize<'de> for Report {
             source_profile: wire.source_profile,
             received_at: wire.received_at,
             validated_at: wire.validated_at,
+            pairing: crate::pairing::Facts::default(),
         };
         if report.is_valid() != wire.valid {
             return Err(serde::de::Error::custom(

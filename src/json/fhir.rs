@@ -462,34 +462,45 @@ pub(crate) fn validate(root: &Value<'_>, walk: &mut Walk<'_, '_>) {
 /// A Bundle of type `message` names its event in the first entry, a MessageHeader
 /// (FHIR R4 section 4.2 "Messaging"): `eventCoding` (or `eventUri`) is the event, and a
 /// `response` makes it an answer to an earlier message.
+///
+/// The message's id is the MessageHeader's `id`: in R4, `response.identifier` of an
+/// answer is "the MessageHeader.id of the message to which this message is a response"
+/// (MessageHeader, element `response.identifier`, type `id`), so that is the id an
+/// answer can be paired with. (R5 moved it to `Bundle.identifier`.) A Bundle whose
+/// first entry is no MessageHeader with an id falls back to `Bundle.identifier.value`,
+/// then `Bundle.id`.
 fn message_exchange(root: &Value<'_>, walk: &mut Walk<'_, '_>) {
     if root.get("resourceType").and_then(Value::as_str).as_deref() != Some("Bundle")
         || root.get("type").and_then(Value::as_str).as_deref() != Some("message")
     {
         return;
     }
-    let exchange = &mut walk.emit.exchange();
-    exchange.message_id = root
-        .get("identifier")
-        .and_then(|i| i.get("value"))
-        .or_else(|| root.get("id"))
-        .and_then(Value::as_str)
-        .map(|s| s.into_owned());
     let header = match root.get("entry") {
         Some(Value::Array(entries)) => entries.first().and_then(|e| e.get("resource")),
         _ => None,
-    };
+    }
+    .filter(|header| {
+        header
+            .get("resourceType")
+            .and_then(Value::as_str)
+            .as_deref()
+            == Some("MessageHeader")
+    });
+    let exchange = &mut walk.emit.exchange();
+    exchange.message_id = header
+        .and_then(|h| h.get("id"))
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty())
+        .or_else(|| {
+            root.get("identifier")
+                .and_then(|i| i.get("value"))
+                .or_else(|| root.get("id"))
+                .and_then(Value::as_str)
+        })
+        .map(|s| s.into_owned());
     let Some(header) = header else {
         return;
     };
-    if header
-        .get("resourceType")
-        .and_then(Value::as_str)
-        .as_deref()
-        != Some("MessageHeader")
-    {
-        return;
-    }
     let event = header
         .get("eventCoding")
         .and_then(|c| c.get("code"))

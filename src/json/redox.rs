@@ -422,6 +422,11 @@ fn meta(root: &Value<'_>, walk: &mut Walk<'_, '_>) -> Option<String> {
                 let path = format!("/Meta/Logs/{i}");
                 match log {
                     Value::Object(_) => {
+                        // The first log is the request this message belongs to: a
+                        // synchronous query and its response share it (pairing).
+                        if let (0, Some(Value::String(id))) = (i, log.get("ID")) {
+                            walk.emit.pairing_log(&id.value());
+                        }
                         for key in ["ID", "AttemptID"] {
                             if matches!(log.get(key), Some(v) if !matches!(v, Value::String(_) | Value::Null))
                             {

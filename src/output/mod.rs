@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::pairing::Pairing;
 use crate::report::{Report, Severity};
 
 mod github;
@@ -132,12 +133,24 @@ pub struct Summary {
     pub by_format: BTreeMap<&'static str, Verdicts>,
     /// Counts by diagnostic code.
     pub by_code: BTreeMap<&'static str, CodeCount>,
+    /// Requests paired with their responses across the run, in input order
+    /// ([`crate::pairing`]). Serialized as its closed counts: what still waits when the
+    /// summary is written counts as unanswered or unknown.
+    #[serde(rename = "pairing", serialize_with = "crate::pairing::serialize_closed")]
+    pub pairing: Pairing,
 }
 
 impl Summary {
     /// An empty summary.
     pub fn new() -> Self {
         Summary::default()
+    }
+
+    /// The same summary with a pairing window of `window` entries (`[bounds]
+    /// pairing_window`; see [`Pairing::new`]).
+    pub fn with_pairing_window(mut self, window: usize) -> Self {
+        self.pairing = Pairing::new(window);
+        self
     }
 
     /// Counts one event.
@@ -151,10 +164,12 @@ impl Summary {
         }
     }
 
-    /// Counts one payload report (its embedded reports' diagnostics included), and
-    /// gives the worst severity among all those diagnostics (`None` when there are
-    /// none), which the command line's `--fail-on` reads. No allocation per report:
-    /// the summary is counted on the collector's thread, the serial part of a run.
+    /// Counts one payload report (its embedded reports' diagnostics included), observes
+    /// it for pairing (so reports must come in input order), and gives the worst
+    /// severity among all those diagnostics (`None` when there are none), which the
+    /// command line's `--fail-on` reads. No allocation per report beyond pairing's map
+    /// entries: the summary is counted on the collector's thread, the serial part of a
+    /// run.
     pub fn count_report(&mut self, report: &Report) -> Option<Severity> {
         let valid = report.is_valid();
         self.payloads += 1;
@@ -176,6 +191,7 @@ impl Summary {
         if warned {
             self.with_warnings += 1;
         }
+        self.pairing.observe(report);
         worst
     }
 
