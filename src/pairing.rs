@@ -734,7 +734,10 @@ mod tests {
         for id in ["1", "2", "3"] {
             p.observe(&hl7("QBP", id, None, None));
         }
-        assert_eq!((p.len(), p.counts().overflow, p.pending_queries()), (2, 1, 2));
+        assert_eq!(
+            (p.len(), p.counts().overflow, p.pending_queries()),
+            (2, 1, 2)
+        );
         // The answer to the dropped query is a response to an unknown request.
         p.observe(&hl7("RSP", "R", Some("1"), None));
         let c = p.close();

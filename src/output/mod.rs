@@ -136,7 +136,10 @@ pub struct Summary {
     /// Requests paired with their responses across the run, in input order
     /// ([`crate::pairing`]). Serialized as its closed counts: what still waits when the
     /// summary is written counts as unanswered or unknown.
-    #[serde(rename = "pairing", serialize_with = "crate::pairing::serialize_closed")]
+    #[serde(
+        rename = "pairing",
+        serialize_with = "crate::pairing::serialize_closed"
+    )]
     pub pairing: Pairing,
 }
 
