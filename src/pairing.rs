@@ -151,7 +151,7 @@ impl Key {
         let role = if family == Family::Redox {
             // A query and its response share the request log (or, failing that, the
             // deprecated message id); only queries are paired, within one data model.
-            let id = log.or_else(|| message_id.map(|id| hash(id)));
+            let id = log.or_else(|| message_id.map(hash));
             let model = text(&exchange.message_type).unwrap_or_default();
             let pair = id.map(|id| hash((family, Tag::Pair, model, id)));
             match (pair, query, to_query) {
