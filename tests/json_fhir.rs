@@ -183,8 +183,21 @@ fn message_bundle_gives_the_exchange_through_message_header() {
     assert_eq!(x.message_type.as_deref(), Some("Bundle"));
     assert_eq!(x.event.as_deref(), Some("PatientAdmin.Arrival"));
     assert_eq!(x.pattern, Some(ExchangePattern::Notification));
+    // The message's id is its MessageHeader.id: in R4 that is what a response names in
+    // MessageHeader.response.identifier (FHIR R4 MessageHeader).
+    assert_eq!(x.message_id.as_deref(), Some("mh-1"));
+}
+
+#[test]
+fn a_message_header_without_an_id_leaves_the_bundle_identifier_as_message_id() {
+    let mut bundle = fixture("bundle_message");
+    bundle["entry"][0]["resource"]
+        .as_object_mut()
+        .unwrap()
+        .remove("id");
+    let report = check(&bundle);
     assert_eq!(
-        x.message_id.as_deref(),
+        report.exchange.message_id.as_deref(),
         Some("urn:uuid:5f8e3a4c-0000-4000-8000-000000000001")
     );
 }
