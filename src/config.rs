@@ -70,7 +70,8 @@ pub struct Bounds {
     pub containers: ContainerBounds,
     /// How many requests and responses wait to be paired at once, and how many sent ids
     /// are remembered to find duplicates, in a run's summary (default 100,000; see
-    /// [`crate::pairing`]). Past it the oldest are dropped and counted as `overflow`.
+    /// [`crate::pairing`]). Past it the oldest are dropped (queries and responses are
+    /// counted as `overflow`).
     pub pairing_window: usize,
 }
 

@@ -23,9 +23,11 @@
 //! What it counts ([`PairingCounts`]): requests and responses seen, requests answered,
 //! queries and retrieves left unanswered and responses whose request never came (both
 //! known only when the pairing is closed, [`Pairing::close`]), HL7 acknowledgment codes
-//! (MSA-1, HL7 table 0008), ids that one sender used twice, and the entries the window
-//! had to drop (`overflow`): those are neither unanswered nor unknown, because nothing
-//! can be said of them.
+//! (MSA-1, HL7 table 0008), ids that one sender used twice, and the queries and
+//! responses the full window had to drop (`overflow`): those are neither unanswered nor
+//! unknown, because nothing can be said of them. A notification dropped from the window
+//! is not counted there: it would never have been reported unanswered (a response to
+//! it that comes later counts as unknown).
 //!
 //! **Memory.** The open entries and the remembered ids are each held to the window,
 //! whatever the input: past it the oldest goes first. Only 64-bit keyed hashes of ids
@@ -324,8 +326,9 @@ pub struct PairingCounts {
     pub duplicate_ids: u64,
     /// HL7 v2 acknowledgment codes (MSA-1).
     pub acknowledgements: AckCounts,
-    /// Requests and responses dropped from the full window before they were paired:
-    /// nothing is known of them, so they are neither unanswered nor unknown.
+    /// Queries, retrieves and responses dropped from the full window before they were
+    /// paired: nothing is known of them, so they are neither unanswered nor unknown.
+    /// (Notifications dropped are not counted: they are never reported unanswered.)
     pub overflow: u64,
 }
 
@@ -362,7 +365,7 @@ pub struct Observation {
     pub paired: bool,
     /// Its sender had already used its id within the window.
     pub duplicate: bool,
-    /// Requests and responses the window dropped to make room for it (`overflow`).
+    /// Queries and responses the window dropped to make room for it (`overflow`).
     pub evicted: u64,
 }
 
@@ -639,10 +642,12 @@ impl Pairing {
             };
             if self.open.get(&old).is_some_and(|o| o.seq == seq) {
                 if let Some(entry) = self.open.remove(&old) {
+                    // Only what would have been judged at the close is overflow: a
+                    // dropped notification would never have been "unanswered".
                     let dropped = match entry.waiting {
-                        Waiting::Requests { queries, others } => {
+                        Waiting::Requests { queries, .. } => {
                             self.pending_queries -= queries;
-                            queries + others
+                            queries
                         }
                         Waiting::Responses(n) => {
                             self.pending_responses -= n;
@@ -743,6 +748,20 @@ mod tests {
         let c = p.close();
         // Room for it dropped the second query: one unanswered, one unknown response.
         assert_eq!((c.unanswered, c.unknown_responses, c.overflow), (1, 1, 2));
+    }
+
+    #[test]
+    fn a_dropped_notification_is_not_overflow() {
+        let mut p = Pairing::new(2);
+        for id in ["1", "2", "3"] {
+            p.observe(&hl7("ADT", id, None, None));
+        }
+        assert_eq!((p.len(), p.counts().overflow), (2, 0));
+        p.observe(&hl7("QBP", "4", None, None));
+        p.observe(&hl7("QBP", "5", None, None));
+        p.observe(&hl7("QBP", "6", None, None));
+        assert_eq!(p.counts().overflow, 1);
+        assert_eq!(p.close().unanswered, 2);
     }
 
     #[test]
