@@ -456,11 +456,39 @@ impl Engine {
     /// The pipeline. `size` may exceed `bytes.len()` when a reader was cut at limit + 1.
     /// A top-level payload's messages then go through the source policy.
     pub(crate) fn run(&self, bytes: &[u8], size: u64, ctx: &Context, depth: u8) -> Vec<Report> {
-        let mut reports = self.run_messages(bytes, size, ctx, depth);
-        if depth == 0 {
-            self.apply_policy(bytes, size, ctx, &mut reports);
+        let context_policy = !ctx.source.policy.is_empty() || ctx.source.role.is_some();
+        if depth > 0 || !(self.policies || context_policy) {
+            return self.run_messages(bytes, size, ctx, depth);
         }
+        // An HL7 v2 message names its sender in its first segment: bind it before
+        // validating, so that it is validated once, under its own profile.
+        let peeked = self.peek_profile(bytes, ctx);
+        let used = match peeked {
+            Some(profile) => Context {
+                source: profile.clone(),
+                ..ctx.clone()
+            },
+            None => ctx.clone(),
+        };
+        let mut reports = self.run_messages(bytes, size, &used, depth);
+        self.apply_policy(bytes, size, ctx, &used.source, &mut reports);
         reports
+    }
+
+    /// The profile an HL7 v2 payload's first sender selects by identity, when no path
+    /// chose one and exactly one profile claims it.
+    fn peek_profile(&self, bytes: &[u8], ctx: &Context) -> Option<&SourceProfile> {
+        if ctx.source.name().is_some_and(|n| n != "default") {
+            return None;
+        }
+        let sender = crate::hl7v2::sender_of(bytes)?;
+        let family = crate::policy::Family::Hl7v2;
+        let mut claimed = self
+            .named
+            .iter()
+            .filter(|p| p.policy.identify(family, Some(&sender)) == crate::policy::IdMatch::Match);
+        let first = claimed.next()?;
+        claimed.next().is_none().then_some(first)
     }
 
     /// The source policy (`src/policy.rs`), per message: bind the message to a source
@@ -469,15 +497,21 @@ impl Engine {
     /// policy or environment differ from the context's is validated again under it, so
     /// its datetimes and environment are judged as its source's (at most once per
     /// configured profile, whatever the number of messages).
-    fn apply_policy(&self, bytes: &[u8], size: u64, ctx: &Context, reports: &mut [Report]) {
-        let context_policy = !ctx.source.policy.is_empty() || ctx.source.role.is_some();
-        if !self.policies && !context_policy {
-            return;
-        }
+    ///
+    /// `used` is the profile the reports were made under (the context's, or the one an
+    /// HL7 v2 sender was bound to before validation).
+    fn apply_policy(
+        &self,
+        bytes: &[u8],
+        size: u64,
+        ctx: &Context,
+        used: &SourceProfile,
+        reports: &mut [Report],
+    ) {
         // The context's profile was chosen for this input (by its path, or by the
         // caller): a named profile other than the default.
         let chosen = ctx.source.name().is_some_and(|n| n != "default");
-        let mut again: Vec<(usize, Vec<Report>)> = Vec::new();
+        let mut again: Vec<(Option<usize>, Vec<Report>)> = Vec::new();
         for index in 0..reports.len() {
             let Some(report) = reports.get_mut(index) else {
                 continue;
@@ -527,31 +561,27 @@ impl Engine {
             } else if !chosen && self.config.strict_sources {
                 denials.push(crate::policy::unknown_source(family));
             }
-            let profile = match bound.and_then(|i| Some((i, self.named.get(i)?))) {
-                Some((which, profile)) => {
-                    if !same_rules(profile, &ctx.source) {
-                        // Validated again under the bound profile, once per profile.
-                        if !again.iter().any(|(i, _)| *i == which) {
-                            let inner = Context {
-                                source: profile.clone(),
-                                ..ctx.clone()
-                            };
-                            again.push((which, self.run_messages(bytes, size, &inner, 0)));
-                        }
-                        let fresh = again
-                            .iter_mut()
-                            .find(|(i, _)| *i == which)
-                            .and_then(|(_, reports)| reports.get_mut(index));
-                        if let Some(fresh) = fresh {
-                            let placeholder =
-                                Report::new(TrafficType::Other, Format::Unknown, 0, 0);
-                            *report = std::mem::replace(fresh, placeholder);
-                        }
-                    }
-                    profile
+            let profile = bound.and_then(|i| self.named.get(i)).unwrap_or(&ctx.source);
+            if !same_rules(profile, used) {
+                // Made under another zone or environment (an HL7 sender bound before
+                // validation, a message of a capture from another source): validated
+                // again under its own profile, once per profile.
+                if !again.iter().any(|(i, _)| *i == bound) {
+                    let inner = Context {
+                        source: profile.clone(),
+                        ..ctx.clone()
+                    };
+                    again.push((bound, self.run_messages(bytes, size, &inner, 0)));
                 }
-                None => &ctx.source,
-            };
+                let fresh = again
+                    .iter_mut()
+                    .find(|(i, _)| *i == bound)
+                    .and_then(|(_, reports)| reports.get_mut(index));
+                if let Some(fresh) = fresh {
+                    let placeholder = Report::new(TrafficType::Other, Format::Unknown, 0, 0);
+                    *report = std::mem::replace(fresh, placeholder);
+                }
+            }
             report.source_profile = profile.name().map(str::to_owned);
             // The pattern follows the source's role: what an application writing back
             // to an EHR notifies is a writeback (an HL7 ORU, a Redox Results New).
