@@ -87,6 +87,8 @@ pub(crate) struct Walk<'e, 'r> {
     pub rewrites: Vec<Rewrite>,
     /// Whether embedded files are queued (not when only rewriting datetimes).
     pub embed: bool,
+    /// The address of the parsed text, which token ranges are measured from.
+    pub base: usize,
 }
 
 impl Walk<'_, '_> {
@@ -97,7 +99,7 @@ impl Walk<'_, '_> {
         if let Some(canonical) = self.emit.datetime(path, &value, syntax, self.rules) {
             if canonical != &*value {
                 self.rewrites.push(Rewrite {
-                    range: s.token_range(),
+                    range: s.token_range(self.base),
                     canonical: canonical.to_owned(),
                 });
             }
@@ -111,7 +113,7 @@ impl Walk<'_, '_> {
         if let Some(canonical) = self.emit.calendar_date(path, &value, syntax, self.rules) {
             if canonical != &*value {
                 self.rewrites.push(Rewrite {
-                    range: s.token_range(),
+                    range: s.token_range(self.base),
                     canonical: canonical.to_owned(),
                 });
             }
@@ -289,6 +291,7 @@ pub(crate) fn check_document(
         rules,
         rewrites: Vec::new(),
         embed,
+        base: text.as_ptr() as usize,
     };
     match &root {
         Value::Object(_) if root.get("Meta").is_some() => {
