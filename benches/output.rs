@@ -79,13 +79,28 @@ fn bench_output(c: &mut Criterion) {
         })
     });
     group.bench_function("sarif", |b| {
-        b.iter(|| run_writer(&mut Sarif::new(Vec::with_capacity(1 << 20)), black_box(&reports)))
+        b.iter(|| {
+            run_writer(
+                &mut Sarif::new(Vec::with_capacity(1 << 20)),
+                black_box(&reports),
+            )
+        })
     });
     group.bench_function("junit", |b| {
-        b.iter(|| run_writer(&mut Junit::new(Vec::with_capacity(1 << 20)), black_box(&reports)))
+        b.iter(|| {
+            run_writer(
+                &mut Junit::new(Vec::with_capacity(1 << 20)),
+                black_box(&reports),
+            )
+        })
     });
     group.bench_function("github", |b| {
-        b.iter(|| run_writer(&mut Github::new(Vec::with_capacity(1 << 20)), black_box(&reports)))
+        b.iter(|| {
+            run_writer(
+                &mut Github::new(Vec::with_capacity(1 << 20)),
+                black_box(&reports),
+            )
+        })
     });
     group.bench_function("summary_count", |b| {
         b.iter(|| {

@@ -491,6 +491,66 @@ impl Engine {
         claimed.next().is_none().then_some(first)
     }
 
+    /// Which named profile a message's sender binds it to (`None`: the context's
+    /// profile stays), and the identity diagnostics: a sender that disagrees with the
+    /// profile the path chose, one that two profiles claim, or (under
+    /// `strict_sources`) one that no profile claims.
+    fn bind(
+        &self,
+        ctx: &Context,
+        family: crate::policy::Family,
+        sender: Option<&crate::report::Party>,
+    ) -> (Option<usize>, Vec<crate::policy::Denial>) {
+        use crate::policy::{Family, IdMatch};
+        // The context's profile was chosen for this input (by its path, or by the
+        // caller): a named profile other than the default.
+        let chosen = ctx.source.name().is_some_and(|n| n != "default");
+        if family == Family::None {
+            let unknown = !chosen && self.config.strict_sources;
+            return (
+                None,
+                unknown
+                    .then(|| crate::policy::unknown_source(family))
+                    .into_iter()
+                    .collect(),
+            );
+        }
+        // The first two profiles whose identities the sender matches.
+        let mut claimed = self
+            .named
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.policy.identify(family, sender) == IdMatch::Match)
+            .map(|(i, _)| i);
+        let (first, second) = (claimed.next(), claimed.next());
+        let name = |i: usize| self.named.get(i).and_then(|p| p.name()).unwrap_or("");
+        let mut denials = Vec::new();
+        if chosen {
+            let own = ctx.source.policy.identify(family, sender);
+            let other = [first, second]
+                .into_iter()
+                .flatten()
+                .map(name)
+                .find(|n| Some(*n) != ctx.source.name());
+            if own == IdMatch::Mismatch || (own == IdMatch::NotDeclared && other.is_some()) {
+                let selected = ctx.source.name().unwrap_or("");
+                denials.push(crate::policy::identity_mismatch(selected, family, other));
+            }
+            return (None, denials);
+        }
+        match (first, second) {
+            (Some(one), None) => return (Some(one), denials),
+            (Some(a), Some(b)) => {
+                denials.push(crate::policy::identity_ambiguous(family, name(a), name(b)));
+            }
+            (None, _) if self.config.strict_sources => {
+                denials.push(crate::policy::unknown_source(family));
+            }
+            (None, _) => {}
+        }
+        (None, denials)
+    }
+
     /// The source policy (`src/policy.rs`), per message: bind the message to a source
     /// profile by the input's path or the sender's identity, then check what that
     /// source's key may do. A message bound by identity to a profile whose zone, DST
@@ -508,59 +568,13 @@ impl Engine {
         used: &SourceProfile,
         reports: &mut [Report],
     ) {
-        // The context's profile was chosen for this input (by its path, or by the
-        // caller): a named profile other than the default.
-        let chosen = ctx.source.name().is_some_and(|n| n != "default");
         let mut again: Vec<(Option<usize>, Vec<Report>)> = Vec::new();
         for index in 0..reports.len() {
             let Some(report) = reports.get_mut(index) else {
                 continue;
             };
             let family = crate::policy::Family::of(report.format);
-            let sender = report.exchange.sender.clone();
-            let mut denials = Vec::new();
-            let mut bound: Option<usize> = None;
-            if family != crate::policy::Family::None {
-                let claimed: Vec<usize> = self
-                    .named
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, p)| {
-                        p.policy.identify(family, sender.as_ref()) == crate::policy::IdMatch::Match
-                    })
-                    .map(|(i, _)| i)
-                    .take(2)
-                    .collect();
-                let name = |i: usize| self.named.get(i).and_then(|p| p.name()).unwrap_or("");
-                if chosen {
-                    let own = ctx.source.policy.identify(family, sender.as_ref());
-                    let other = claimed
-                        .iter()
-                        .map(|&i| name(i))
-                        .find(|n| Some(*n) != ctx.source.name());
-                    let selected = ctx.source.name().unwrap_or("");
-                    if own == crate::policy::IdMatch::Mismatch
-                        || (own == crate::policy::IdMatch::NotDeclared && other.is_some())
-                    {
-                        denials.push(crate::policy::identity_mismatch(selected, family, other));
-                    }
-                } else {
-                    match claimed.as_slice() {
-                        [one] => bound = Some(*one),
-                        [first, second, ..] => denials.push(crate::policy::identity_ambiguous(
-                            family,
-                            name(*first),
-                            name(*second),
-                        )),
-                        [] if self.config.strict_sources => {
-                            denials.push(crate::policy::unknown_source(family));
-                        }
-                        [] => {}
-                    }
-                }
-            } else if !chosen && self.config.strict_sources {
-                denials.push(crate::policy::unknown_source(family));
-            }
+            let (bound, mut denials) = self.bind(ctx, family, report.exchange.sender.as_ref());
             let profile = bound.and_then(|i| self.named.get(i)).unwrap_or(&ctx.source);
             if !same_rules(profile, used) {
                 // Made under another zone or environment (an HL7 sender bound before

@@ -119,7 +119,10 @@ fn generate(root: &Value, schema: &Value, rng: &mut Rng, depth: u32, break_perce
                         rng.chance(40)
                     };
                     if keep {
-                        map.insert(name.clone(), generate(root, sub, rng, depth + 1, break_percent));
+                        map.insert(
+                            name.clone(),
+                            generate(root, sub, rng, depth + 1, break_percent),
+                        );
                     }
                 }
             }
@@ -136,7 +139,9 @@ fn generate(root: &Value, schema: &Value, rng: &mut Rng, depth: u32, break_perce
                     .collect(),
             )
         }
-        "string" => json!(["2024-03-12T08:30:15.000Z", "2024-03-12", "x", ""][rng.below(4) as usize]),
+        "string" => {
+            json!(["2024-03-12T08:30:15.000Z", "2024-03-12", "x", ""][rng.below(4) as usize])
+        }
         "number" => json!([json!(3), json!(2.25), json!(-7)][rng.below(3) as usize]),
         "integer" => json!(4),
         "boolean" => Value::Bool(rng.chance(50)),
@@ -217,7 +222,10 @@ fn every_verdict_and_path_equals_jsonschema_on_generated_documents() {
         }
     }
     // Both kinds were really compared.
-    assert!(invalid > compared / 5 && invalid < compared, "{invalid} of {compared} invalid");
+    assert!(
+        invalid > compared / 5 && invalid < compared,
+        "{invalid} of {compared} invalid"
+    );
     eprintln!("{invalid} of {compared} generated documents invalid");
 }
 

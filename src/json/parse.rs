@@ -543,7 +543,10 @@ mod tests {
         let Some(Value::String(s)) = p.value.get("x") else {
             panic!("not a string")
         };
-        assert_eq!(&text[s.token_range(text.as_ptr() as usize)], "\"2020-01-01\"");
+        assert_eq!(
+            &text[s.token_range(text.as_ptr() as usize)],
+            "\"2020-01-01\""
+        );
     }
 
     #[test]
