@@ -4,8 +4,10 @@
 //! [`Config`] is the TOML file the command line takes (`--config`). With the `config`
 //! feature (on by default), [`Config::from_toml_str`] and [`Config::from_path`] read it
 //! in the library too, so a service and the CLI read the same file the same way.
-//! Source profiles are matched to inputs by path prefix, so an archive organised per
-//! sender gets each sender's zone and environment.
+//! Source profiles are matched to inputs by path prefix, or else by the sender the
+//! message names, so an archive organised per sender gets each sender's zone and
+//! environment; a profile also restricts what its source's key may do
+//! (`docs/contract.md`, "Sources and their policy").
 //!
 //! ```toml
 //! destination_environment = "production"
@@ -22,6 +24,10 @@
 //! timezone = "America/Chicago"
 //! hl7_use_msh7_offset = true
 //! dst_policy = "earlier"
+//! message_types = ["ORU^R01"]   # what its key may do
+//!
+//! [sources.lab.identity]        # the sender, as its messages name it
+//! hl7_sending_facility = ["GOODLAB"]
 //!
 //! [severity]          # per-code overrides: info, warning, error or off
 //! HL7_TABLE_VALUE = "info"

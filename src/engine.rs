@@ -457,11 +457,99 @@ impl Engine {
     /// The pipeline. `size` may exceed `bytes.len()` when a reader was cut at limit + 1.
     /// A top-level payload's messages then go through the source policy.
     pub(crate) fn run(&self, bytes: &[u8], size: u64, ctx: &Context, depth: u8) -> Vec<Report> {
-        let mut reports = self.run_messages(bytes, size, ctx, depth);
-        if depth == 0 {
-            self.apply_policy(bytes, size, ctx, &mut reports);
+        let context_policy = !ctx.source.policy.is_empty() || ctx.source.role.is_some();
+        if depth > 0 || !(self.policies || context_policy) {
+            return self.run_messages(bytes, size, ctx, depth);
         }
+        // An HL7 v2 message names its sender in its first segment: bind it before
+        // validating, so that it is validated once, under its own profile.
+        let peeked = self.peek_profile(bytes, ctx);
+        let used = match peeked {
+            Some(profile) => Context {
+                source: profile.clone(),
+                ..ctx.clone()
+            },
+            None => ctx.clone(),
+        };
+        let mut reports = self.run_messages(bytes, size, &used, depth);
+        self.apply_policy(bytes, size, ctx, &used.source, &mut reports);
         reports
+    }
+
+    /// The profile an HL7 v2 payload's first sender selects by identity, when no path
+    /// chose one and exactly one profile claims it.
+    fn peek_profile(&self, bytes: &[u8], ctx: &Context) -> Option<&SourceProfile> {
+        if ctx.source.name().is_some_and(|n| n != "default") {
+            return None;
+        }
+        let sender = crate::hl7v2::sender_of(bytes)?;
+        let family = crate::policy::Family::Hl7v2;
+        let mut claimed = self
+            .named
+            .iter()
+            .filter(|p| p.policy.identify(family, Some(&sender)) == crate::policy::IdMatch::Match);
+        let first = claimed.next()?;
+        claimed.next().is_none().then_some(first)
+    }
+
+    /// Which named profile a message's sender binds it to (`None`: the context's
+    /// profile stays), and the identity diagnostics: a sender that disagrees with the
+    /// profile the path chose, one that two profiles claim, or (under
+    /// `strict_sources`) one that no profile claims.
+    fn bind(
+        &self,
+        ctx: &Context,
+        family: crate::policy::Family,
+        sender: Option<&crate::report::Party>,
+    ) -> (Option<usize>, Vec<crate::policy::Denial>) {
+        use crate::policy::{Family, IdMatch};
+        // The context's profile was chosen for this input (by its path, or by the
+        // caller): a named profile other than the default.
+        let chosen = ctx.source.name().is_some_and(|n| n != "default");
+        if family == Family::None {
+            let unknown = !chosen && self.config.strict_sources;
+            return (
+                None,
+                unknown
+                    .then(|| crate::policy::unknown_source(family))
+                    .into_iter()
+                    .collect(),
+            );
+        }
+        // The first two profiles whose identities the sender matches.
+        let mut claimed = self
+            .named
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.policy.identify(family, sender) == IdMatch::Match)
+            .map(|(i, _)| i);
+        let (first, second) = (claimed.next(), claimed.next());
+        let name = |i: usize| self.named.get(i).and_then(|p| p.name()).unwrap_or("");
+        let mut denials = Vec::new();
+        if chosen {
+            let own = ctx.source.policy.identify(family, sender);
+            let other = [first, second]
+                .into_iter()
+                .flatten()
+                .map(name)
+                .find(|n| Some(*n) != ctx.source.name());
+            if own == IdMatch::Mismatch || (own == IdMatch::NotDeclared && other.is_some()) {
+                let selected = ctx.source.name().unwrap_or("");
+                denials.push(crate::policy::identity_mismatch(selected, family, other));
+            }
+            return (None, denials);
+        }
+        match (first, second) {
+            (Some(one), None) => return (Some(one), denials),
+            (Some(a), Some(b)) => {
+                denials.push(crate::policy::identity_ambiguous(family, name(a), name(b)));
+            }
+            (None, _) if self.config.strict_sources => {
+                denials.push(crate::policy::unknown_source(family));
+            }
+            (None, _) => {}
+        }
+        (None, denials)
     }
 
     /// The source policy (`src/policy.rs`), per message: bind the message to a source
@@ -470,89 +558,45 @@ impl Engine {
     /// policy or environment differ from the context's is validated again under it, so
     /// its datetimes and environment are judged as its source's (at most once per
     /// configured profile, whatever the number of messages).
-    fn apply_policy(&self, bytes: &[u8], size: u64, ctx: &Context, reports: &mut [Report]) {
-        let context_policy = !ctx.source.policy.is_empty() || ctx.source.role.is_some();
-        if !self.policies && !context_policy {
-            return;
-        }
-        // The context's profile was chosen for this input (by its path, or by the
-        // caller): a named profile other than the default.
-        let chosen = ctx.source.name().is_some_and(|n| n != "default");
-        let mut again: Vec<(usize, Vec<Report>)> = Vec::new();
+    ///
+    /// `used` is the profile the reports were made under (the context's, or the one an
+    /// HL7 v2 sender was bound to before validation).
+    fn apply_policy(
+        &self,
+        bytes: &[u8],
+        size: u64,
+        ctx: &Context,
+        used: &SourceProfile,
+        reports: &mut [Report],
+    ) {
+        let mut again: Vec<(Option<usize>, Vec<Report>)> = Vec::new();
         for index in 0..reports.len() {
             let Some(report) = reports.get_mut(index) else {
                 continue;
             };
             let family = crate::policy::Family::of(report.format);
-            let sender = report.exchange.sender.clone();
-            let mut denials = Vec::new();
-            let mut bound: Option<usize> = None;
-            if family != crate::policy::Family::None {
-                let claimed: Vec<usize> = self
-                    .named
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, p)| {
-                        p.policy.identify(family, sender.as_ref()) == crate::policy::IdMatch::Match
-                    })
-                    .map(|(i, _)| i)
-                    .take(2)
-                    .collect();
-                let name = |i: usize| self.named.get(i).and_then(|p| p.name()).unwrap_or("");
-                if chosen {
-                    let own = ctx.source.policy.identify(family, sender.as_ref());
-                    let other = claimed
-                        .iter()
-                        .map(|&i| name(i))
-                        .find(|n| Some(*n) != ctx.source.name());
-                    let selected = ctx.source.name().unwrap_or("");
-                    if own == crate::policy::IdMatch::Mismatch
-                        || (own == crate::policy::IdMatch::NotDeclared && other.is_some())
-                    {
-                        denials.push(crate::policy::identity_mismatch(selected, family, other));
-                    }
-                } else {
-                    match claimed.as_slice() {
-                        [one] => bound = Some(*one),
-                        [first, second, ..] => denials.push(crate::policy::identity_ambiguous(
-                            family,
-                            name(*first),
-                            name(*second),
-                        )),
-                        [] if self.config.strict_sources => {
-                            denials.push(crate::policy::unknown_source(family));
-                        }
-                        [] => {}
-                    }
+            let (bound, mut denials) = self.bind(ctx, family, report.exchange.sender.as_ref());
+            let profile = bound.and_then(|i| self.named.get(i)).unwrap_or(&ctx.source);
+            if !same_rules(profile, used) {
+                // Made under another zone or environment (an HL7 sender bound before
+                // validation, a message of a capture from another source): validated
+                // again under its own profile, once per profile.
+                if !again.iter().any(|(i, _)| *i == bound) {
+                    let inner = Context {
+                        source: profile.clone(),
+                        ..ctx.clone()
+                    };
+                    again.push((bound, self.run_messages(bytes, size, &inner, 0)));
                 }
-            } else if !chosen && self.config.strict_sources {
-                denials.push(crate::policy::unknown_source(family));
+                let fresh = again
+                    .iter_mut()
+                    .find(|(i, _)| *i == bound)
+                    .and_then(|(_, reports)| reports.get_mut(index));
+                if let Some(fresh) = fresh {
+                    let placeholder = Report::new(TrafficType::Other, Format::Unknown, 0, 0);
+                    *report = std::mem::replace(fresh, placeholder);
+                }
             }
-            let profile = match bound.and_then(|i| Some((i, self.named.get(i)?))) {
-                Some((which, profile)) => {
-                    if !same_rules(profile, &ctx.source) {
-                        // Validated again under the bound profile, once per profile.
-                        if !again.iter().any(|(i, _)| *i == which) {
-                            let inner = Context {
-                                source: profile.clone(),
-                                ..ctx.clone()
-                            };
-                            again.push((which, self.run_messages(bytes, size, &inner, 0)));
-                        }
-                        let fresh = again
-                            .iter_mut()
-                            .find(|(i, _)| *i == which)
-                            .and_then(|(_, reports)| reports.get_mut(index));
-                        if let Some(fresh) = fresh {
-                            let placeholder =
-                                Report::new(TrafficType::Other, Format::Unknown, 0, 0);
-                            *report = std::mem::replace(fresh, placeholder);
-                        }
-                    }
-                    profile
-                }
-                None => &ctx.source,
-            };
             report.source_profile = profile.name().map(str::to_owned);
             // The pattern follows the source's role: what an application writing back
             // to an EHR notifies is a writeback (an HL7 ORU, a Redox Results New).

@@ -183,6 +183,36 @@ fn planted_inputs() -> tempfile::TempDir {
     ] {
         write(name, planted_xml(&root.join(from)).as_bytes());
     }
+    // The SOAP header's sender: WS-Addressing From, a SAML issuer and home community id.
+    let xcpd = planted_xml(&root.join("carequality/xcpd_patient_discovery_request.xml"));
+    let header = "<wsa:From><wsa:Address>QZXFROM</wsa:Address></wsa:From>\
+        <wsse:Security xmlns:wsse=\"http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd\">\
+        <saml2:Assertion xmlns:saml2=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_a\" Version=\"2.0\" IssueInstant=\"1977-07-07T07:07:07Z\">\
+        <saml2:Issuer>QZXISSUER</saml2:Issuer><saml2:AttributeStatement>\
+        <saml2:Attribute Name=\"urn:nhin:names:saml:homeCommunityId\"><saml2:AttributeValue>QZXHCID</saml2:AttributeValue></saml2:Attribute>\
+        </saml2:AttributeStatement></saml2:Assertion></wsse:Security>";
+    let with_sender = xcpd.replacen("<wsa:To>", &format!("{header}<wsa:To>"), 1);
+    assert_ne!(
+        with_sender, xcpd,
+        "the sample XCPD request has a wsa:To to insert before"
+    );
+    write("xcpd_sender.xml", with_sender.as_bytes());
+    dir
+}
+
+/// A gate policy over the planted inputs, so every policy diagnostic's output is
+/// checked too: strict sources, and a profile claiming the folder whose sender,
+/// message types and destinations the payloads all break.
+fn policy_config(inputs: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "strict_sources = true\n[sources.planted]\npaths = [{:?}]\nmessage_types = [\"ORU\"]\n\
+         data_models = [\"Results\"]\ntransactions = [\"ITI-39\"]\ndestinations = [\"NOWHERE\"]\n\
+         [sources.planted.identity]\nhl7_sending_facility = [\"LAB\"]\nredox_source_id = [\"LAB\"]\n\
+         saml_issuer = [\"LAB\"]\n",
+        inputs.display().to_string()
+    );
+    std::fs::write(dir.path().join("gate.toml"), text).unwrap();
     dir
 }
 
@@ -221,6 +251,20 @@ fn without_redaction_the_planted_values_do_reach_the_json() {
     );
     assert!(json.contains("19770707070707-0300"), "datetime original");
     assert!(json.contains("1977-07-07T10:07:07Z"), "datetime canonical");
+    for sender in [
+        "QZXAPP1",
+        "QZXFAC2",
+        "QZXSOURCEID",
+        "QZXDESTNAME",
+        "QZXFROM",
+        "QZXISSUER",
+        "QZXHCID",
+    ] {
+        assert!(
+            json.contains(sender),
+            "{sender} in exchange.sender or destinations"
+        );
+    }
     let reports = json.lines().filter(|l| l.contains("\"source\"")).count();
     assert!(reports >= 14, "{reports} reports");
 }
@@ -230,8 +274,20 @@ fn redacted_output_holds_no_planted_value_in_any_format() {
     let inputs = planted_inputs();
     let html = inputs.path().join("report.html.out");
     let html_arg = html.display().to_string();
+    let gate = policy_config(inputs.path());
+    let gate_arg = gate.path().join("gate.toml").display().to_string();
+    let gated = run(&["--format", "json", "--config", &gate_arg], inputs.path());
+    for code in [
+        "SOURCE_IDENTITY_MISMATCH",
+        "SOURCE_MESSAGE_TYPE_DENIED",
+        "SOURCE_DATA_MODEL_DENIED",
+        "SOURCE_TRANSACTION_DENIED",
+        "SOURCE_DESTINATION_DENIED",
+    ] {
+        assert!(gated.contains(code), "the gate policy gives {code}");
+    }
     for format in ["json", "human", "sarif", "junit", "github"] {
-        let mut args = vec!["--redact", "--format", format];
+        let mut args = vec!["--redact", "--format", format, "--config", &gate_arg];
         if format == "json" {
             args.extend(["--html", &html_arg]);
         }

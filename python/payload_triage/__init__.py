@@ -19,7 +19,7 @@ zone, traffic type or environment name) raises ``ValueError``; a payload that is
 Spark (it needs ``pyspark`` and ``pyarrow``; this module does not).
 """
 
-from ._native import CONTRACT_VERSION, Datetime, Diagnostic, Engine, Exchange, Report
+from ._native import CONTRACT_VERSION, Datetime, Diagnostic, Engine, Exchange, Party, Report
 
 __all__ = [
     "CONTRACT_VERSION",
@@ -27,6 +27,7 @@ __all__ = [
     "Diagnostic",
     "Engine",
     "Exchange",
+    "Party",
     "Report",
 ]
 

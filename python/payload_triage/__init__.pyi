@@ -4,8 +4,9 @@ from ._native import (
     Diagnostic as Diagnostic,
     Engine as Engine,
     Exchange as Exchange,
+    Party as Party,
     Report as Report,
 )
 
 __version__: str
-__all__ = ["CONTRACT_VERSION", "Datetime", "Diagnostic", "Engine", "Exchange", "Report"]
+__all__ = ["CONTRACT_VERSION", "Datetime", "Diagnostic", "Engine", "Exchange", "Party", "Report"]

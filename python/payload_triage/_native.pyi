@@ -46,8 +46,40 @@ class Datetime:
     def to_dict(self) -> Dict[str, Optional[str]]:
         """``{"path", "original", "canonical", "precision"}`` as in the JSON report."""
 
+class Party:
+    """A system a message names as its sender or as a destination. Each format fills
+    the fields it carries; every field may be ``None``. The values come from the
+    payload."""
+
+    @property
+    def id(self) -> Optional[str]:
+        """Redox ``Meta.Source.ID`` or ``Meta.Destinations[].ID``."""
+    @property
+    def name(self) -> Optional[str]:
+        """Redox ``Meta.Source.Name`` or ``Meta.Destinations[].Name``."""
+    @property
+    def application(self) -> Optional[str]:
+        """HL7 v2 sending or receiving application (MSH-3, MSH-5): the HD namespace
+        id, or its universal id when the namespace id is empty."""
+    @property
+    def facility(self) -> Optional[str]:
+        """HL7 v2 sending or receiving facility (MSH-4, MSH-6), read as
+        ``application``."""
+    @property
+    def address(self) -> Optional[str]:
+        """WS-Addressing ``From/Address``."""
+    @property
+    def home_community_id(self) -> Optional[str]:
+        """The SAML assertion's ``urn:nhin:names:saml:homeCommunityId`` attribute."""
+    @property
+    def issuer(self) -> Optional[str]:
+        """The SAML assertion's ``Issuer``."""
+    def to_dict(self) -> Dict[str, str]:
+        """The fields present, as in the JSON report."""
+
 class Exchange:
-    """Routing metadata a message carries; every field may be ``None``."""
+    """Routing metadata a message carries; every field may be ``None`` (and
+    ``destinations`` empty)."""
 
     @property
     def pattern(self) -> Optional[str]:
@@ -68,11 +100,25 @@ class Exchange:
     @property
     def relates_to(self) -> Optional[str]: ...
     @property
+    def acknowledgement_code(self) -> Optional[str]:
+        """The acknowledgment code of an HL7 v2 response (MSA-1: ``AA``, ``AE``,
+        ``AR``, ``CA``, ``CE``, ``CR``), as sent."""
+    @property
     def claimed_environment(self) -> Optional[str]: ...
     @property
     def processing_id(self) -> Optional[str]: ...
-    def to_dict(self) -> Dict[str, str]:
-        """The fields present, as in the JSON report."""
+    @property
+    def sender(self) -> Optional[Party]:
+        """Who the message says sent it: Redox ``Meta.Source``, HL7 v2 MSH-3 and
+        MSH-4, WS-Addressing ``From``, the SAML issuer and home community id."""
+    @property
+    def destinations(self) -> List[Party]:
+        """Where the message says it goes: Redox ``Meta.Destinations``, HL7 v2 MSH-5
+        and MSH-6; at most 32 are listed. Empty when the message names none (the JSON
+        report then has no ``destinations`` key)."""
+    def to_dict(self) -> Dict[str, Any]:
+        """The fields present, as in the JSON report (``sender`` a dict,
+        ``destinations`` a list of dicts)."""
 
 class Report:
     """The report on one payload (or one message of it): the CLI's JSON report as an

@@ -37,8 +37,11 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["REPORT_COLUMNS", "REPORT_SCHEMA_DDL", "report_schema", "validate"]
 
 # The diagnostics and datetimes are arrays of structs; `exchange` is a struct whose
-# fields are all optional; `embedded` (nested reports of embedded files) is the JSON
+# fields are all optional (its `sender` a party struct, its `destinations` an array of
+# them; the fields added after the first release come last); `embedded` (nested reports of embedded files) is the JSON
 # array of the contract as text, because Spark has no recursive types.
+_PARTY_FIELDS = ("id", "name", "application", "facility", "address", "home_community_id", "issuer")
+_PARTY = "STRUCT<" + ", ".join(f"{name}: STRING" for name in _PARTY_FIELDS) + ">"
 _COLUMNS = (
     ("source", "STRING"),
     ("traffic_type", "STRING"),
@@ -51,7 +54,8 @@ _COLUMNS = (
         "exchange",
         "STRUCT<pattern: STRING, version: STRING, message_type: STRING, event: STRING, "
         "structure: STRING, transaction: STRING, message_id: STRING, relates_to: STRING, "
-        "claimed_environment: STRING, processing_id: STRING>",
+        "claimed_environment: STRING, processing_id: STRING, acknowledgement_code: STRING, "
+        f"sender: {_PARTY}, destinations: ARRAY<{_PARTY}>>",
     ),
     ("limit_bytes", "BIGINT"),
     ("content_looks_like", "STRING"),
@@ -105,6 +109,7 @@ def report_schema() -> "StructType":
 
     diagnostic = strings("code", "severity", "path", "message")
     datetime = strings("path", "original", "canonical", "precision")
+    party = strings(*_PARTY_FIELDS)
     exchange = strings(
         "pattern",
         "version",
@@ -116,7 +121,9 @@ def report_schema() -> "StructType":
         "relates_to",
         "claimed_environment",
         "processing_id",
+        "acknowledgement_code",
     )
+    exchange = exchange.add("sender", party, True).add("destinations", ArrayType(party, True), True)
     types = {
         "source": StringType(),
         "traffic_type": StringType(),
@@ -186,9 +193,29 @@ def _to_arrow(columns: Dict[str, Any], arrow_schema: "pa.Schema") -> "pa.RecordB
             mask=invalid(columns[f"{prefix}_valid"]),
         )
 
+    def parties(struct_type: "pa.StructType", fields: Dict[str, Any], mask: Any = None) -> "pa.Array":
+        names = [struct_type.field(i).name for i in range(struct_type.num_fields)]
+        return pa.StructArray.from_arrays(
+            [pa.array(fields[name], pa.string()) for name in names], names=names, mask=mask
+        )
+
     exchange_type = arrow_schema.field("exchange").type
+    exchange_children = []
+    for i in range(exchange_type.num_fields):
+        child = exchange_type.field(i)
+        if child.name == "sender":
+            array = parties(child.type, columns["sender_fields"], invalid(columns["sender_valid"]))
+        elif child.name == "destinations":
+            array = pa.ListArray.from_arrays(
+                pa.array(columns["destinations_offsets"], pa.int32()),
+                parties(child.type.value_type, columns["destinations_fields"]),
+                mask=invalid(columns["destinations_valid"]),
+            )
+        else:
+            array = pa.array(columns["exchange_fields"][child.name], pa.string())
+        exchange_children.append(array)
     exchange = pa.StructArray.from_arrays(
-        [pa.array(values, pa.string()) for values in columns["exchange_fields"]],
+        exchange_children,
         names=[exchange_type.field(i).name for i in range(exchange_type.num_fields)],
         mask=invalid(columns["exchange_valid"]),
     )

@@ -14,7 +14,7 @@
 use std::str::FromStr;
 
 use payload_triage::{
-    Config, Context, DatetimeEntry, Diagnostic, Engine, Environment, Exchange, Report,
+    Config, Context, DatetimeEntry, Diagnostic, Engine, Environment, Exchange, Party, Report,
     SourceProfile, TrafficType,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -349,8 +349,10 @@ impl PyEngine {
     /// The Spark helper's batch in columnar form: for each column of the result, a
     /// list with one entry per row (one row per message of each payload, a row of nulls
     /// but its source for a null payload); `diagnostics` and `datetimes` as list
-    /// offsets plus one list per struct field, `exchange` as a validity list plus one
-    /// list per field. Arrow arrays are built from these lists without a Python object
+    /// offsets plus one list per struct field, `exchange` as a validity list plus a
+    /// `{field: list}` dict of its string fields, `sender` as a validity list plus a
+    /// dict of party fields, `destinations` as list offsets, validity and a dict of
+    /// party fields. Arrow arrays are built from these lists without a Python object
     /// per row. Not part of the public API.
     #[pyo3(signature = (contents, sources, *, hint = None, timezone = None, environment = None, messages = true))]
     #[allow(clippy::too_many_arguments)] // the Python keyword arguments
@@ -456,7 +458,77 @@ struct Columns {
     datetimes_valid: Vec<bool>,
     datetimes: [Vec<Option<String>>; 4],
     exchange_valid: Vec<bool>,
-    exchange: [Vec<Option<String>>; 10],
+    exchange: [Vec<Option<String>>; EXCHANGE_STRINGS.len()],
+    /// `exchange.sender`: null where the report has no sender.
+    sender_valid: Vec<bool>,
+    sender: PartyColumns,
+    /// `exchange.destinations`: offsets into the flat party lists (rows + 1 entries),
+    /// null where the report lists none (the JSON report then has no key).
+    destinations_offsets: Vec<i64>,
+    destinations_valid: Vec<bool>,
+    destinations: PartyColumns,
+}
+
+/// The string fields of the Spark `exchange` struct, in the order `Columns::push`
+/// fills them; `sender` and `destinations` follow them in the struct.
+const EXCHANGE_STRINGS: [&str; 11] = [
+    "pattern",
+    "version",
+    "message_type",
+    "event",
+    "structure",
+    "transaction",
+    "message_id",
+    "relates_to",
+    "claimed_environment",
+    "processing_id",
+    "acknowledgement_code",
+];
+
+/// The fields of a Spark party struct (`exchange.sender`, `exchange.destinations`),
+/// the keys of the JSON report's party object.
+const PARTY_FIELDS: [&str; 7] = [
+    "id",
+    "name",
+    "application",
+    "facility",
+    "address",
+    "home_community_id",
+    "issuer",
+];
+
+/// One list per party field, one entry per party.
+#[derive(Default)]
+struct PartyColumns([Vec<Option<String>>; PARTY_FIELDS.len()]);
+
+impl PartyColumns {
+    fn len(&self) -> usize {
+        self.0[0].len()
+    }
+
+    fn push(&mut self, party: Option<&Party>) {
+        let values = [
+            party.and_then(|p| p.id.clone()),
+            party.and_then(|p| p.name.clone()),
+            party.and_then(|p| p.application.clone()),
+            party.and_then(|p| p.facility.clone()),
+            party.and_then(|p| p.address.clone()),
+            party.and_then(|p| p.home_community_id.clone()),
+            party.and_then(|p| p.issuer.clone()),
+        ];
+        for (column, value) in self.0.iter_mut().zip(values) {
+            column.push(value);
+        }
+    }
+
+    /// `{field name: list}`, so the Python side assembles the struct by name.
+    fn into_py(self, py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+        let out = PyDict::new(py);
+        for (name, column) in PARTY_FIELDS.iter().zip(self.0) {
+            out.set_item(name, column)?;
+        }
+        Ok(out)
+    }
 }
 
 impl Columns {
@@ -464,6 +536,7 @@ impl Columns {
         if self.diagnostics_offsets.is_empty() {
             self.diagnostics_offsets.push(0);
             self.datetimes_offsets.push(0);
+            self.destinations_offsets.push(0);
         }
     }
 
@@ -519,10 +592,21 @@ impl Columns {
             e.relates_to.clone(),
             e.claimed_environment.map(|x| x.as_str().to_owned()),
             e.processing_id.clone(),
+            e.acknowledgement_code.clone(),
         ];
         for (column, value) in self.exchange.iter_mut().zip(fields) {
             column.push(value);
         }
+        // A sender with no field set is still `{}` in the JSON report: a struct of
+        // nulls here, not a null struct.
+        self.sender_valid.push(e.sender.is_some());
+        self.sender.push(e.sender.as_ref());
+        for party in &e.destinations {
+            self.destinations.push(Some(party));
+        }
+        self.destinations_offsets
+            .push(self.destinations.len() as i64);
+        self.destinations_valid.push(!e.destinations.is_empty());
     }
 
     /// A null payload: its source, every other column null.
@@ -550,6 +634,11 @@ impl Columns {
         for column in &mut self.exchange {
             column.push(None);
         }
+        self.sender_valid.push(false);
+        self.sender.push(None);
+        self.destinations_offsets
+            .push(self.destinations.len() as i64);
+        self.destinations_valid.push(false);
     }
 
     fn into_py(mut self, py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
@@ -576,11 +665,16 @@ impl Columns {
         let [path, original, canonical, precision] = self.datetimes;
         out.set_item("datetimes_fields", (path, original, canonical, precision))?;
         out.set_item("exchange_valid", self.exchange_valid)?;
-        let fields = PyList::empty(py);
-        for column in self.exchange {
-            fields.append(column)?;
+        let fields = PyDict::new(py);
+        for (name, column) in EXCHANGE_STRINGS.iter().zip(self.exchange) {
+            fields.set_item(name, column)?;
         }
         out.set_item("exchange_fields", fields)?;
+        out.set_item("sender_valid", self.sender_valid)?;
+        out.set_item("sender_fields", self.sender.into_py(py)?)?;
+        out.set_item("destinations_offsets", self.destinations_offsets)?;
+        out.set_item("destinations_valid", self.destinations_valid)?;
+        out.set_item("destinations_fields", self.destinations.into_py(py)?)?;
         Ok(out)
     }
 }
@@ -784,7 +878,8 @@ impl PyDatetime {
     }
 }
 
-/// The routing metadata a message carries; every field may be `None`.
+/// The routing metadata a message carries; every field may be `None` (and
+/// `destinations` empty).
 #[pyclass(frozen, module = "payload_triage._native", name = "Exchange")]
 struct PyExchange {
     #[pyo3(get)]
@@ -804,9 +899,13 @@ struct PyExchange {
     #[pyo3(get)]
     relates_to: Option<String>,
     #[pyo3(get)]
+    acknowledgement_code: Option<String>,
+    #[pyo3(get)]
     claimed_environment: Option<String>,
     #[pyo3(get)]
     processing_id: Option<String>,
+    sender: Option<Party>,
+    destinations: Vec<Party>,
     wire: Value,
 }
 
@@ -821,8 +920,11 @@ impl From<&Exchange> for PyExchange {
             transaction: e.transaction.clone(),
             message_id: e.message_id.clone(),
             relates_to: e.relates_to.clone(),
+            acknowledgement_code: e.acknowledgement_code.clone(),
             claimed_environment: e.claimed_environment.map(|x| x.as_str().to_owned()),
             processing_id: e.processing_id.clone(),
+            sender: e.sender.clone(),
+            destinations: e.destinations.clone(),
             wire: serde_json::to_value(e).unwrap_or(Value::Null),
         }
     }
@@ -830,6 +932,21 @@ impl From<&Exchange> for PyExchange {
 
 #[pymethods]
 impl PyExchange {
+    /// Who the message says sent it, or `None`.
+    #[getter]
+    fn sender(&self) -> Option<PyParty> {
+        self.sender.clone().map(|inner| PyParty { inner })
+    }
+
+    /// Where the message says it goes (at most 32 listed); empty when it names none.
+    #[getter]
+    fn destinations(&self) -> Vec<PyParty> {
+        self.destinations
+            .iter()
+            .map(|p| PyParty { inner: p.clone() })
+            .collect()
+    }
+
     /// The fields present, as in the JSON report.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         json_to_py(py, &self.wire)
@@ -840,6 +957,61 @@ impl PyExchange {
     }
 }
 
+/// A sender or destination as the message names it; every field may be `None`.
+#[pyclass(frozen, module = "payload_triage._native", name = "Party")]
+struct PyParty {
+    inner: Party,
+}
+
+#[pymethods]
+impl PyParty {
+    #[getter]
+    fn id(&self) -> Option<&str> {
+        self.inner.id.as_deref()
+    }
+    #[getter]
+    fn name(&self) -> Option<&str> {
+        self.inner.name.as_deref()
+    }
+    #[getter]
+    fn application(&self) -> Option<&str> {
+        self.inner.application.as_deref()
+    }
+    #[getter]
+    fn facility(&self) -> Option<&str> {
+        self.inner.facility.as_deref()
+    }
+    #[getter]
+    fn address(&self) -> Option<&str> {
+        self.inner.address.as_deref()
+    }
+    #[getter]
+    fn home_community_id(&self) -> Option<&str> {
+        self.inner.home_community_id.as_deref()
+    }
+    #[getter]
+    fn issuer(&self) -> Option<&str> {
+        self.inner.issuer.as_deref()
+    }
+
+    /// The fields present, as in the JSON report.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let value = serde_json::to_value(&self.inner).map_err(value_error)?;
+        json_to_py(py, &value)
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<PyParty>()
+            .is_ok_and(|o| o.get().inner == self.inner)
+    }
+
+    fn __repr__(&self) -> String {
+        let fields = serde_json::to_value(&self.inner).unwrap_or(Value::Null);
+        format!("Party({fields})")
+    }
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyEngine>()?;
@@ -847,6 +1019,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyDiagnostic>()?;
     m.add_class::<PyDatetime>()?;
     m.add_class::<PyExchange>()?;
+    m.add_class::<PyParty>()?;
     m.add("CONTRACT_VERSION", payload_triage::CONTRACT_VERSION)?;
     Ok(())
 }

@@ -69,6 +69,53 @@ def cli_reports(triage: Path, *args: str) -> List[Dict]:
     return [r for r in records if "source" in r]
 
 
+def party_messages() -> Dict[str, bytes]:
+    """Messages that name their sender and destinations, one per format that carries
+    them, every party field among them: an HL7 v2 ACK (MSH-3..6, MSA-1), a Redox
+    message with two destinations (the second with an ID only), and the archive's XCPD
+    request given a WS-Addressing From and a SAML issuer and home community id."""
+    ack = (
+        b"MSH|^~\\&|LABAPP|NORTHLAB|EHRAPP|GENHOSP|20240312083000||ACK^R01^ACK|ACK0001|P|2.5.1\r"
+        b"MSA|AE|MSG0001\r"
+    )
+    redox = json.dumps(
+        {
+            "Meta": {
+                "DataModel": "PatientAdmin",
+                "EventType": "Arrival",
+                "EventDateTime": "2024-03-12T13:30:15.123Z",
+                "Test": True,
+                "Source": {"ID": "7ce6f387-c33c-417d-8682-81e83628cbd9", "Name": "North EHR"},
+                "Destinations": [
+                    {"ID": "af394f14-b34a-464f-8d24-895f370af4c9", "Name": "Triage Exchange"},
+                    {"ID": "0f6f2c3e-1111-4222-8333-444455556666"},
+                ],
+            },
+            "Patient": {
+                "Identifiers": [{"ID": "0000000001", "IDType": "MR"}],
+                "Demographics": {"FirstName": "Timothy", "LastName": "Bixby", "DOB": "2008-01-06", "Sex": "Male"},
+            },
+            "Visit": {"VisitNumber": "1234", "VisitDateTime": "2024-03-12T13:30:15.123Z"},
+        }
+    ).encode()
+    header = (
+        b"    <wsa:From><wsa:Address>https://gateway.north.example/xcpd</wsa:Address></wsa:From>\n"
+        b'    <wsse:Security xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd">\n'
+        b'      <saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_a1" '
+        b'IssueInstant="2024-03-12T13:30:00Z" Version="2.0">\n'
+        b"        <saml:Issuer>CN=north gateway</saml:Issuer>\n"
+        b'        <saml:AttributeStatement><saml:Attribute Name="urn:nhin:names:saml:homeCommunityId">'
+        b"<saml:AttributeValue>urn:oid:2.16.840.1.113883.3.72.6.5</saml:AttributeValue>"
+        b"</saml:Attribute></saml:AttributeStatement>\n"
+        b"      </saml:Assertion>\n"
+        b"    </wsse:Security>\n"
+    )
+    xcpd = (ARCHIVE / "carequality" / "xcpd_patient_discovery_request.xml").read_bytes()
+    assert b"    <wsa:To>" in xcpd
+    xcpd = xcpd.replace(b"    <wsa:To>", header + b"    <wsa:To>", 1)
+    return {"ack.hl7": ack, "redox.json": redox, "xcpd.xml": xcpd}
+
+
 def files_under(*roots: Path) -> List[Path]:
     return sorted(p for root in roots for p in root.rglob("*") if p.is_file())
 

@@ -9,7 +9,7 @@ import pytest
 import payload_triage
 from payload_triage import Engine
 
-from conftest import ARCHIVE, cli_reports, files_under
+from conftest import ARCHIVE, cli_reports, files_under, party_messages
 
 HL7 = (
     b"MSH|^~\\&|LAB|HOSP|EHR|HOSP|20240312083000||ORU^R01^ORU_R01|MSG0001|P|2.5.1\r"
@@ -45,6 +45,53 @@ def test_report_attributes_agree_with_its_json(engine: Engine) -> None:
     assert msh7.precision == "second"
     assert report == engine.validate(HL7, source="lab.hl7")
     assert report != engine.validate(HL7, source="other.hl7")
+
+
+def test_sender_destinations_and_acknowledgement_equal_the_cli(engine: Engine, triage_bin, tmp_path) -> None:
+    """The exchange's parties and MSA-1 as typed attributes, and in `to_dict()` /
+    `to_json()` exactly as the CLI writes them."""
+    exchanges = {}
+    for name, data in party_messages().items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        expected = cli_reports(triage_bin, str(path))
+        assert len(expected) == 1, name
+        report = engine.validate(data, source=str(path))
+        as_json = json.loads(report.to_json())
+        assert as_json == expected[0], name
+        assert report.to_dict() == as_json, name
+        exchange = report.exchange
+        assert exchange is not None, name
+        wire = as_json["exchange"]
+        assert exchange.to_dict() == wire, name
+        assert exchange.acknowledgement_code == wire.get("acknowledgement_code"), name
+        sender = exchange.sender
+        assert sender is not None and sender.to_dict() == wire["sender"], name
+        assert [p.to_dict() for p in exchange.destinations] == wire.get("destinations", []), name
+        exchanges[name] = exchange
+
+    ack = exchanges["ack.hl7"]
+    assert ack.acknowledgement_code == "AE" and ack.relates_to == "MSG0001"
+    assert (ack.sender.application, ack.sender.facility, ack.sender.id) == ("LABAPP", "NORTHLAB", None)
+    assert [(p.application, p.facility) for p in ack.destinations] == [("EHRAPP", "GENHOSP")]
+    redox = exchanges["redox.json"]
+    assert redox.acknowledgement_code is None
+    assert (redox.sender.id, redox.sender.name) == ("7ce6f387-c33c-417d-8682-81e83628cbd9", "North EHR")
+    assert [p.name for p in redox.destinations] == ["Triage Exchange", None]
+    assert redox.destinations[1].to_dict() == {"id": "0f6f2c3e-1111-4222-8333-444455556666"}
+    assert redox.destinations[0] == engine.validate(party_messages()["redox.json"]).exchange.destinations[0]
+    assert redox.destinations[0] != redox.destinations[1]
+    xcpd = exchanges["xcpd.xml"]
+    assert xcpd.sender.address == "https://gateway.north.example/xcpd"
+    assert xcpd.sender.issuer == "CN=north gateway"
+    assert xcpd.sender.home_community_id == "urn:oid:2.16.840.1.113883.3.72.6.5"
+    assert xcpd.destinations == []
+    assert isinstance(xcpd.sender, payload_triage.Party)
+
+    # A message that names nobody: no sender, no destinations, no keys.
+    bare = engine.validate(b"MSH|^~\\&|||||20240312083000||ADT^A01|1|P|2.5.1\r").exchange
+    assert bare is not None and bare.sender is None and bare.destinations == []
+    assert not {"sender", "destinations", "acknowledgement_code"} & set(bare.to_dict())
 
 
 def test_every_archive_file_equals_the_cli_report(engine: Engine, triage_bin) -> None:

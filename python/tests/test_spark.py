@@ -15,18 +15,29 @@ pytest.importorskip("pyarrow")
 
 from payload_triage import spark as triage  # noqa: E402
 
-from conftest import ARCHIVE, cli_reports, files_under  # noqa: E402
+from conftest import ARCHIVE, cli_reports, files_under, party_messages  # noqa: E402
+
+
+def present(struct: Dict[str, Any]) -> Dict[str, Any]:
+    """A struct without its null fields: the JSON object without its absent keys."""
+    return {k: v for k, v in struct.items() if v is not None}
 
 
 def row_to_report(row: Dict[str, Any]) -> Dict[str, Any]:
     """A result row back in the shape of the JSON report: optional keys absent when
-    null, `exchange` without its null fields, `embedded` parsed."""
+    null, `exchange` (and its `sender` and `destinations` parties) without its null
+    fields, `embedded` parsed."""
     report = dict(row)
     for key in ("content_looks_like", "encoded_bytes", "exchange", "source_profile", "redacted"):
         if report.get(key) is None:
             report.pop(key, None)
     if "exchange" in report:
-        report["exchange"] = {k: v for k, v in report["exchange"].items() if v is not None}
+        exchange = present(report["exchange"])
+        if "sender" in exchange:
+            exchange["sender"] = present(exchange["sender"])
+        if "destinations" in exchange:
+            exchange["destinations"] = [present(p) for p in exchange["destinations"]]
+        report["exchange"] = exchange
     report["embedded"] = json.loads(report["embedded"])
     return report
 
@@ -74,6 +85,34 @@ def test_the_sample_archive_through_spark_equals_the_cli(spark, triage_bin) -> N
     assert_same_as_cli(spark_reports(spark, ARCHIVE.resolve()), cli)
 
 
+def test_sender_destinations_and_acknowledgement_through_spark_equal_the_cli(spark, triage_bin, tmp_path) -> None:
+    folder = (tmp_path / "parties").resolve()
+    folder.mkdir()
+    for name, data in party_messages().items():
+        (folder / name).write_bytes(data)
+    cli = cli_reports(triage_bin, str(folder))
+    assert len(cli) == 3
+    assert all("sender" in r["exchange"] for r in cli)
+    assert_same_as_cli(spark_reports(spark, folder), cli)
+    # The columns themselves: `sender` a struct, `destinations` an array of structs
+    # (null when the message names none), `acknowledgement_code` a string.
+    rows = {Path(local_name(r["source"])).name: r for r in triage.validate(spark.read.format("binaryFile").load(str(folder))).collect()}
+    ack = rows["ack.hl7"]["exchange"]
+    assert ack["acknowledgement_code"] == "AE"
+    assert (ack["sender"]["application"], ack["sender"]["facility"], ack["sender"]["id"]) == ("LABAPP", "NORTHLAB", None)
+    assert [(p["application"], p["facility"]) for p in ack["destinations"]] == [("EHRAPP", "GENHOSP")]
+    redox = rows["redox.json"]["exchange"]
+    assert redox["acknowledgement_code"] is None
+    assert [p["name"] for p in redox["destinations"]] == ["Triage Exchange", None]
+    xcpd = rows["xcpd.xml"]["exchange"]
+    assert xcpd["sender"]["issuer"] == "CN=north gateway"
+    assert xcpd["destinations"] is None
+    schema = triage.report_schema()["exchange"].dataType
+    assert schema["sender"].dataType.simpleString().startswith("struct<id:string")
+    assert schema["destinations"].dataType.simpleString().startswith("array<struct<id:string")
+    assert spark.createDataFrame([], triage.REPORT_SCHEMA_DDL).schema == triage.report_schema()
+
+
 def test_the_public_corpora_through_spark_equal_the_cli(spark, triage_bin, corpus) -> None:
     roots = sorted(p.resolve() for p in corpus.iterdir() if p.is_dir())
     assert roots, f"no corpus folders in {corpus}"
@@ -102,6 +141,8 @@ def test_bad_rows_never_fail_the_job(spark) -> None:
     assert rows["noise"]["traffic_type"] == "other"
     assert rows[""]["format"] == "hl7v2"
     assert rows[""]["exchange"]["message_type"] == "ADT"
+    assert rows[""]["exchange"]["sender"]["application"] == "A"
+    assert null["exchange"] is None
 
 
 def test_messages_and_options(spark, triage_bin) -> None:

@@ -19,6 +19,7 @@ pub mod mllp;
 pub mod parse;
 mod schema;
 mod validate;
+pub(crate) use validate::sender_of;
 
 use std::borrow::Cow;
 

@@ -199,7 +199,9 @@ pub struct Version {
     /// Groups by the index their `Child` entries carry.
     infos: Vec<GroupInfo>,
     /// For each message structure: every segment id it names, through its groups.
-    structure_ids: HashMap<String, Vec<String>>,
+    /// Every segment id each message structure names, computed for a structure when a
+    /// message first needs it (start-up reads one version and uses a few structures).
+    structure_ids: HashMap<String, std::sync::OnceLock<Vec<String>>>,
 }
 
 impl Version {
@@ -260,16 +262,11 @@ impl Version {
         }
         v.first = first;
         v.resolve_groups();
-        let structure_ids = v
+        v.structure_ids = v
             .messages
-            .iter()
-            .map(|(name, children)| {
-                let mut ids = Vec::new();
-                v.collect_ids(children, &mut ids, 0);
-                (name.clone(), ids)
-            })
+            .keys()
+            .map(|name| (name.clone(), std::sync::OnceLock::new()))
             .collect();
-        v.structure_ids = structure_ids;
         let kinds: HashMap<String, Kind> = v
             .segments
             .values()
@@ -340,7 +337,16 @@ impl Version {
 
     /// Every segment id a message structure names, through its groups.
     pub fn structure_ids(&self, name: &str) -> &[String] {
-        self.structure_ids.get(name).map_or(&[], Vec::as_slice)
+        let Some(cell) = self.structure_ids.get(name) else {
+            return &[];
+        };
+        cell.get_or_init(|| {
+            let mut ids = Vec::new();
+            if let Some(children) = self.messages.get(name) {
+                self.collect_ids(children, &mut ids, 0);
+            }
+            ids
+        })
     }
 
     /// A group by the index its `Child` entry carries.

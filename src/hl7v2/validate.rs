@@ -141,6 +141,23 @@ fn hd_party(application: &[u8], facility: &[u8], d: &Delimiters) -> Option<Party
     (!party.is_empty()).then_some(party)
 }
 
+/// The sender the first MSH of `bytes` names (MSH-3, MSH-4), read as validation reads
+/// it, without validating anything: the engine binds a message to its source before
+/// judging it. MLLP framing and leading white space are skipped.
+pub(crate) fn sender_of(bytes: &[u8]) -> Option<Party> {
+    let start = bytes
+        .iter()
+        .position(|b| !matches!(b, 0x0b | b' ' | b'\t' | b'\r' | b'\n'))?;
+    let message = super::parse::parse(bytes.get(start..)?).ok()?;
+    let d = *message.delimiters();
+    let msh = message.segments().next()?;
+    hd_party(
+        msh.field(3, &d).unwrap_or_default(),
+        msh.field(4, &d).unwrap_or_default(),
+        &d,
+    )
+}
+
 fn first_component<'a>(value: &'a [u8], d: &Delimiters) -> &'a [u8] {
     split(value, d.component).next().unwrap_or_default()
 }

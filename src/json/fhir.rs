@@ -949,7 +949,7 @@ impl Definitions {
                     s.raw.bytes().all(|b| {
                         b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b' ')
                     }) && !s.raw.is_empty();
-                if !ok && !s.escaped {
+                if !ok && !s.escaped() {
                     walk.emit.add(
                         &codes::FHIR_PRIMITIVE_INVALID,
                         path,

@@ -17,6 +17,7 @@ pub mod fhir;
 pub(crate) mod parse;
 pub(crate) mod pointer;
 pub mod redox;
+mod shape;
 
 use crate::classify::Sniffed;
 use crate::codes::Code;
@@ -41,7 +42,7 @@ pub mod codes {
         JSON_DEPTH_EXCEEDED: Error, "Arrays and objects nest deeper than the bound; the document was not examined further.";
         JSON_DUPLICATE_KEY: Error, "An object repeats a member name; receivers disagree on which value wins (RFC 8259 section 4).";
         JSON_NOT_AN_OBJECT: Error, "The top-level JSON value is not an object; Redox and FHIR messages are objects.";
-        JSON_NUMBER_OUT_OF_RANGE: Warning, "A number cannot be represented as a 64-bit float; it was kept as written but schema checks saw it as null.";
+        JSON_NUMBER_OUT_OF_RANGE: Warning, "A number cannot be represented as a 64-bit float; it was kept as written, and a receiver that reads numbers as 64-bit floats will not see it as sent.";
         REDOX_META_MISSING: Error, "A Redox Data Model message has no Meta object.";
         REDOX_META_INVALID: Error, "A Meta field is missing or has the wrong type (DataModel, EventType, EventDateTime, Test, Source, Destinations, Logs, FacilityCode).";
         REDOX_DATA_MODEL_UNKNOWN: Error, "Meta.DataModel names no Redox data model in the catalogue.";
@@ -86,6 +87,8 @@ pub(crate) struct Walk<'e, 'r> {
     pub rewrites: Vec<Rewrite>,
     /// Whether embedded files are queued (not when only rewriting datetimes).
     pub embed: bool,
+    /// The address of the parsed text, which token ranges are measured from.
+    pub base: usize,
 }
 
 impl Walk<'_, '_> {
@@ -96,7 +99,7 @@ impl Walk<'_, '_> {
         if let Some(canonical) = self.emit.datetime(path, &value, syntax, self.rules) {
             if canonical != &*value {
                 self.rewrites.push(Rewrite {
-                    range: s.token_range(),
+                    range: s.token_range(self.base),
                     canonical: canonical.to_owned(),
                 });
             }
@@ -110,7 +113,7 @@ impl Walk<'_, '_> {
         if let Some(canonical) = self.emit.calendar_date(path, &value, syntax, self.rules) {
             if canonical != &*value {
                 self.rewrites.push(Rewrite {
-                    range: s.token_range(),
+                    range: s.token_range(self.base),
                     canonical: canonical.to_owned(),
                 });
             }
@@ -288,6 +291,7 @@ pub(crate) fn check_document(
         rules,
         rewrites: Vec::new(),
         embed,
+        base: text.as_ptr() as usize,
     };
     match &root {
         Value::Object(_) if root.get("Meta").is_some() => {

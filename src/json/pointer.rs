@@ -43,7 +43,7 @@ impl Pointer {
 
     /// Descends into a member whose name is still as written in the document.
     pub fn push_key_raw(&mut self, key: &Str<'_>) {
-        if key.escaped {
+        if key.escaped() {
             self.push_key(&key.value());
         } else {
             self.push_key(key.raw);

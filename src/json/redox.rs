@@ -10,8 +10,9 @@
 //!   when sending, exactly one on a query), Logs, FacilityCode.
 //! - Bodies are checked against our own JSON Schemas (`schemas/redox/<DataModel>.json`,
 //!   with shared `$defs` from `common.json`), each compiled once, lazily, shared by every
-//!   thread, offline, with the linear-time `regex` engine. Messages come from
-//!   jsonschema's masked errors: no value from the payload is ever quoted.
+//!   thread, into a walker over our own tree (`src/json/shape.rs`): no second copy of
+//!   the document is made. Messages name the rule and the schema's member names, never
+//!   a value from the payload.
 //! - Datetime fields are declared in the schemas with the keyword `x-datetime`
 //!   (`"datetime"` or `"date"`), never guessed from names; they are found by walking
 //!   the document alongside its schema (`properties`, `items`, local `$ref`).
@@ -174,7 +175,7 @@ pub fn data_models() -> Vec<&'static str> {
 /// A compiled body schema and the merged schema document it came from (walked for
 /// declared datetimes).
 struct Compiled {
-    validator: jsonschema::Validator,
+    shape: super::shape::Shape,
     /// Where the schema declares datetimes and embedded files, pruned to the paths that
     /// lead to one.
     declared: Declared,
@@ -274,16 +275,9 @@ fn compile(text: &str) -> Option<Compiled> {
     let common: serde_json::Value = serde_json::from_str(COMMON).ok()?;
     let defs = common.get("$defs")?.as_object()?.clone();
     schema.as_object_mut()?.insert("$defs".into(), defs.into());
-    let validator = jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft202012)
-        .with_pattern_options(jsonschema::PatternOptions::regex())
-        .build(&schema)
-        .ok()?;
+    let shape = super::shape::Shape::compile(&schema)?;
     let declared = Declared::build(&schema, &schema, 0).unwrap_or_default();
-    Some(Compiled {
-        validator,
-        declared,
-    })
+    Some(Compiled { shape, declared })
 }
 
 /// Validates a Redox Data Model message (a top-level object with `Meta`).
@@ -532,67 +526,47 @@ fn destinations(
     }
 }
 
-/// Validates the body against the compiled schema, with masked messages.
+/// Validates the body against the compiled schema, walking our own tree
+/// (`src/json/shape.rs`), and warns of numbers a 64-bit float cannot hold.
 fn body(root: &Value<'_>, compiled: &Compiled, walk: &mut Walk<'_, '_>) {
+    compiled.shape.check(root, walk);
     let mut ptr = Pointer::new();
-    let instance = to_serde(root, &mut ptr, walk);
-    // The fast yes/no check first; errors with their paths only for invalid bodies.
-    if compiled.validator.is_valid(&instance) {
-        return;
-    }
-    for error in compiled.validator.iter_errors(&instance) {
-        if walk.emit.should_stop() {
-            break;
-        }
-        let path = || error.instance_path().as_str().to_owned();
-        walk.emit.add(
-            &codes::REDOX_SCHEMA_VIOLATION,
-            path,
-            error.masked().to_string(),
-        );
-    }
+    numbers(root, &mut ptr, walk);
 }
 
-/// Our tree as a `serde_json::Value` for jsonschema. A number beyond `f64` becomes
-/// null with a warning (schema checks cannot see it; the document keeps it as written).
-fn to_serde(value: &Value<'_>, ptr: &mut Pointer, walk: &mut Walk<'_, '_>) -> serde_json::Value {
+/// Warns of every number beyond the range of a 64-bit float (kept as written; a
+/// receiver reading numbers as doubles will not see it as sent).
+fn numbers(value: &Value<'_>, ptr: &mut Pointer, walk: &mut Walk<'_, '_>) {
     match value {
-        Value::Null => serde_json::Value::Null,
-        Value::Bool(b) => serde_json::Value::Bool(*b),
-        Value::Number(raw) => match raw.parse::<serde_json::Number>() {
-            Ok(n) => serde_json::Value::Number(n),
-            Err(_) => {
-                walk.emit.add(
-                    &codes::JSON_NUMBER_OUT_OF_RANGE,
-                    ptr.as_str(),
-                    "the number is beyond the range of a 64-bit float",
-                );
-                serde_json::Value::Null
-            }
-        },
-        Value::String(s) => serde_json::Value::String(s.value().into_owned()),
-        Value::Array(items) => serde_json::Value::Array(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| {
-                    ptr.push_index(i);
-                    let v = to_serde(item, ptr, walk);
-                    ptr.pop();
-                    v
-                })
-                .collect(),
-        ),
-        Value::Object(members) => {
-            let mut map = serde_json::Map::with_capacity(members.len());
-            for (key, member) in members {
-                ptr.push_key_raw(key);
-                let v = to_serde(member, ptr, walk);
-                ptr.pop();
-                map.insert(key.value().into_owned(), v);
-            }
-            serde_json::Value::Object(map)
+        Value::Number(raw) if !raw.parse::<f64>().is_ok_and(f64::is_finite) => {
+            walk.emit.add(
+                &codes::JSON_NUMBER_OUT_OF_RANGE,
+                || ptr.as_str().to_owned(),
+                "the number is beyond the range of a 64-bit float",
+            );
         }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if matches!(item, Value::Number(_) | Value::Array(_) | Value::Object(_)) {
+                    ptr.push_index(i);
+                    numbers(item, ptr, walk);
+                    ptr.pop();
+                }
+            }
+        }
+        Value::Object(members) => {
+            for (key, member) in members {
+                if matches!(
+                    member,
+                    Value::Number(_) | Value::Array(_) | Value::Object(_)
+                ) {
+                    ptr.push_key_raw(key);
+                    numbers(member, ptr, walk);
+                    ptr.pop();
+                }
+            }
+        }
+        _ => {}
     }
 }
 
