@@ -63,6 +63,149 @@ pub fn config(data: &[u8]) {
     let _ = data;
 }
 
+/// The source names the `policy` target validates under: standard input, paths that
+/// `examples/gate.toml`-like configurations claim, and one no profile claims. (Profile
+/// paths of a configuration read from text are relative to the current folder.)
+pub const POLICY_SOURCES: [&str; 5] = [
+    "-",
+    "archive/hl7v2/message.hl7",
+    "archive/redox/message.json",
+    "archive/carequality/message.xml",
+    "elsewhere/message.bin",
+];
+
+/// A TOML configuration and a payload, split at the first 0x00 byte (no 0x00: the whole
+/// input is the configuration and the payload is empty). When the configuration loads
+/// and builds an engine, the payload is validated under the profile each of
+/// [`POLICY_SOURCES`] selects, and the source policy must keep its promises:
+/// - every report names its source profile;
+/// - every `SOURCE_*` message is bounded and free of control characters;
+/// - a policy message never quotes the sender's identity from the payload: a value of
+///   `exchange.sender` that the configuration does not hold appears in no `SOURCE_*`
+///   message (outside the backticked profile names, which must come from the
+///   configuration). Only values with a character the fixed wording cannot produce (an
+///   upper-case letter, a digit or a symbol) and at least 3 bytes long are checked, so
+///   a sender named `source` does not count as quoted.
+///
+/// (A no-op without the `config` feature, which brings the TOML reader.)
+pub fn policy(data: &[u8]) {
+    #[cfg(feature = "config")]
+    {
+        let (config_bytes, payload) = match data.iter().position(|&b| b == 0) {
+            Some(at) => (
+                data.get(..at).unwrap_or_default(),
+                data.get(at + 1..).unwrap_or_default(),
+            ),
+            None => (data, &[][..]),
+        };
+        let text = String::from_utf8_lossy(config_bytes);
+        let Ok(config) = crate::Config::from_toml_str(&text) else {
+            return;
+        };
+        // What the configuration holds, as written and as read (TOML escapes).
+        let mut known = format!("{text}\n{config:?}");
+        for name in config.sources.keys() {
+            known.push('\n');
+            known.push_str(name);
+        }
+        let Ok(engine) = Engine::new(config) else {
+            return;
+        };
+        for source in POLICY_SOURCES {
+            let Ok(profile) = engine.config().profile_for(source) else {
+                continue;
+            };
+            let mut ctx = Context::new().with_source(profile).named(source);
+            if let Some(destination) = engine.config().destination_environment {
+                ctx = ctx.with_destination(destination);
+            }
+            for report in engine.validate_messages(payload, &ctx) {
+                let _ = report.to_json_line();
+                assert!(
+                    report.source_profile.is_some(),
+                    "a report without a source profile"
+                );
+                check_policy_messages(&report, &known);
+            }
+        }
+    }
+    #[cfg(not(feature = "config"))]
+    let _ = data;
+}
+
+/// The `policy` target's checks on one report's `SOURCE_*` diagnostics.
+#[cfg(feature = "config")]
+fn check_policy_messages(report: &crate::Report, config: &str) {
+    // The fixed field lists policy messages name (`Family::sender_fields` in
+    // src/policy.rs): they hold upper-case letters and digits of their own.
+    const FIELD_LISTS: [&str; 3] = [
+        "Meta.Source",
+        "MSH-3 and MSH-4",
+        "wsa:From, the SAML issuer and home community id",
+    ];
+    let sender_values: Vec<&str> = report
+        .exchange
+        .sender
+        .iter()
+        .flat_map(|s| {
+            [
+                &s.id,
+                &s.name,
+                &s.application,
+                &s.facility,
+                &s.address,
+                &s.home_community_id,
+                &s.issuer,
+            ]
+        })
+        .flatten()
+        .map(|v| v.trim())
+        .filter(|v| {
+            v.len() >= 3
+                && !config.contains(v)
+                && v.chars()
+                    .any(|c| !(c.is_ascii_lowercase() || " _(),;'.`/-".contains(c)))
+        })
+        .collect();
+    for d in &report.diagnostics {
+        if !d.code.to_string().starts_with("SOURCE_") {
+            continue;
+        }
+        let message = &d.message;
+        assert!(
+            message.len() <= crate::emit::MAX_TEXT_BYTES + 64,
+            "an unbounded policy message"
+        );
+        assert!(
+            !message.chars().any(char::is_control),
+            "a control character in a policy message"
+        );
+        // Backticked spans name profiles (from the configuration, or `default`) and
+        // configuration keys; the rest is fixed wording.
+        let mut wording = String::new();
+        for (i, piece) in message.split('`').enumerate() {
+            if i % 2 == 0 {
+                wording.push_str(piece);
+                wording.push(' ');
+            } else {
+                assert!(
+                    piece == "default" || config.contains(piece),
+                    "a policy message quotes `{piece}`, which the configuration does not hold"
+                );
+            }
+        }
+        for fields in FIELD_LISTS {
+            wording = wording.replace(fields, " ");
+        }
+        for value in &sender_values {
+            assert!(
+                !wording.contains(value),
+                "a policy message quotes the sender's {value:?}: {message:?}"
+            );
+        }
+    }
+}
+
 /// Arbitrary bytes as Redox API JSON (Redox Data Model, FHIR R4, NDJSON): validation
 /// and the canonical document must never panic, and the canonical document of a
 /// parseable payload must parse again.
@@ -228,6 +371,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("stream", stream),
     ("archive", archive),
     ("config", config),
+    ("policy", policy),
 ];
 
 /// Arbitrary bytes as a stream (MLLP, NDJSON or one payload), read in small pieces under
