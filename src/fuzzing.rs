@@ -372,7 +372,31 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("archive", archive),
     ("config", config),
     ("policy", policy),
+    ("pairing", pairing),
 ];
+
+/// Arbitrary bytes as messages (split at every 0x00 byte), each validated and observed,
+/// in order, by a [`crate::pairing::Pairing`] with a window of 4: the window is never
+/// exceeded, the counts stay consistent (no more answered requests than requests, no
+/// more acknowledgment codes than responses), and closing leaves nothing open.
+pub fn pairing(data: &[u8]) {
+    let engine = Engine::default();
+    let mut pairing = crate::pairing::Pairing::new(4);
+    for (i, message) in data.split(|&b| b == 0).take(256).enumerate() {
+        let ctx = Context::new().named(format!("m{i}"));
+        for report in engine.validate_messages(message, &ctx) {
+            pairing.observe(&report);
+            assert!(pairing.len() <= 4, "the pairing window was exceeded");
+            assert!(pairing.remembered_ids() <= 4, "the id memory was exceeded");
+        }
+        let counts = pairing.counts();
+        assert!(counts.answered <= counts.requests, "{counts:?}");
+        assert!(counts.acknowledgements.total() <= counts.responses, "{counts:?}");
+    }
+    let closed = pairing.close();
+    assert!(pairing.is_empty(), "closing left entries open");
+    assert!(closed.answered <= closed.requests, "{closed:?}");
+}
 
 /// Arbitrary bytes as a stream (MLLP, NDJSON or one payload), read in small pieces under
 /// small limits so over-limit frames and lines are reached: every item is a report or
