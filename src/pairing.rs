@@ -324,7 +324,9 @@ pub struct PairingCounts {
     /// Messages whose id their sender had already used within the window (same family,
     /// same sender as the message names it, same id). Such a copy is not paired again.
     pub duplicate_ids: u64,
-    /// HL7 v2 acknowledgment codes (MSA-1).
+    /// HL7 v2 acknowledgment codes (MSA-1) of the responses counted: a resent
+    /// acknowledgement's code is not counted again, and one that names no message
+    /// (MSA-2 empty) is not a response.
     pub acknowledgements: AckCounts,
     /// Queries, retrieves and responses dropped from the full window before they were
     /// paired: nothing is known of them, so they are neither unanswered nor unknown.
@@ -522,9 +524,6 @@ impl Pairing {
         let Some(key) = Facts::key(report) else {
             return seen;
         };
-        if let Some(ack) = key.ack {
-            self.counts.acknowledgements.add(ack);
-        }
         if let Some(sent) = key.sent {
             if !self.remember(sent) {
                 // A copy (a resend): counted, and not paired a second time.
@@ -541,6 +540,10 @@ impl Pairing {
             }
             Some((Role::Response { to_query }, pair)) => {
                 self.counts.responses += 1;
+                // The code of each response counted (a resend's is not counted again).
+                if let Some(ack) = key.ack {
+                    self.counts.acknowledgements.add(ack);
+                }
                 seen.role = Some(PairRole::Response);
                 self.response(pair, to_query, &mut seen);
             }
