@@ -391,7 +391,10 @@ pub fn pairing(data: &[u8]) {
         }
         let counts = pairing.counts();
         assert!(counts.answered <= counts.requests, "{counts:?}");
-        assert!(counts.acknowledgements.total() <= counts.responses, "{counts:?}");
+        assert!(
+            counts.acknowledgements.total() <= counts.responses,
+            "{counts:?}"
+        );
     }
     let closed = pairing.close();
     assert!(pairing.is_empty(), "closing left entries open");
