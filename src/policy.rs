@@ -258,15 +258,11 @@ impl Policy {
         }
     }
 
-    /// The first identity field in which two policies accept a common value.
-    pub(crate) fn shared_identity(&self, other: &Policy) -> Option<&'static str> {
-        self.identity.iter().find_map(|(key, _, mine, _)| {
-            other
-                .identity
-                .iter()
-                .any(|(k, _, theirs, _)| k == key && !mine.is_disjoint(theirs))
-                .then_some(*key)
-        })
+    /// Every (identity key, accepted value) this policy lists.
+    pub(crate) fn identity_values(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.identity
+            .iter()
+            .flat_map(|(key, _, values, _)| values.iter().map(move |v| (*key, v.as_str())))
     }
 
     /// Every rule of this policy that `report` breaks, for the profile `name`.
