@@ -495,28 +495,34 @@ impl Config {
     /// message is matched by its file's path. Standard input and inputs no profile
     /// claims get the default profile (`[source]`), named `default`.
     pub fn profile_for(&self, name: &str) -> Result<SourceProfile, Error> {
-        let input = (!name.is_empty() && name != "-")
-            .then(|| input_path(name))
-            .flatten();
+        match self.profile_claiming(name) {
+            Some((profile, source)) => named(profile, source),
+            None => named("default", &self.source),
+        }
+    }
+
+    /// The named profile that claims the input `name` (see [`Config::profile_for`]);
+    /// `None` for the default profile. With no named profiles nothing is computed, not
+    /// even the current folder.
+    pub(crate) fn profile_claiming(&self, name: &str) -> Option<(&String, &SourceConfig)> {
+        if self.sources.is_empty() || name.is_empty() || name == "-" {
+            return None;
+        }
+        let input = input_path(name)?;
         let base = self.base();
         let mut best: Option<(usize, &String, &SourceConfig)> = None;
-        if let Some(input) = &input {
-            for (profile, source) in &self.sources {
-                for prefix in &source.paths {
-                    let prefix = normalize(&base.join(prefix));
-                    if input.starts_with(&prefix) {
-                        let depth = prefix.components().count();
-                        if best.is_none_or(|(d, _, _)| depth > d) {
-                            best = Some((depth, profile, source));
-                        }
+        for (profile, source) in &self.sources {
+            for prefix in &source.paths {
+                let prefix = normalize(&base.join(prefix));
+                if input.starts_with(&prefix) {
+                    let depth = prefix.components().count();
+                    if best.is_none_or(|(d, _, _)| depth > d) {
+                        best = Some((depth, profile, source));
                     }
                 }
             }
         }
-        match best {
-            Some((_, profile, source)) => named(profile, source),
-            None => named("default", &self.source),
-        }
+        best.map(|(_, profile, source)| (profile, source))
     }
 
     /// The folder profile paths are relative to.

@@ -105,6 +105,8 @@ pub struct Engine {
     config: Config,
     /// The named source profiles, resolved once, for binding senders by identity.
     named: std::sync::Arc<Vec<SourceProfile>>,
+    /// The default profile (`[source]`), resolved once.
+    default: SourceProfile,
     /// Whether any source policy can apply (identities, restrictions, roles, strict).
     policies: bool,
 }
@@ -169,6 +171,7 @@ impl Engine {
             .iter()
             .map(|(name, source)| Ok(SourceProfile::from_config(source)?.with_name(name)))
             .collect::<Result<Vec<_>, Error>>()?;
+        let default = SourceProfile::from_config(&config.source)?.with_name("default");
         let policies = config.strict_sources
             || named
                 .iter()
@@ -176,8 +179,21 @@ impl Engine {
         Ok(Engine {
             config,
             named: std::sync::Arc::new(named),
+            default,
             policies,
         })
+    }
+
+    /// The source profile for an input, by its source name: what
+    /// [`Config::profile_for`] gives, taken from the profiles this engine resolved
+    /// once (zone lookups, policies), so a run over many files resolves none per file.
+    pub fn profile_for(&self, name: &str) -> SourceProfile {
+        let claimed = self.config.profile_claiming(name).and_then(|(profile, _)| {
+            self.named
+                .iter()
+                .find(|p| p.name() == Some(profile.as_str()))
+        });
+        claimed.unwrap_or(&self.default).clone()
     }
 
     /// The configuration in force.

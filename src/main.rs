@@ -305,7 +305,7 @@ fn load_config(path: Option<&PathBuf>) -> Result<Config, Error> {
 /// The context for one input: the channel hint, its source profile and the destination.
 fn context(engine: &Engine, hint: Option<TrafficType>, name: &str) -> Result<Context, Error> {
     let mut ctx = Context::new()
-        .with_source(engine.config().profile_for(name)?)
+        .with_source(engine.profile_for(name))
         .named(name);
     if let Some(hint) = hint {
         ctx = ctx.with_hint(hint);

@@ -252,3 +252,31 @@ fn an_application_writing_back_to_the_ehr_sends_writebacks() {
         Some(payload_triage::ExchangePattern::Writeback)
     );
 }
+
+/// The engine resolves its profiles once; what it gives for a name must be what the
+/// configuration gives, for claimed, nested, unclaimed, archive and standard-input names.
+#[test]
+fn the_engine_s_resolved_profiles_match_the_configuration_s() {
+    let config = payload_triage::Config::from_toml_str(CONFIG).unwrap();
+    let engine = payload_triage::Engine::new(config.clone()).unwrap();
+    let names = [
+        "data/lab/x.hl7",
+        "./data/lab/../lab/x.hl7#3",
+        "data/lab/night/y.mllp#1",
+        "data/lab2/z.hl7",
+        "data/lab.zip!/a.hl7",
+        "elsewhere/w.hl7",
+        "-",
+        "",
+    ];
+    let mut seen = std::collections::BTreeSet::new();
+    for name in names {
+        let want = config.profile_for(name).unwrap();
+        let got = engine.profile_for(name);
+        assert_eq!(got.name(), want.name(), "{name}");
+        assert_eq!(got.zone_name(), want.zone_name(), "{name}");
+        seen.insert(got.name().map(str::to_owned));
+    }
+    // The names above reach all three profiles, so the comparison is not vacuous.
+    assert_eq!(seen.len(), 3);
+}

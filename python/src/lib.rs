@@ -171,7 +171,7 @@ impl PyEngine {
     /// matches (the CLI's `--timezone`), the destination environment, the hint.
     fn context(&self, source: &str, options: &Options) -> Result<Context, payload_triage::Error> {
         let config = self.engine.config();
-        let mut profile = config.profile_for(source)?;
+        let mut profile = self.engine.profile_for(source);
         if let Some(zone) = &options.timezone {
             let named = config
                 .sources
