@@ -47,7 +47,7 @@ pub struct Options {
     /// written in order (default 64 MiB). One message larger than this still passes,
     /// alone.
     pub in_flight_bytes: u64,
-    /// Worker threads; 0 uses the global rayon pool (one per core).
+    /// Worker threads; 0 starts one per core.
     pub threads: usize,
     /// Write each JSON payload's canonical form under this directory
     /// (`--canonical-out`).
