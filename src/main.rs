@@ -223,7 +223,7 @@ struct ValidateArgs {
     /// Also walk hidden files and folders (names starting with `.`).
     #[arg(long)]
     hidden: bool,
-    /// Worker threads (default: one per core).
+    /// Worker threads (default: RAYON_NUM_THREADS when set, else one per core).
     #[arg(long, value_name = "N", default_value_t = 0)]
     jobs: usize,
     /// Bytes of input held at once across queued, running and unwritten work.

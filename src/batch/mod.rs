@@ -47,7 +47,8 @@ pub struct Options {
     /// written in order (default 64 MiB). One message larger than this still passes,
     /// alone.
     pub in_flight_bytes: u64,
-    /// Worker threads; 0 starts one per core.
+    /// Worker threads; 0 starts `RAYON_NUM_THREADS` of them when that is set to a
+    /// positive number, else one per core.
     pub threads: usize,
     /// Write each JSON payload's canonical form under this directory
     /// (`--canonical-out`).
@@ -186,7 +187,7 @@ where
     let threads = if options.threads > 0 {
         options.threads
     } else {
-        std::thread::available_parallelism().map_or(1, usize::from)
+        default_threads()
     };
     let shared = Shared {
         budget: Budget::new(options.in_flight_bytes),
@@ -237,6 +238,23 @@ where
         let _ = producer.join();
     });
     Ok(())
+}
+
+/// Worker threads when none are asked for: `RAYON_NUM_THREADS` when it holds a
+/// positive number (the runner used rayon's pool before, and users and harnesses cap
+/// it that way), else one per core.
+fn default_threads() -> usize {
+    threads_from(
+        std::env::var("RAYON_NUM_THREADS").ok().as_deref(),
+        std::thread::available_parallelism().map_or(1, usize::from),
+    )
+}
+
+fn threads_from(variable: Option<&str>, cores: usize) -> usize {
+    variable
+        .and_then(|n| n.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(cores)
 }
 
 /// State shared by the producer, the workers and the collector.
@@ -690,4 +708,20 @@ fn write_canonical(open: &mut Open, options: &Options, bytes: &[u8]) -> Result<(
 /// Where `source` lands under the canonical output directory.
 pub(crate) fn canonical_target(dir: &Path, source: &Path) -> Option<PathBuf> {
     canonical::target(dir, source)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::threads_from;
+
+    #[test]
+    fn rayon_num_threads_sets_the_default_worker_count_when_positive() {
+        assert_eq!(threads_from(Some("1"), 8), 1);
+        assert_eq!(threads_from(Some(" 3 "), 8), 3);
+        // Unset, zero (rayon's "choose for me") or not a number: one per core.
+        assert_eq!(threads_from(None, 8), 8);
+        assert_eq!(threads_from(Some("0"), 8), 8);
+        assert_eq!(threads_from(Some("many"), 8), 8);
+        assert_eq!(threads_from(Some("-2"), 2), 2);
+    }
 }
