@@ -39,14 +39,9 @@ pub(crate) const MAX_FRACTION_DIGITS: u8 = 9;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PartialDateTime {
-    /// Month and day are 1 below day precision; they are not data then.
-    date: Date,
-    /// Midnight below hour precision; minutes 0 at hour precision.
-    time: Time,
-    precision: Precision,
-    /// 1..=9 at fraction precision, else 0.
-    fraction_digits: u8,
-    offset: Option<UtcOffset>,
+    /// The checked fields; month and day are 1 below day precision, the clock is zero
+    /// below hour precision (they are not data then).
+    fields: Fields,
 }
 
 impl PartialDateTime {
@@ -73,54 +68,72 @@ impl PartialDateTime {
         }
         .map_err(|kind| DatetimeError::new(kind, syntax))?;
         check_shape(&fields, syntax)
-            .and_then(|()| build(&fields))
+            .and_then(|()| build(fields))
             .map_err(|kind| DatetimeError::new(kind, syntax).at(fields.precision))
     }
 
     /// How much the sender gave.
     pub fn precision(&self) -> Precision {
-        self.precision
+        self.fields.precision
     }
 
     /// The year.
     pub fn year(&self) -> i32 {
-        self.date.year()
+        i32::from(self.fields.year)
     }
 
     /// The month, from month precision up.
     pub fn month(&self) -> Option<Month> {
-        (self.precision >= Precision::Month).then(|| self.date.month())
+        (self.fields.precision >= Precision::Month)
+            .then(|| Month::try_from(self.fields.month).ok())
+            .flatten()
     }
 
     /// The day of the month, from day precision up.
     pub fn day(&self) -> Option<u8> {
-        (self.precision >= Precision::Day).then(|| self.date.day())
+        (self.fields.precision >= Precision::Day).then_some(self.fields.day)
     }
 
-    /// The stored date, whatever the precision (month and day are 1 below it).
-    pub(crate) fn calendar_date(&self) -> Date {
-        self.date
+    /// The checked fields, whatever the precision (for the converter and the writer).
+    pub(crate) fn fields(&self) -> &Fields {
+        &self.fields
     }
 
     /// The full calendar date, from day precision up.
     pub fn date(&self) -> Option<Date> {
-        (self.precision >= Precision::Day).then_some(self.date)
+        if self.fields.precision < Precision::Day {
+            return None;
+        }
+        let month = Month::try_from(self.fields.month).ok()?;
+        Date::from_calendar_date(self.year(), month, self.fields.day).ok()
     }
 
     /// The local date and time as sent, from hour precision up (minutes and seconds
     /// below the precision are zero).
     pub fn datetime(&self) -> Option<PrimitiveDateTime> {
-        (!self.precision.is_date_only()).then(|| PrimitiveDateTime::new(self.date, self.time))
+        if self.fields.precision.is_date_only() {
+            return None;
+        }
+        let f = &self.fields;
+        let time = Time::from_hms_nano(f.hour, f.minute, f.second, f.nanos).ok()?;
+        Some(PrimitiveDateTime::new(self.date()?, time))
     }
 
     /// The value's own UTC offset, if it carried one.
     pub fn offset(&self) -> Option<UtcOffset> {
-        self.offset
+        self.fields
+            .offset
+            .and_then(|seconds| UtcOffset::from_whole_seconds(seconds).ok())
+    }
+
+    /// The value's own UTC offset in seconds east of UTC (within ±14:00).
+    pub(crate) fn offset_seconds(&self) -> Option<i32> {
+        self.fields.offset
     }
 
     /// Fraction digits as sent (0 unless the precision is [`Precision::Fraction`]).
     pub fn fraction_digits(&self) -> u8 {
-        self.fraction_digits
+        self.fields.fraction_digits
     }
 
     /// The same value cut down to `precision`; a higher `precision` changes nothing,
@@ -134,47 +147,47 @@ impl PartialDateTime {
     /// assert_eq!(v.truncate(Precision::Fraction).fraction_digits(), 2);
     /// ```
     pub fn truncate(self, precision: Precision) -> Self {
-        if precision >= self.precision {
+        if precision >= self.fields.precision {
             return self;
         }
-        let mut out = self;
-        out.precision = precision;
-        out.fraction_digits = 0;
-        let (h, m, s) = self.time.as_hms();
-        out.time = match precision {
-            Precision::Year | Precision::Month | Precision::Day => Time::MIDNIGHT,
-            Precision::Hour => Time::from_hms(h, 0, 0).unwrap_or(Time::MIDNIGHT),
-            Precision::Minute => Time::from_hms(h, m, 0).unwrap_or(Time::MIDNIGHT),
-            Precision::Second | Precision::Fraction => {
-                Time::from_hms(h, m, s).unwrap_or(Time::MIDNIGHT)
-            }
-        };
-        out.date = match precision {
-            Precision::Year => {
-                Date::from_calendar_date(self.date.year(), Month::January, 1).unwrap_or(self.date)
-            }
-            Precision::Month => Date::from_calendar_date(self.date.year(), self.date.month(), 1)
-                .unwrap_or(self.date),
-            _ => self.date,
-        };
-        out
+        let mut f = self.fields;
+        f.precision = precision;
+        f.fraction_digits = 0;
+        f.nanos = 0;
+        if precision < Precision::Second {
+            f.second = 0;
+        }
+        if precision < Precision::Minute {
+            f.minute = 0;
+        }
+        if precision < Precision::Hour {
+            f.hour = 0;
+        }
+        if precision < Precision::Day {
+            f.day = 1;
+        }
+        if precision < Precision::Month {
+            f.month = 1;
+        }
+        PartialDateTime { fields: f }
     }
 }
 
-/// The raw fields a lexer found, not yet checked against the calendar.
-#[derive(Debug, Clone, Copy)]
-struct Fields {
-    year: u16,
-    month: u8,
-    day: u8,
-    hour: u8,
-    minute: u8,
-    second: u8,
-    nanos: u32,
-    fraction_digits: u8,
-    precision: Precision,
+/// The fields of a datetime: as a lexer found them, then (inside a
+/// [`PartialDateTime`]) checked against the calendar and the clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Fields {
+    pub(crate) year: u16,
+    pub(crate) month: u8,
+    pub(crate) day: u8,
+    pub(crate) hour: u8,
+    pub(crate) minute: u8,
+    pub(crate) second: u8,
+    pub(crate) nanos: u32,
+    pub(crate) fraction_digits: u8,
+    pub(crate) precision: Precision,
     /// Seconds east of UTC, range-checked by the lexer.
-    offset: Option<i32>,
+    pub(crate) offset: Option<i32>,
 }
 
 impl Fields {
@@ -194,37 +207,45 @@ impl Fields {
     }
 }
 
+/// True for a leap year of the Gregorian calendar (ISO 8601-1:2019 section 3.2.1, the
+/// proleptic Gregorian calendar): every 4th year, except centuries not divisible by 400.
+#[inline]
+pub(crate) fn is_leap_year(year: u16) -> bool {
+    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+}
+
+/// The days of `month` (1..=12) in `year`: 31 in January, March, May, July, August,
+/// October and December; 30 in April, June, September and November; 28 in February,
+/// 29 in a leap year. 0 for a month that does not exist.
+#[inline]
+pub(crate) fn days_in_month(year: u16, month: u8) -> u8 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap_year(year) => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
 /// Checks the fields against the calendar and the clock.
-fn build(f: &Fields) -> Result<PartialDateTime, Kind> {
+fn build(f: Fields) -> Result<PartialDateTime, Kind> {
     // ISO 8601 year 0000 is 1 BC; no health-data standard here allows it (FHIR R4's
     // regex and XML Schema 1.0 exclude it).
-    if f.year == 0 {
+    if f.year == 0 || f.month == 0 || f.day == 0 || f.day > days_in_month(f.year, f.month) {
         return Err(Kind::InvalidDate);
     }
-    let month = Month::try_from(f.month).map_err(|_| Kind::InvalidDate)?;
-    let date =
-        Date::from_calendar_date(i32::from(f.year), month, f.day).map_err(|_| Kind::InvalidDate)?;
     if f.hour > 23 || f.minute > 59 || f.second > 60 {
         return Err(Kind::InvalidTime);
     }
     if f.second == 60 {
         return Err(Kind::LeapSecond);
     }
-    let time =
-        Time::from_hms_nano(f.hour, f.minute, f.second, f.nanos).map_err(|_| Kind::InvalidTime)?;
-    let offset = match f.offset {
-        Some(seconds) => {
-            Some(UtcOffset::from_whole_seconds(seconds).map_err(|_| Kind::OffsetOutOfRange)?)
-        }
-        None => None,
-    };
-    Ok(PartialDateTime {
-        date,
-        time,
-        precision: f.precision,
-        fraction_digits: f.fraction_digits,
-        offset,
-    })
+    // The lexers give at most nine fraction digits and offsets within ±14:00.
+    if f.nanos >= 1_000_000_000 {
+        return Err(Kind::InvalidTime);
+    }
+    Ok(PartialDateTime { fields: f })
 }
 
 /// The ASCII digit at `pos`, as a number.
