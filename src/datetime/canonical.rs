@@ -242,16 +242,28 @@ pub fn canonicalize_as(
         return Err(DatetimeError::new(Kind::InvalidSyntax, syntax));
     }
     let is_v2 = matches!(syntax, Syntax::Hl7v2Date | Syntax::Hl7v2DateTime);
-    let (ts1, limit) = if syntax == Syntax::Hl7v2DateTime {
-        split_precision_component(value)?
-    } else {
-        (value, None)
+    // Neither `^` nor `""` parses in any syntax, so the common value (no TS.2, not a
+    // null) is parsed whole without first being searched for them; only a value that
+    // fails is looked at again, in the order TS.2, null, TS.1.
+    let (sent, limit) = match PartialDateTime::parse(value, syntax) {
+        Ok(sent) => (sent, None),
+        Err(whole) => {
+            let (ts1, limit) = if syntax == Syntax::Hl7v2DateTime {
+                split_precision_component(value)?
+            } else {
+                (value, None)
+            };
+            // HL7 v2 section 2.5.3: `""` in a field means "delete the value" — an
+            // explicit null.
+            if is_v2 && ts1 == "\"\"" {
+                return Ok(Canonical::NULL);
+            }
+            if ts1.len() == value.len() {
+                return Err(whole);
+            }
+            (PartialDateTime::parse(ts1, syntax)?, limit)
+        }
     };
-    // HL7 v2 section 2.5.3: `""` in a field means "delete the value" — an explicit null.
-    if is_v2 && ts1 == "\"\"" {
-        return Ok(Canonical::NULL);
-    }
-    let sent = PartialDateTime::parse(ts1, syntax)?;
     let (parsed, limited_from) = match limit {
         Some(p) if p < sent.precision() => (sent.truncate(p), Some(sent.precision())),
         _ => (sent, None),
@@ -505,18 +517,27 @@ const TEMPLATE: [u8; MAX_TEXT] = *b"0000-00-00T00:00:00.000000000Z";
 #[inline]
 fn year_digits(year: u16) -> [u8; 4] {
     let y = year.min(9999);
-    [
-        b'0' + (y / 1000) as u8,
-        b'0' + (y / 100 % 10) as u8,
-        b'0' + (y / 10 % 10) as u8,
-        b'0' + (y % 10) as u8,
-    ]
+    // Both halves are below 100.
+    let [a, b] = two_digits((y / 100) as u8);
+    let [c, d] = two_digits((y % 100) as u8);
+    [a, b, c, d]
 }
+
+/// `00` to `99`, so a field's two digits are one table read, not two divisions.
+const PAIRS: [[u8; 2]; 100] = {
+    let mut table = [[b'0'; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        table[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
+    }
+    table
+};
 
 /// Two digits of a field below 100.
 #[inline]
 fn two_digits(v: u8) -> [u8; 2] {
-    [b'0' + v / 10 % 10, b'0' + v % 10]
+    PAIRS.get(usize::from(v)).copied().unwrap_or(*b"00")
 }
 
 fn render_date(f: &Fields) -> CanonicalText {

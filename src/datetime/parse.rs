@@ -305,81 +305,121 @@ fn offset_seconds(negative: bool, hours: u32, minutes: u32) -> Result<i32, Kind>
 fn lex_hl7(bytes: &[u8], syntax: Syntax) -> Result<Fields, Kind> {
     // One pass over the shape: digits, then `.digits`, then `+/-` and the zone, then
     // the end. Anything else is not this syntax at all.
-    let run = |from: usize| {
-        bytes.get(from..).map_or(0, |rest| {
-            rest.iter().take_while(|b| b.is_ascii_digit()).count()
-        })
-    };
-    let n = run(0);
-    let body = bytes.get(..n).unwrap_or(&[]);
+    let (lo, hi, mut n) = leading_digit_pairs(bytes);
+    if n == 16 {
+        n += digit_run(bytes.get(n..).unwrap_or(&[]));
+    }
     let mut pos = n;
     let mut frac = None;
     if bytes.get(pos) == Some(&b'.') {
-        let len = run(pos + 1);
-        frac = bytes.get(pos + 1..pos + 1 + len);
+        let rest = bytes.get(pos + 1..).unwrap_or(&[]);
+        let len = digit_run(rest);
+        frac = rest.get(..len);
         pos += 1 + len;
     }
-    let zone = match bytes.get(pos) {
-        None => None,
-        Some(b'+' | b'-') => bytes.get(pos..),
+    let zone = match bytes.get(pos..) {
+        None | Some([]) => None,
+        Some(zone @ [b'+' | b'-', ..]) => Some(zone),
         Some(_) => return Err(Kind::InvalidSyntax),
     };
     if n == 0 {
         return Err(Kind::InvalidSyntax);
     }
     let max_digits = if syntax == Syntax::Hl7v2Date { 8 } else { 14 };
-    let n = body.len();
     if n % 2 != 0 || n < 4 || n > max_digits {
         return Err(Kind::DigitCount);
     }
-    let year = four_digits(body, 0).ok_or(Kind::InvalidSyntax)?;
+    // Byte 2k of a pair word is the number of digits 2k and 2k+1 (zero past the last).
+    let pair = |word: u64, k: u32| (word >> (16 * k)) as u8;
+    let year = u16::from(pair(lo, 0)) * 100 + u16::from(pair(lo, 1));
     let mut f = Fields::new(year);
-    let two = |pos: usize| two_digits(body, pos).ok_or(Kind::InvalidSyntax);
+    f.precision = match n {
+        4 => Precision::Year,
+        6 => Precision::Month,
+        8 => Precision::Day,
+        10 => Precision::Hour,
+        12 => Precision::Minute,
+        _ => Precision::Second,
+    };
     if n >= 6 {
-        f.month = two(4)?;
-        f.precision = Precision::Month;
+        f.month = pair(lo, 2);
     }
     if n >= 8 {
-        f.day = two(6)?;
-        f.precision = Precision::Day;
+        f.day = pair(lo, 3);
     }
-    if n >= 10 {
-        f.hour = two(8)?;
-        f.precision = Precision::Hour;
-    }
-    if n >= 12 {
-        f.minute = two(10)?;
-        f.precision = Precision::Minute;
-    }
-    if n >= 14 {
-        f.second = two(12)?;
-        f.precision = Precision::Second;
-    }
+    // Zeros below the precision, as the fields' contract says.
+    f.hour = pair(hi, 0);
+    f.minute = pair(hi, 1);
+    f.second = pair(hi, 2);
     if let Some(frac) = frac {
         // v2.5 section 2.A.22: the fraction follows the seconds, never fewer digits.
         if n != 14 {
             return Err(Kind::InvalidSyntax);
         }
-        let (nanos, d) = fraction(frac, syntax.max_fraction_digits())?;
+        let (nanos, digits) = fraction(frac, syntax.max_fraction_digits())?;
         f.nanos = nanos;
-        f.fraction_digits = d;
+        f.fraction_digits = digits;
         f.precision = Precision::Fraction;
     }
     if let Some(zone) = zone {
         // `+ZZZZ`: sign and exactly four digits.
-        let (&sign, rest) = zone.split_first().ok_or(Kind::InvalidSyntax)?;
-        if rest.len() != 4 {
+        let [sign, h1, h2, m1, m2] = *zone else {
             return Err(Kind::InvalidSyntax);
-        }
-        let hh = two_digits(rest, 0)
-            .map(u32::from)
-            .ok_or(Kind::InvalidSyntax)?;
-        let mm = two_digits(rest, 2)
-            .map(u32::from)
-            .ok_or(Kind::InvalidSyntax)?;
-        f.offset = Some(offset_seconds(sign == b'-', hh, mm)?);
+        };
+        f.offset = Some(iso_offset(sign, [h1, h2, m1, m2])?);
     }
     Ok(f)
+}
+
+/// The ASCII digits `bytes` starts with, looking at 16 bytes at a time as two 64-bit
+/// words: the two words of digit pairs (byte 2k holds the number of digits 2k and
+/// 2k+1, zero past the last digit) and how many digits there are (16: 16 or more).
+#[inline]
+fn leading_digit_pairs(bytes: &[u8]) -> (u64, u64, usize) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let mut buf = [0u8; 16];
+    let k = bytes.len().min(16);
+    if let (Some(to), Some(from)) = (buf.get_mut(..k), bytes.get(..k)) {
+        to.copy_from_slice(from);
+    }
+    let (lo, hi) = buf.split_at(8);
+    let word = |half: &[u8]| u64::from_le_bytes(half.try_into().unwrap_or([0; 8]));
+    let (lo, hi) = (word(lo), word(hi));
+    // A byte is a digit when its high nibble is 3 and adding 6 keeps it so (0x30-0x39).
+    // A carry can only leave a byte of 0xFA or more, a non-digit, and only into the
+    // bytes after it, so every byte before the first non-digit is judged exactly.
+    let not_digit = |x: u64| {
+        ((x & (0xF0 * ONES)) ^ (0x30 * ONES))
+            | ((x.wrapping_add(0x06 * ONES) & (0xF0 * ONES)) ^ (0x30 * ONES))
+    };
+    let n_lo = (not_digit(lo).trailing_zeros() / 8) as usize;
+    let n_hi = if n_lo == 8 {
+        (not_digit(hi).trailing_zeros() / 8) as usize
+    } else {
+        0
+    };
+    // The digits' values, zero past the last digit; then each even byte takes ten
+    // times itself plus the next (at most 99: no carry between bytes).
+    let keep = |n: usize| match n {
+        8 => u64::MAX,
+        n => (1u64 << (8 * n)) - 1,
+    };
+    let values = |x: u64, n: usize| x.wrapping_sub(0x30 * ONES) & keep(n);
+    let pairs = |v: u64| (v * 10 + (v >> 8)) & (0x00FF * 0x0001_0001_0001_0001);
+    (
+        pairs(values(lo, n_lo)),
+        pairs(values(hi, n_hi)),
+        n_lo + n_hi,
+    )
+}
+
+/// How many ASCII digits `bytes` starts with.
+#[inline]
+fn digit_run(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(bytes.len())
 }
 
 /// ISO 8601 extended form as used by W3C-DTF, RFC 3339, FHIR and XML Schema.
