@@ -524,6 +524,8 @@ fn year_digits(year: u16) -> [u8; 4] {
 }
 
 /// `00` to `99`, so a field's two digits are one table read, not two divisions.
+// Built at compile time: an index out of bounds would fail the build, not a run.
+#[allow(clippy::indexing_slicing)]
 const PAIRS: [[u8; 2]; 100] = {
     let mut table = [[b'0'; 2]; 100];
     let mut i = 0;

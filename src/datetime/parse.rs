@@ -211,7 +211,7 @@ impl Fields {
 /// proleptic Gregorian calendar): every 4th year, except centuries not divisible by 400.
 #[inline]
 pub(crate) fn is_leap_year(year: u16) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+    year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400))
 }
 
 /// The days of `month` (1..=12) in `year`: 31 in January, March, May, July, August,
