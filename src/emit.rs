@@ -38,7 +38,9 @@ use std::borrow::Cow;
 
 use crate::codes::{self, Code};
 use crate::config::Config;
-use crate::datetime::{self, Canonical, Meaning, Precision, Syntax, Transition, ZoneRules};
+use crate::datetime::{
+    self, Canonical, CanonicalText, Meaning, Precision, Syntax, Transition, ZoneRules,
+};
 use crate::report::{DatetimeEntry, Diagnostic, Exchange, Format, Report, Severity};
 use crate::traffic::{Environment, TrafficType};
 
@@ -298,7 +300,7 @@ impl<'a> Emitter<'a> {
         match datetime::canonicalize_as(value, syntax, rules, meaning) {
             Ok(canonical) => {
                 self.note(path, syntax, &canonical);
-                self.list_datetime(path, value, canonical.text(), canonical.precision())
+                self.list_datetime(path, value, canonical.w3c(), canonical.precision())
             }
             Err(error) => {
                 self.add_as(error.kind().code(), error.severity(), path, || {
@@ -325,7 +327,7 @@ impl<'a> Emitter<'a> {
         &mut self,
         path: &str,
         value: &str,
-        canonical: Option<String>,
+        canonical: Option<CanonicalText>,
         precision: Option<Precision>,
     ) -> Option<&str> {
         if self.report.datetimes.len() < self.config.bounds.datetimes_per_report && self.budget > 0
@@ -341,7 +343,8 @@ impl<'a> Emitter<'a> {
                 self.report.datetimes.push(DatetimeEntry {
                     path,
                     original: value.to_owned(),
-                    canonical,
+                    // The report stores it: the one place the text becomes a String.
+                    canonical: canonical.map(|text| String::from(text.as_str())),
                     precision,
                 });
                 return self
@@ -353,8 +356,12 @@ impl<'a> Emitter<'a> {
             self.budget = 0;
         }
         self.dropped_datetimes += 1;
-        self.unlisted = canonical;
-        self.unlisted.as_deref()
+        // Not listed: the text goes into a buffer reused from value to value.
+        let text = canonical?;
+        let unlisted = self.unlisted.get_or_insert_with(String::new);
+        unlisted.clear();
+        unlisted.push_str(&text);
+        Some(unlisted.as_str())
     }
 
     /// The diagnostics a successful canonicalization still owes the reader.

@@ -17,7 +17,7 @@ use payload_triage::TrafficType;
 use payload_triage::{Format, Report};
 use proptest::prelude::*;
 use time::format_description::well_known::Rfc3339;
-use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
 /// 10,000 cases unless `PROPTEST_CASES` says otherwise.
 fn config() -> ProptestConfig {
@@ -349,6 +349,36 @@ proptest! {
             prop_assert_eq!(read.unix_timestamp_nanos(), expected);
         }
         prop_assert_eq!(offset_of(&s.text(), s.syntax), Some(s.offset_minutes.unwrap() * 60));
+    }
+
+    /// The integer fast path (digits to fields, offset subtracted on the clock, whole
+    /// days stepped on the calendar, text written into a fixed buffer) gives the same
+    /// canonical text as the `time` crate's own conversion of the same value.
+    #[test]
+    fn fast_path_matches_the_time_crates_conversion(s in sample(Kind::TimeWithOffset)) {
+        let c = canonicalize(&s.text(), s.syntax, &ZoneRules::default()).unwrap();
+        let offset = UtcOffset::from_whole_seconds(s.offset_minutes.unwrap() * 60).unwrap();
+        let utc = s.said().assume_offset(offset).to_offset(UtcOffset::UTC);
+        let mut expected = format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}",
+            utc.year(),
+            u8::from(utc.month()),
+            utc.day(),
+            utc.hour(),
+            utc.minute()
+        );
+        if s.precision >= Precision::Second {
+            expected += &format!(":{:02}", utc.second());
+        }
+        if s.precision == Precision::Fraction {
+            let nanos = format!("{:09}", utc.nanosecond());
+            expected += &format!(".{}", &nanos[..usize::from(s.fraction_digits)]);
+        }
+        expected.push('Z');
+        let text = c.w3c().unwrap();
+        prop_assert_eq!(&*text, expected.as_str());
+        prop_assert_eq!(c.text().unwrap(), expected);
+        prop_assert_eq!(c.utc().unwrap(), utc);
     }
 
     /// A local time placed in a zone reads back, in that zone, as the same local time

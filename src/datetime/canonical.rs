@@ -2,11 +2,12 @@
 //! written as W3C-DTF at the precision the input had (docs/contract.md table).
 
 use std::fmt;
+use std::ops::Deref;
 
-use time::{OffsetDateTime, UtcOffset};
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
 use super::error::{DatetimeError, DatetimeErrorKind as Kind};
-use super::parse::PartialDateTime;
+use super::parse::{days_in_month, Fields, PartialDateTime};
 use super::zone::{offset_in_zone, DstResolution};
 use super::{Precision, Syntax, ZoneRules};
 
@@ -41,10 +42,11 @@ pub enum ZoneSource {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Canonical {
     parsed: Option<PartialDateTime>,
-    utc: Option<OffsetDateTime>,
+    utc: Option<UtcFields>,
     zone_source: Option<ZoneSource>,
     dst: Option<DstResolution>,
-    dropped_offset: Option<UtcOffset>,
+    /// Seconds east of UTC.
+    dropped_offset: Option<i32>,
     limited_from: Option<Precision>,
     date_kept_from: Option<Precision>,
 }
@@ -103,7 +105,11 @@ impl Canonical {
 
     /// The instant in UTC, for values with a time; `None` for dates and nulls.
     pub fn utc(&self) -> Option<OffsetDateTime> {
-        self.utc
+        let u = self.utc?;
+        let month = Month::try_from(u.month).ok()?;
+        let date = Date::from_calendar_date(i32::from(u.year), month, u.day).ok()?;
+        let time = Time::from_hms_nano(u.hour, u.minute, u.second, u.nanos).ok()?;
+        Some(PrimitiveDateTime::new(date, time).assume_utc())
     }
 
     /// Where the offset that converted the time came from.
@@ -119,6 +125,7 @@ impl Canonical {
     /// The offset a date-only value carried and that was dropped (a date has no zone).
     pub fn dropped_offset(&self) -> Option<UtcOffset> {
         self.dropped_offset
+            .and_then(|seconds| UtcOffset::from_whole_seconds(seconds).ok())
     }
 
     /// The precision of TS.1's digits when the HL7 v2 TS degree-of-precision
@@ -134,7 +141,8 @@ impl Canonical {
         self.date_kept_from
     }
 
-    /// The canonical W3C-DTF text; `None` for a null.
+    /// The canonical W3C-DTF text as a `String`; `None` for a null. Where the text is
+    /// only read or written out, [`Canonical::w3c`] gives it without allocating.
     ///
     /// ```
     /// use payload_triage::unstable::datetime::{canonicalize, Syntax, ZoneRules};
@@ -147,27 +155,35 @@ impl Canonical {
     /// # Ok::<(), payload_triage::unstable::datetime::DatetimeError>(())
     /// ```
     pub fn text(&self) -> Option<String> {
-        self.render().map(|t| String::from(t.as_str()))
+        self.w3c().map(|text| String::from(text.as_str()))
+    }
+
+    /// The canonical W3C-DTF text in a fixed-size buffer that derefs to `&str`; `None`
+    /// for a null. No allocation: turn it into a `String` only where it is stored.
+    ///
+    /// ```
+    /// use payload_triage::unstable::datetime::{canonicalize, Syntax, ZoneRules};
+    ///
+    /// let c = canonicalize("20231105143000-0500", Syntax::Hl7v2DateTime, &ZoneRules::default())?;
+    /// let text = c.w3c().unwrap();
+    /// assert_eq!(&*text, "2023-11-05T19:30:00Z");
+    /// assert_eq!(text.len(), 20);
+    /// # Ok::<(), payload_triage::unstable::datetime::DatetimeError>(())
+    /// ```
+    pub fn w3c(&self) -> Option<CanonicalText> {
+        let parsed = self.parsed?;
+        Some(match self.utc {
+            Some(utc) => render_instant(&utc, parsed.precision(), parsed.fraction_digits()),
+            None => render_date(parsed.fields()),
+        })
     }
 
     /// Writes the canonical W3C-DTF text (nothing for a null), without allocating.
     pub fn write_w3c<W: fmt::Write>(&self, out: &mut W) -> fmt::Result {
-        match self.render() {
+        match self.w3c() {
             Some(text) => out.write_str(text.as_str()),
             None => Ok(()),
         }
-    }
-
-    fn render(&self) -> Option<Text> {
-        let parsed = self.parsed?;
-        let mut text = Text::new();
-        match self.utc {
-            Some(utc) => {
-                render_instant(&mut text, utc, parsed.precision(), parsed.fraction_digits())
-            }
-            None => render_date(&mut text, parsed),
-        }
-        Some(text)
     }
 }
 
@@ -226,16 +242,28 @@ pub fn canonicalize_as(
         return Err(DatetimeError::new(Kind::InvalidSyntax, syntax));
     }
     let is_v2 = matches!(syntax, Syntax::Hl7v2Date | Syntax::Hl7v2DateTime);
-    let (ts1, limit) = if syntax == Syntax::Hl7v2DateTime {
-        split_precision_component(value)?
-    } else {
-        (value, None)
+    // Neither `^` nor `""` parses in any syntax, so the common value (no TS.2, not a
+    // null) is parsed whole without first being searched for them; only a value that
+    // fails is looked at again, in the order TS.2, null, TS.1.
+    let (sent, limit) = match PartialDateTime::parse(value, syntax) {
+        Ok(sent) => (sent, None),
+        Err(whole) => {
+            let (ts1, limit) = if syntax == Syntax::Hl7v2DateTime {
+                split_precision_component(value)?
+            } else {
+                (value, None)
+            };
+            // HL7 v2 section 2.5.3: `""` in a field means "delete the value" — an
+            // explicit null.
+            if is_v2 && ts1 == "\"\"" {
+                return Ok(Canonical::NULL);
+            }
+            if ts1.len() == value.len() {
+                return Err(whole);
+            }
+            (PartialDateTime::parse(ts1, syntax)?, limit)
+        }
     };
-    // HL7 v2 section 2.5.3: `""` in a field means "delete the value" — an explicit null.
-    if is_v2 && ts1 == "\"\"" {
-        return Ok(Canonical::NULL);
-    }
-    let sent = PartialDateTime::parse(ts1, syntax)?;
     let (parsed, limited_from) = match limit {
         Some(p) if p < sent.precision() => (sent.truncate(p), Some(sent.precision())),
         _ => (sent, None),
@@ -243,27 +271,26 @@ pub fn canonicalize_as(
     let precision = parsed.precision();
     let err = |kind: Kind| DatetimeError::new(kind, syntax).at(precision);
 
-    let Some(local) = parsed.datetime() else {
+    if precision.is_date_only() {
         return Ok(Canonical {
             parsed: Some(parsed),
-            dropped_offset: parsed.offset(),
+            dropped_offset: parsed.offset_seconds(),
             limited_from,
             ..Canonical::NULL
         });
-    };
+    }
+    let local = parsed.fields();
 
     let mut dst = None;
-    let (offset, zone_source) = if let Some(own) = parsed.offset() {
+    let (offset, zone_source) = if let Some(own) = parsed.offset_seconds() {
         (own, ZoneSource::OwnOffset)
     } else if rules.assume_utc {
-        (UtcOffset::UTC, ZoneSource::DefinedUtc)
+        (0, ZoneSource::DefinedUtc)
     } else if let Some(seconds) = rules.message_offset {
         if !(-MAX_OFFSET_SECONDS..=MAX_OFFSET_SECONDS).contains(&seconds) {
             return Err(err(Kind::OffsetOutOfRange));
         }
-        let offset =
-            UtcOffset::from_whole_seconds(seconds).map_err(|_| err(Kind::OffsetOutOfRange))?;
-        (offset, ZoneSource::MessageOffset)
+        (seconds, ZoneSource::MessageOffset)
     } else if let Some(zone) = &rules.sender_zone {
         let (offset, note) = offset_in_zone(local, zone, rules.dst).map_err(|kind| {
             let mut e = err(kind);
@@ -276,12 +303,10 @@ pub fn canonicalize_as(
         return Err(err(Kind::NoZone));
     };
 
-    let utc = local
-        .assume_offset(offset)
-        .checked_to_offset(UtcOffset::UTC)
-        .filter(|utc| (1..=9999).contains(&utc.year()))
-        .ok_or_else(|| err(Kind::OutOfRange))?;
-    if meaning == Meaning::CalendarDate && utc.date() != local.date() {
+    let utc = to_utc(local, offset).ok_or_else(|| err(Kind::OutOfRange))?;
+    if meaning == Meaning::CalendarDate
+        && (utc.year, utc.month, utc.day) != (local.year, local.month, local.day)
+    {
         return Ok(Canonical {
             parsed: Some(parsed.truncate(Precision::Day)),
             zone_source: Some(zone_source),
@@ -299,6 +324,82 @@ pub fn canonicalize_as(
         limited_from,
         date_kept_from: None,
     })
+}
+
+/// A converted instant as UTC calendar fields (years 0001..=9999).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct UtcFields {
+    year: u16,
+    month: u8,
+    day: u8,
+    hour: u8,
+    minute: u8,
+    second: u8,
+    nanos: u32,
+}
+
+const SECONDS_PER_DAY: i32 = 86_400;
+
+/// The UTC fields of `local` read at `offset` seconds east of UTC: UTC = local - offset
+/// (RFC 3339 section 4.2, ISO 8601-1:2019 section 4.3.13). Integer arithmetic on the
+/// clock, then whole days stepped on the Gregorian calendar; `None` outside years
+/// 0001..=9999.
+fn to_utc(local: &Fields, offset: i32) -> Option<UtcFields> {
+    let clock =
+        i32::from(local.hour) * 3600 + i32::from(local.minute) * 60 + i32::from(local.second)
+            - offset;
+    let days = clock.div_euclid(SECONDS_PER_DAY);
+    let clock = clock.rem_euclid(SECONDS_PER_DAY);
+    let (mut year, mut month, mut day) = (local.year, local.month, local.day);
+    // Offsets are within ±14:00 (a zone's within ±25:59:59, jiff's bound): at most two
+    // days either way, so the loop is bounded by the offset's range, not by input.
+    if !(-2..=2).contains(&days) {
+        return None;
+    }
+    for _ in 0..days.unsigned_abs() {
+        (year, month, day) = if days > 0 {
+            next_day(year, month, day)?
+        } else {
+            previous_day(year, month, day)?
+        };
+    }
+    // 0 <= clock < 86_400: the parts fit in u8.
+    let clock = clock as u32;
+    Some(UtcFields {
+        year,
+        month,
+        day,
+        hour: (clock / 3600) as u8,
+        minute: (clock / 60 % 60) as u8,
+        second: (clock % 60) as u8,
+        nanos: local.nanos,
+    })
+}
+
+/// The day after a date; `None` past 9999-12-31.
+fn next_day(year: u16, month: u8, day: u8) -> Option<(u16, u8, u8)> {
+    if day < days_in_month(year, month) {
+        Some((year, month, day + 1))
+    } else if month < 12 {
+        Some((year, month + 1, 1))
+    } else if year < 9999 {
+        Some((year + 1, 1, 1))
+    } else {
+        None
+    }
+}
+
+/// The day before a date; `None` before 0001-01-01 (there is no year 0000 here).
+fn previous_day(year: u16, month: u8, day: u8) -> Option<(u16, u8, u8)> {
+    if day > 1 {
+        Some((year, month, day - 1))
+    } else if month > 1 {
+        Some((year, month - 1, days_in_month(year, month - 1)))
+    } else if year > 1 {
+        Some((year - 1, 12, 31))
+    } else {
+        None
+    }
 }
 
 /// Splits `TS.1^TS.2`; TS.2 (v2.5 section 2.A.81, deprecated but still sent) is one of
@@ -328,102 +429,160 @@ fn split_precision_component(value: &str) -> Result<(&str, Option<Precision>), D
 /// The longest canonical text: `YYYY-MM-DDThh:mm:ss.fffffffffZ`.
 const MAX_TEXT: usize = 30;
 
-/// A fixed buffer for the canonical text: no allocation until the caller asks for a
-/// `String`, and no formatting machinery on the hot path.
-struct Text {
+/// Canonical W3C-DTF text in a fixed-size buffer: it derefs to `&str`, so it can be
+/// compared, written or escaped without allocating; `String::from(&*text)` where a
+/// report stores it.
+///
+/// ```
+/// use payload_triage::unstable::datetime::{canonicalize, Syntax, ZoneRules};
+///
+/// let c = canonicalize("1980-02-29", Syntax::FhirDate, &ZoneRules::default())?;
+/// let text = c.w3c().unwrap();
+/// assert_eq!(text, "1980-02-29");
+/// assert_eq!(text.to_string(), "1980-02-29");
+/// # Ok::<(), payload_triage::unstable::datetime::DatetimeError>(())
+/// ```
+#[derive(Clone, Copy)]
+pub struct CanonicalText {
     bytes: [u8; MAX_TEXT],
-    len: usize,
+    len: u8,
 }
 
-impl Text {
-    fn new() -> Self {
-        Text {
-            bytes: [0; MAX_TEXT],
-            len: 0,
-        }
-    }
-
-    #[inline]
-    fn push(&mut self, b: u8) {
-        if let Some(slot) = self.bytes.get_mut(self.len) {
-            *slot = b;
-            self.len += 1;
-        }
-    }
-
-    #[inline]
-    fn two(&mut self, v: u8) {
-        self.push(b'0' + (v / 10) % 10);
-        self.push(b'0' + v % 10);
-    }
-
-    fn year(&mut self, year: i32) {
-        // Years are 0001..=9999 (the parser and the conversion check it).
-        let y = year.clamp(0, 9999) as u32;
-        for d in [y / 1000, (y / 100) % 10, (y / 10) % 10, y % 10] {
-            self.push(b'0' + d as u8);
-        }
-    }
-
-    fn as_str(&self) -> &str {
-        // Only ASCII digits and punctuation are ever pushed.
-        std::str::from_utf8(self.filled()).unwrap_or("")
-    }
-
-    fn filled(&self) -> &[u8] {
-        self.bytes.get(..self.len).unwrap_or(&[])
+impl CanonicalText {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits and punctuation are ever written.
+        std::str::from_utf8(self.bytes.get(..usize::from(self.len)).unwrap_or(&[])).unwrap_or("")
     }
 }
 
-fn render_date(out: &mut Text, value: PartialDateTime) {
-    out.year(value.year());
-    let precision = value.precision();
-    if precision >= Precision::Month {
-        let (_, month, day) = value.calendar_date().to_calendar_date();
-        out.push(b'-');
-        out.two(u8::from(month));
-        if precision >= Precision::Day {
-            out.push(b'-');
-            out.two(day);
-        }
+impl Deref for CanonicalText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
     }
 }
 
-fn render_instant(out: &mut Text, utc: OffsetDateTime, precision: Precision, fraction_digits: u8) {
-    let (year, month, day) = utc.date().to_calendar_date();
-    let (hour, minute, second, nanos) = utc.time().as_hms_nano();
-    // Fixed positions up to the seconds: constant indices into a fixed array.
-    let b = &mut out.bytes;
-    *b = *b"0000-00-00T00:00:00.000000000Z";
-    // Years are 0001..=9999 (the parser and the conversion check it).
-    let y = year.clamp(0, 9999) as u16;
-    b[0] = b'0' + (y / 1000) as u8;
-    b[1] = b'0' + (y / 100 % 10) as u8;
-    b[2] = b'0' + (y / 10 % 10) as u8;
-    b[3] = b'0' + (y % 10) as u8;
-    let month = u8::from(month);
-    b[5] = b'0' + month / 10;
-    b[6] = b'0' + month % 10;
-    b[8] = b'0' + day / 10;
-    b[9] = b'0' + day % 10;
-    b[11] = b'0' + hour / 10;
-    b[12] = b'0' + hour % 10;
-    b[14] = b'0' + minute / 10;
-    b[15] = b'0' + minute % 10;
-    out.len = 16;
+impl AsRef<str> for CanonicalText {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for CanonicalText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for CanonicalText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+// Bytes past the length are not text: equality and hashing look at the text only.
+impl PartialEq for CanonicalText {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for CanonicalText {}
+
+impl std::hash::Hash for CanonicalText {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl PartialEq<str> for CanonicalText {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for CanonicalText {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// Every canonical form is a prefix of this, digits aside.
+const TEMPLATE: [u8; MAX_TEXT] = *b"0000-00-00T00:00:00.000000000Z";
+
+/// The digits of a year 0000..=9999 (years are 0001..=9999 here: the parser and the
+/// conversion check it).
+#[inline]
+fn year_digits(year: u16) -> [u8; 4] {
+    let y = year.min(9999);
+    // Both halves are below 100.
+    let [a, b] = two_digits((y / 100) as u8);
+    let [c, d] = two_digits((y % 100) as u8);
+    [a, b, c, d]
+}
+
+/// `00` to `99`, so a field's two digits are one table read, not two divisions.
+// Built at compile time: an index out of bounds would fail the build, not a run.
+#[allow(clippy::indexing_slicing)]
+const PAIRS: [[u8; 2]; 100] = {
+    let mut table = [[b'0'; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        table[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
+    }
+    table
+};
+
+/// Two digits of a field below 100.
+#[inline]
+fn two_digits(v: u8) -> [u8; 2] {
+    PAIRS.get(usize::from(v)).copied().unwrap_or(*b"00")
+}
+
+fn render_date(f: &Fields) -> CanonicalText {
+    let mut b = TEMPLATE;
+    [b[0], b[1], b[2], b[3]] = year_digits(f.year);
+    [b[5], b[6]] = two_digits(f.month);
+    [b[8], b[9]] = two_digits(f.day);
+    let len = match f.precision {
+        Precision::Year => 4,
+        Precision::Month => 7,
+        _ => 10,
+    };
+    CanonicalText { bytes: b, len }
+}
+
+fn render_instant(utc: &UtcFields, precision: Precision, fraction_digits: u8) -> CanonicalText {
+    // Fixed positions: constant indices into a fixed array.
+    let mut b = TEMPLATE;
+    [b[0], b[1], b[2], b[3]] = year_digits(utc.year);
+    [b[5], b[6]] = two_digits(utc.month);
+    [b[8], b[9]] = two_digits(utc.day);
+    [b[11], b[12]] = two_digits(utc.hour);
+    [b[14], b[15]] = two_digits(utc.minute);
+    let mut len = 16;
     if precision >= Precision::Second {
-        b[17] = b'0' + second / 10;
-        b[18] = b'0' + second % 10;
-        out.len = 19;
+        [b[17], b[18]] = two_digits(utc.second);
+        len = 19;
     }
     if precision == Precision::Fraction && fraction_digits > 0 {
         // All nine places are written; the length keeps as many as were sent.
-        let mut value = nanos;
+        let mut value = utc.nanos;
         for slot in b.iter_mut().skip(20).take(9).rev() {
             *slot = b'0' + (value % 10) as u8;
             value /= 10;
         }
-        out.len = 20 + usize::from(fraction_digits.min(9));
+        len = 20 + fraction_digits.min(9);
     }
-    out.push(b'Z');
+    // The `Z` goes right after the last digit kept.
+    if let Some(slot) = b.get_mut(usize::from(len)) {
+        *slot = b'Z';
+    }
+    CanonicalText {
+        bytes: b,
+        len: len + 1,
+    }
 }

@@ -34,7 +34,7 @@ mod error;
 mod parse;
 mod zone;
 
-pub use canonical::{canonicalize, canonicalize_as, Canonical, Meaning, ZoneSource};
+pub use canonical::{canonicalize, canonicalize_as, Canonical, CanonicalText, Meaning, ZoneSource};
 pub use error::{DatetimeError, DatetimeErrorKind};
 pub use parse::PartialDateTime;
 pub use zone::{DstResolution, Transition};

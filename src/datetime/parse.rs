@@ -39,14 +39,9 @@ pub(crate) const MAX_FRACTION_DIGITS: u8 = 9;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PartialDateTime {
-    /// Month and day are 1 below day precision; they are not data then.
-    date: Date,
-    /// Midnight below hour precision; minutes 0 at hour precision.
-    time: Time,
-    precision: Precision,
-    /// 1..=9 at fraction precision, else 0.
-    fraction_digits: u8,
-    offset: Option<UtcOffset>,
+    /// The checked fields; month and day are 1 below day precision, the clock is zero
+    /// below hour precision (they are not data then).
+    fields: Fields,
 }
 
 impl PartialDateTime {
@@ -73,54 +68,72 @@ impl PartialDateTime {
         }
         .map_err(|kind| DatetimeError::new(kind, syntax))?;
         check_shape(&fields, syntax)
-            .and_then(|()| build(&fields))
+            .and_then(|()| build(fields))
             .map_err(|kind| DatetimeError::new(kind, syntax).at(fields.precision))
     }
 
     /// How much the sender gave.
     pub fn precision(&self) -> Precision {
-        self.precision
+        self.fields.precision
     }
 
     /// The year.
     pub fn year(&self) -> i32 {
-        self.date.year()
+        i32::from(self.fields.year)
     }
 
     /// The month, from month precision up.
     pub fn month(&self) -> Option<Month> {
-        (self.precision >= Precision::Month).then(|| self.date.month())
+        (self.fields.precision >= Precision::Month)
+            .then(|| Month::try_from(self.fields.month).ok())
+            .flatten()
     }
 
     /// The day of the month, from day precision up.
     pub fn day(&self) -> Option<u8> {
-        (self.precision >= Precision::Day).then(|| self.date.day())
+        (self.fields.precision >= Precision::Day).then_some(self.fields.day)
     }
 
-    /// The stored date, whatever the precision (month and day are 1 below it).
-    pub(crate) fn calendar_date(&self) -> Date {
-        self.date
+    /// The checked fields, whatever the precision (for the converter and the writer).
+    pub(crate) fn fields(&self) -> &Fields {
+        &self.fields
     }
 
     /// The full calendar date, from day precision up.
     pub fn date(&self) -> Option<Date> {
-        (self.precision >= Precision::Day).then_some(self.date)
+        if self.fields.precision < Precision::Day {
+            return None;
+        }
+        let month = Month::try_from(self.fields.month).ok()?;
+        Date::from_calendar_date(self.year(), month, self.fields.day).ok()
     }
 
     /// The local date and time as sent, from hour precision up (minutes and seconds
     /// below the precision are zero).
     pub fn datetime(&self) -> Option<PrimitiveDateTime> {
-        (!self.precision.is_date_only()).then(|| PrimitiveDateTime::new(self.date, self.time))
+        if self.fields.precision.is_date_only() {
+            return None;
+        }
+        let f = &self.fields;
+        let time = Time::from_hms_nano(f.hour, f.minute, f.second, f.nanos).ok()?;
+        Some(PrimitiveDateTime::new(self.date()?, time))
     }
 
     /// The value's own UTC offset, if it carried one.
     pub fn offset(&self) -> Option<UtcOffset> {
-        self.offset
+        self.fields
+            .offset
+            .and_then(|seconds| UtcOffset::from_whole_seconds(seconds).ok())
+    }
+
+    /// The value's own UTC offset in seconds east of UTC (within ±14:00).
+    pub(crate) fn offset_seconds(&self) -> Option<i32> {
+        self.fields.offset
     }
 
     /// Fraction digits as sent (0 unless the precision is [`Precision::Fraction`]).
     pub fn fraction_digits(&self) -> u8 {
-        self.fraction_digits
+        self.fields.fraction_digits
     }
 
     /// The same value cut down to `precision`; a higher `precision` changes nothing,
@@ -134,47 +147,47 @@ impl PartialDateTime {
     /// assert_eq!(v.truncate(Precision::Fraction).fraction_digits(), 2);
     /// ```
     pub fn truncate(self, precision: Precision) -> Self {
-        if precision >= self.precision {
+        if precision >= self.fields.precision {
             return self;
         }
-        let mut out = self;
-        out.precision = precision;
-        out.fraction_digits = 0;
-        let (h, m, s) = self.time.as_hms();
-        out.time = match precision {
-            Precision::Year | Precision::Month | Precision::Day => Time::MIDNIGHT,
-            Precision::Hour => Time::from_hms(h, 0, 0).unwrap_or(Time::MIDNIGHT),
-            Precision::Minute => Time::from_hms(h, m, 0).unwrap_or(Time::MIDNIGHT),
-            Precision::Second | Precision::Fraction => {
-                Time::from_hms(h, m, s).unwrap_or(Time::MIDNIGHT)
-            }
-        };
-        out.date = match precision {
-            Precision::Year => {
-                Date::from_calendar_date(self.date.year(), Month::January, 1).unwrap_or(self.date)
-            }
-            Precision::Month => Date::from_calendar_date(self.date.year(), self.date.month(), 1)
-                .unwrap_or(self.date),
-            _ => self.date,
-        };
-        out
+        let mut f = self.fields;
+        f.precision = precision;
+        f.fraction_digits = 0;
+        f.nanos = 0;
+        if precision < Precision::Second {
+            f.second = 0;
+        }
+        if precision < Precision::Minute {
+            f.minute = 0;
+        }
+        if precision < Precision::Hour {
+            f.hour = 0;
+        }
+        if precision < Precision::Day {
+            f.day = 1;
+        }
+        if precision < Precision::Month {
+            f.month = 1;
+        }
+        PartialDateTime { fields: f }
     }
 }
 
-/// The raw fields a lexer found, not yet checked against the calendar.
-#[derive(Debug, Clone, Copy)]
-struct Fields {
-    year: u16,
-    month: u8,
-    day: u8,
-    hour: u8,
-    minute: u8,
-    second: u8,
-    nanos: u32,
-    fraction_digits: u8,
-    precision: Precision,
+/// The fields of a datetime: as a lexer found them, then (inside a
+/// [`PartialDateTime`]) checked against the calendar and the clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Fields {
+    pub(crate) year: u16,
+    pub(crate) month: u8,
+    pub(crate) day: u8,
+    pub(crate) hour: u8,
+    pub(crate) minute: u8,
+    pub(crate) second: u8,
+    pub(crate) nanos: u32,
+    pub(crate) fraction_digits: u8,
+    pub(crate) precision: Precision,
     /// Seconds east of UTC, range-checked by the lexer.
-    offset: Option<i32>,
+    pub(crate) offset: Option<i32>,
 }
 
 impl Fields {
@@ -194,37 +207,45 @@ impl Fields {
     }
 }
 
+/// True for a leap year of the Gregorian calendar (ISO 8601-1:2019 section 3.2.1, the
+/// proleptic Gregorian calendar): every 4th year, except centuries not divisible by 400.
+#[inline]
+pub(crate) fn is_leap_year(year: u16) -> bool {
+    year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400))
+}
+
+/// The days of `month` (1..=12) in `year`: 31 in January, March, May, July, August,
+/// October and December; 30 in April, June, September and November; 28 in February,
+/// 29 in a leap year. 0 for a month that does not exist.
+#[inline]
+pub(crate) fn days_in_month(year: u16, month: u8) -> u8 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap_year(year) => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
 /// Checks the fields against the calendar and the clock.
-fn build(f: &Fields) -> Result<PartialDateTime, Kind> {
+fn build(f: Fields) -> Result<PartialDateTime, Kind> {
     // ISO 8601 year 0000 is 1 BC; no health-data standard here allows it (FHIR R4's
     // regex and XML Schema 1.0 exclude it).
-    if f.year == 0 {
+    if f.year == 0 || f.month == 0 || f.day == 0 || f.day > days_in_month(f.year, f.month) {
         return Err(Kind::InvalidDate);
     }
-    let month = Month::try_from(f.month).map_err(|_| Kind::InvalidDate)?;
-    let date =
-        Date::from_calendar_date(i32::from(f.year), month, f.day).map_err(|_| Kind::InvalidDate)?;
     if f.hour > 23 || f.minute > 59 || f.second > 60 {
         return Err(Kind::InvalidTime);
     }
     if f.second == 60 {
         return Err(Kind::LeapSecond);
     }
-    let time =
-        Time::from_hms_nano(f.hour, f.minute, f.second, f.nanos).map_err(|_| Kind::InvalidTime)?;
-    let offset = match f.offset {
-        Some(seconds) => {
-            Some(UtcOffset::from_whole_seconds(seconds).map_err(|_| Kind::OffsetOutOfRange)?)
-        }
-        None => None,
-    };
-    Ok(PartialDateTime {
-        date,
-        time,
-        precision: f.precision,
-        fraction_digits: f.fraction_digits,
-        offset,
-    })
+    // The lexers give at most nine fraction digits and offsets within ±14:00.
+    if f.nanos >= 1_000_000_000 {
+        return Err(Kind::InvalidTime);
+    }
+    Ok(PartialDateTime { fields: f })
 }
 
 /// The ASCII digit at `pos`, as a number.
@@ -284,81 +305,121 @@ fn offset_seconds(negative: bool, hours: u32, minutes: u32) -> Result<i32, Kind>
 fn lex_hl7(bytes: &[u8], syntax: Syntax) -> Result<Fields, Kind> {
     // One pass over the shape: digits, then `.digits`, then `+/-` and the zone, then
     // the end. Anything else is not this syntax at all.
-    let run = |from: usize| {
-        bytes.get(from..).map_or(0, |rest| {
-            rest.iter().take_while(|b| b.is_ascii_digit()).count()
-        })
-    };
-    let n = run(0);
-    let body = bytes.get(..n).unwrap_or(&[]);
+    let (lo, hi, mut n) = leading_digit_pairs(bytes);
+    if n == 16 {
+        n += digit_run(bytes.get(n..).unwrap_or(&[]));
+    }
     let mut pos = n;
     let mut frac = None;
     if bytes.get(pos) == Some(&b'.') {
-        let len = run(pos + 1);
-        frac = bytes.get(pos + 1..pos + 1 + len);
+        let rest = bytes.get(pos + 1..).unwrap_or(&[]);
+        let len = digit_run(rest);
+        frac = rest.get(..len);
         pos += 1 + len;
     }
-    let zone = match bytes.get(pos) {
-        None => None,
-        Some(b'+' | b'-') => bytes.get(pos..),
+    let zone = match bytes.get(pos..) {
+        None | Some([]) => None,
+        Some(zone @ [b'+' | b'-', ..]) => Some(zone),
         Some(_) => return Err(Kind::InvalidSyntax),
     };
     if n == 0 {
         return Err(Kind::InvalidSyntax);
     }
     let max_digits = if syntax == Syntax::Hl7v2Date { 8 } else { 14 };
-    let n = body.len();
     if n % 2 != 0 || n < 4 || n > max_digits {
         return Err(Kind::DigitCount);
     }
-    let year = four_digits(body, 0).ok_or(Kind::InvalidSyntax)?;
+    // Byte 2k of a pair word is the number of digits 2k and 2k+1 (zero past the last).
+    let pair = |word: u64, k: u32| (word >> (16 * k)) as u8;
+    let year = u16::from(pair(lo, 0)) * 100 + u16::from(pair(lo, 1));
     let mut f = Fields::new(year);
-    let two = |pos: usize| two_digits(body, pos).ok_or(Kind::InvalidSyntax);
+    f.precision = match n {
+        4 => Precision::Year,
+        6 => Precision::Month,
+        8 => Precision::Day,
+        10 => Precision::Hour,
+        12 => Precision::Minute,
+        _ => Precision::Second,
+    };
     if n >= 6 {
-        f.month = two(4)?;
-        f.precision = Precision::Month;
+        f.month = pair(lo, 2);
     }
     if n >= 8 {
-        f.day = two(6)?;
-        f.precision = Precision::Day;
+        f.day = pair(lo, 3);
     }
-    if n >= 10 {
-        f.hour = two(8)?;
-        f.precision = Precision::Hour;
-    }
-    if n >= 12 {
-        f.minute = two(10)?;
-        f.precision = Precision::Minute;
-    }
-    if n >= 14 {
-        f.second = two(12)?;
-        f.precision = Precision::Second;
-    }
+    // Zeros below the precision, as the fields' contract says.
+    f.hour = pair(hi, 0);
+    f.minute = pair(hi, 1);
+    f.second = pair(hi, 2);
     if let Some(frac) = frac {
         // v2.5 section 2.A.22: the fraction follows the seconds, never fewer digits.
         if n != 14 {
             return Err(Kind::InvalidSyntax);
         }
-        let (nanos, d) = fraction(frac, syntax.max_fraction_digits())?;
+        let (nanos, digits) = fraction(frac, syntax.max_fraction_digits())?;
         f.nanos = nanos;
-        f.fraction_digits = d;
+        f.fraction_digits = digits;
         f.precision = Precision::Fraction;
     }
     if let Some(zone) = zone {
         // `+ZZZZ`: sign and exactly four digits.
-        let (&sign, rest) = zone.split_first().ok_or(Kind::InvalidSyntax)?;
-        if rest.len() != 4 {
+        let [sign, h1, h2, m1, m2] = *zone else {
             return Err(Kind::InvalidSyntax);
-        }
-        let hh = two_digits(rest, 0)
-            .map(u32::from)
-            .ok_or(Kind::InvalidSyntax)?;
-        let mm = two_digits(rest, 2)
-            .map(u32::from)
-            .ok_or(Kind::InvalidSyntax)?;
-        f.offset = Some(offset_seconds(sign == b'-', hh, mm)?);
+        };
+        f.offset = Some(iso_offset(sign, [h1, h2, m1, m2])?);
     }
     Ok(f)
+}
+
+/// The ASCII digits `bytes` starts with, looking at 16 bytes at a time as two 64-bit
+/// words: the two words of digit pairs (byte 2k holds the number of digits 2k and
+/// 2k+1, zero past the last digit) and how many digits there are (16: 16 or more).
+#[inline]
+fn leading_digit_pairs(bytes: &[u8]) -> (u64, u64, usize) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let mut buf = [0u8; 16];
+    let k = bytes.len().min(16);
+    if let (Some(to), Some(from)) = (buf.get_mut(..k), bytes.get(..k)) {
+        to.copy_from_slice(from);
+    }
+    let (lo, hi) = buf.split_at(8);
+    let word = |half: &[u8]| u64::from_le_bytes(half.try_into().unwrap_or([0; 8]));
+    let (lo, hi) = (word(lo), word(hi));
+    // A byte is a digit when its high nibble is 3 and adding 6 keeps it so (0x30-0x39).
+    // A carry can only leave a byte of 0xFA or more, a non-digit, and only into the
+    // bytes after it, so every byte before the first non-digit is judged exactly.
+    let not_digit = |x: u64| {
+        ((x & (0xF0 * ONES)) ^ (0x30 * ONES))
+            | ((x.wrapping_add(0x06 * ONES) & (0xF0 * ONES)) ^ (0x30 * ONES))
+    };
+    let n_lo = (not_digit(lo).trailing_zeros() / 8) as usize;
+    let n_hi = if n_lo == 8 {
+        (not_digit(hi).trailing_zeros() / 8) as usize
+    } else {
+        0
+    };
+    // The digits' values, zero past the last digit; then each even byte takes ten
+    // times itself plus the next (at most 99: no carry between bytes).
+    let keep = |n: usize| match n {
+        8 => u64::MAX,
+        n => (1u64 << (8 * n)) - 1,
+    };
+    let values = |x: u64, n: usize| x.wrapping_sub(0x30 * ONES) & keep(n);
+    let pairs = |v: u64| (v * 10 + (v >> 8)) & (0x00FF * 0x0001_0001_0001_0001);
+    (
+        pairs(values(lo, n_lo)),
+        pairs(values(hi, n_hi)),
+        n_lo + n_hi,
+    )
+}
+
+/// How many ASCII digits `bytes` starts with.
+#[inline]
+fn digit_run(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(bytes.len())
 }
 
 /// ISO 8601 extended form as used by W3C-DTF, RFC 3339, FHIR and XML Schema.

@@ -114,6 +114,57 @@ const OK_WITHOUT_ZONE: &[(&str, Syntax, &str, &str)] = &[
         "2024-03-01T11:59:59Z",
         "second",
     ),
+    // The day steps follow the Gregorian month lengths (ISO 8601-1:2019 section
+    // 3.2.1): back over a month end, a leap day, a non-leap century, a 400-year leap.
+    (
+        "20230501003000+0100",
+        Hl7v2DateTime,
+        "2023-04-30T23:30:00Z",
+        "second",
+    ),
+    (
+        "20230301003000+0100",
+        Hl7v2DateTime,
+        "2023-02-28T23:30:00Z",
+        "second",
+    ),
+    (
+        "20240301003000+0100",
+        Hl7v2DateTime,
+        "2024-02-29T23:30:00Z",
+        "second",
+    ),
+    (
+        "19000301003000+0100",
+        Hl7v2DateTime,
+        "1900-02-28T23:30:00Z",
+        "second",
+    ),
+    (
+        "20000301003000+0100",
+        Hl7v2DateTime,
+        "2000-02-29T23:30:00Z",
+        "second",
+    ),
+    (
+        "2100-02-28T23:30:00-01:00",
+        Iso8601,
+        "2100-03-01T00:30:00Z",
+        "second",
+    ),
+    // The edges of the range still convert when they stay inside it.
+    (
+        "99991231230000+0100",
+        Hl7v2DateTime,
+        "9999-12-31T22:00:00Z",
+        "second",
+    ),
+    (
+        "00010101013000+0100",
+        Hl7v2DateTime,
+        "0001-01-01T00:30:00Z",
+        "second",
+    ),
     // -0000: RFC 3339 section 4.3, UTC with unknown local offset.
     (
         "20231105143000-0000",

@@ -5,9 +5,9 @@
 //! jiff's bundled database), so each value costs one offset lookup, not a zone load.
 
 use jiff::tz::{AmbiguousOffset, TimeZone};
-use time::{PrimitiveDateTime, UtcOffset};
 
 use super::error::DatetimeErrorKind as Kind;
+use super::parse::Fields;
 use super::DstPolicy;
 
 /// A DST transition the local time fell into.
@@ -30,24 +30,24 @@ pub struct DstResolution {
     pub took_earlier: bool,
 }
 
-/// The offset `zone` gives `local`, resolved by `policy`, with a note when a gap or fold
-/// had to be resolved.
+/// The offset (seconds east of UTC) `zone` gives the local time `local`, resolved by
+/// `policy`, with a note when a gap or fold had to be resolved.
 pub(crate) fn offset_in_zone(
-    local: PrimitiveDateTime,
+    local: &Fields,
     zone: &TimeZone,
     policy: DstPolicy,
-) -> Result<(UtcOffset, Option<DstResolution>), Kind> {
-    let (h, m, s, ns) = local.as_hms_nano();
+) -> Result<(i32, Option<DstResolution>), Kind> {
     // Years are 1..=9999 and the fields are in range (checked by the parser); the
     // conversions cannot fail, and a failure would be reported, not panicked on.
+    let small = |v: u8| i8::try_from(v).map_err(|_| Kind::OutOfRange);
     let civil = jiff::civil::DateTime::new(
-        i16::try_from(local.year()).map_err(|_| Kind::OutOfRange)?,
-        u8::from(local.month()) as i8,
-        local.day() as i8,
-        h as i8,
-        m as i8,
-        s as i8,
-        ns as i32,
+        i16::try_from(local.year).map_err(|_| Kind::OutOfRange)?,
+        small(local.month)?,
+        small(local.day)?,
+        small(local.hour)?,
+        small(local.minute)?,
+        small(local.second)?,
+        i32::try_from(local.nanos).map_err(|_| Kind::OutOfRange)?,
     )
     .map_err(|_| Kind::OutOfRange)?;
     let (offset, note) = match zone.to_ambiguous_timestamp(civil).offset() {
@@ -84,8 +84,7 @@ pub(crate) fn offset_in_zone(
             (offset, Some(note))
         }
     };
-    let offset = UtcOffset::from_whole_seconds(offset.seconds()).map_err(|_| Kind::OutOfRange)?;
-    Ok((offset, note))
+    Ok((offset.seconds(), note))
 }
 
 /// The offsets giving the (earlier, later) instant for the same local time.
