@@ -259,10 +259,9 @@ fn members(s: &[u8]) -> Option<TopLevel> {
         }
         at = skip_json_space(s, at + 1);
         // Keys are compared by length first: nearly every key is neither.
-        if key.len() == b"resourceType".len() || escaped {
-            if key_is(key, escaped, b"resourceType") {
-                return Some(TopLevel::Fhir);
-            }
+        if (key.len() == b"resourceType".len() || escaped) && key_is(key, escaped, b"resourceType")
+        {
+            return Some(TopLevel::Fhir);
         }
         if (key.len() == b"Meta".len() || escaped)
             && s.get(at) == Some(&b'{')
@@ -358,6 +357,8 @@ fn key_is(raw: &[u8], escaped: bool, name: &[u8]) -> bool {
 /// number or literal (`,`, `}`, `]` and white space).
 const SPACE: u8 = 1;
 const ENDS_SCALAR: u8 = 2;
+// Constant indices into a constant table: an index out of bounds would not compile.
+#[allow(clippy::indexing_slicing)]
 const CLASS: [u8; 256] = {
     let mut table = [0u8; 256];
     table[b' ' as usize] = SPACE | ENDS_SCALAR;
