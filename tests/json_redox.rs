@@ -608,6 +608,20 @@ fn event_lists_follow_the_data_model_documentation() {
             ExchangePattern::QueryResponse,
         ),
         ("PatientEducation", "New", ExchangePattern::Notification),
+        ("Claim", "Submission", ExchangePattern::Writeback),
+        ("Claim", "SubmissionBatch", ExchangePattern::Writeback),
+        ("Claim", "Payment", ExchangePattern::Notification),
+        ("Claim", "PaymentBatch", ExchangePattern::Notification),
+        (
+            "SurgicalScheduling",
+            "Cancel",
+            ExchangePattern::Notification,
+        ),
+        (
+            "SurgicalScheduling",
+            "NoShow",
+            ExchangePattern::Notification,
+        ),
         (
             "Enrichment",
             "NormalizationQueryResponse",
@@ -639,6 +653,9 @@ fn event_lists_follow_the_data_model_documentation() {
         ("Enrichment", "Response"),
         ("Research", "Update"),
         ("PatientEducation", "Cancel"),
+        // SurgicalScheduling defines no Delete (a cancelled case is a Cancel).
+        ("SurgicalScheduling", "Delete"),
+        ("Claim", "Batch"),
     ] {
         let text = redox_message(model, event, "");
         let report = Engine::default().validate(text.as_bytes(), &redox_ctx());
