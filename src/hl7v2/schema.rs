@@ -2,7 +2,9 @@
 //! `hl7apy` by `tools/hl7v2/generate.py` (see `schemas/hl7v2/PROVENANCE.md`).
 //!
 //! Each version's file is compiled into the binary and parsed once, on first use, into
-//! a [`Version`] shared by every thread. Versions hl7apy does not ship (2.7.1) use the
+//! a [`Version`] shared by every thread. Names are borrowed from the `'static` text (no
+//! copy), and each table's values stay raw JSON until a value is first checked against
+//! that table: a message touches a few of a version's 300 tables. Versions hl7apy does not ship (2.7.1) use the
 //! nearest earlier release of the same minor version, and the report says so.
 
 use std::collections::{HashMap as StdHashMap, HashSet as StdHashSet};
@@ -10,6 +12,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 /// FNV-1a: the keys are short, trusted identifiers from the bundled data (`PID`, `CWE`,
 /// `0001`), looked up once per segment and composite value, so a cheap hash beats
@@ -69,7 +72,7 @@ pub enum Kind {
 /// resolved at load time so that matching hashes no names.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Child(
-    pub String,
+    pub &'static str,
     pub u32,
     pub i64,
     pub u8,
@@ -84,16 +87,16 @@ pub struct GroupInfo {
     /// True for a `<A | B>` choice group.
     pub choice: bool,
     /// The segment ids that may begin an occurrence.
-    pub first: Vec<String>,
+    pub first: Vec<&'static str>,
     /// The first required segment (through required subgroups); `None` for choice
     /// groups and groups with nothing required.
-    pub anchor: Option<String>,
+    pub anchor: Option<&'static str>,
 }
 
 impl Child {
     /// The segment id or group name.
     pub fn name(&self) -> &str {
-        &self.0
+        self.0
     }
     /// Minimum occurrences (1 = required).
     pub fn min(&self) -> u32 {
@@ -116,10 +119,10 @@ impl Child {
 /// A segment field: `[data type, min, max, table]` (table `""` for none).
 #[derive(Debug, Clone, Deserialize)]
 pub struct FieldDef(
-    pub String,
+    pub &'static str,
     pub u32,
     pub i64,
-    pub String,
+    pub &'static str,
     #[serde(skip)] pub Kind,
     #[serde(skip)] pub Option<u32>,
 );
@@ -127,7 +130,7 @@ pub struct FieldDef(
 impl FieldDef {
     /// Data type (`TS`, `CWE`, `ST`, ...).
     pub fn data_type(&self) -> &str {
-        &self.0
+        self.0
     }
     /// 1 when the field is required (usage R).
     pub fn min(&self) -> u32 {
@@ -139,7 +142,7 @@ impl FieldDef {
     }
     /// The HL7 table number (`0001`), or `""`.
     pub fn table(&self) -> &str {
-        &self.3
+        self.3
     }
     /// How the validator treats the field's values.
     pub fn kind(&self) -> Kind {
@@ -154,54 +157,87 @@ impl FieldDef {
 /// A component of a composite data type: `[data type, table]`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ComponentDef(
-    pub String,
-    pub String,
+    pub &'static str,
+    pub &'static str,
     #[serde(skip)] pub Kind,
     #[serde(skip)] pub Option<u32>,
 );
 
+/// A version's file as read: everything borrowed from the `'static` text. Table values
+/// may hold JSON escapes, so each table stays raw until first used ([`Table`]).
 #[derive(Debug, Deserialize)]
 struct RawVersion {
-    version: String,
-    messages: HashMap<String, Vec<Child>>,
-    groups: HashMap<String, Vec<Child>>,
-    choices: Vec<String>,
-    segments: HashMap<String, Vec<FieldDef>>,
-    datatypes: HashMap<String, Vec<ComponentDef>>,
-    tables: HashMap<String, Vec<String>>,
+    version: &'static str,
+    messages: HashMap<&'static str, Vec<Child>>,
+    groups: HashMap<&'static str, Vec<Child>>,
+    choices: Vec<&'static str>,
+    segments: HashMap<&'static str, Vec<FieldDef>>,
+    datatypes: HashMap<&'static str, Vec<ComponentDef>>,
+    tables: HashMap<&'static str, &'static RawValue>,
     /// `"0001"` → `"hl7"` or `"user"` (see `tools/hl7v2/generate.py`); a table not
     /// listed is of unknown type.
     #[serde(default)]
-    table_types: HashMap<String, String>,
-    events: HashMap<String, String>,
+    table_types: HashMap<&'static str, &'static str>,
+    events: HashMap<&'static str, &'static str>,
+}
+
+/// A bundled table: its raw JSON values, turned into a set when a value is first
+/// checked against it.
+#[derive(Debug)]
+struct Table {
+    raw: &'static RawValue,
+    values: OnceLock<HashSet<Box<[u8]>>>,
+}
+
+impl Table {
+    fn values(&self) -> &HashSet<Box<[u8]>> {
+        self.values.get_or_init(|| {
+            serde_json::from_str::<Vec<String>>(self.raw.get())
+                .map(|values| {
+                    values
+                        .into_iter()
+                        .map(|s| s.into_bytes().into_boxed_slice())
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+    }
+}
+
+/// True for the raw JSON of an empty array (`[]`, any spacing).
+fn is_empty_array(raw: &RawValue) -> bool {
+    raw.get()
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace())
+        .eq(*b"[]")
 }
 
 /// The definitions of one HL7 v2 version.
 #[derive(Debug)]
 pub struct Version {
     /// `2.5.1`, ...
-    pub name: String,
-    messages: HashMap<String, Vec<Child>>,
-    groups: HashMap<String, Vec<Child>>,
-    choices: Vec<String>,
-    segments: HashMap<String, Vec<FieldDef>>,
-    datatypes: HashMap<String, u32>,
+    pub name: &'static str,
+    messages: HashMap<&'static str, Vec<Child>>,
+    groups: HashMap<&'static str, Vec<Child>>,
+    choices: Vec<&'static str>,
+    segments: HashMap<&'static str, Vec<FieldDef>>,
+    datatypes: HashMap<&'static str, u32>,
     composites: Vec<Vec<ComponentDef>>,
     /// Bundled tables by number, as indices into `table_values`.
-    tables: HashMap<String, u32>,
+    tables: HashMap<&'static str, u32>,
     /// Each bundled table's values (never empty: empty tables are not bundled).
-    table_values: Vec<HashSet<Box<[u8]>>>,
+    table_values: Vec<Table>,
     /// The index of table 0396 (coding system), when bundled.
     coding_systems: Option<u32>,
-    events: HashMap<String, String>,
+    events: HashMap<&'static str, &'static str>,
     /// For each group: the segment ids that may begin it.
-    first: HashMap<String, Vec<String>>,
+    first: HashMap<&'static str, Vec<&'static str>>,
     /// Groups by the index their `Child` entries carry.
     infos: Vec<GroupInfo>,
     /// For each message structure: every segment id it names, through its groups.
     /// Every segment id each message structure names, computed for a structure when a
     /// message first needs it (start-up reads one version and uses a few structures).
-    structure_ids: HashMap<String, std::sync::OnceLock<Vec<String>>>,
+    structure_ids: HashMap<&'static str, std::sync::OnceLock<Vec<&'static str>>>,
 }
 
 impl Version {
@@ -228,27 +264,25 @@ impl Version {
         // a table whose type the generator could not decide is not known to be HL7's:
         // neither is bundled, so their values are never reported.
         let table_types = raw.table_types;
-        let mut tables: Vec<(String, Vec<String>)> = raw
+        let mut tables: Vec<(&'static str, &'static RawValue)> = raw
             .tables
             .into_iter()
             .filter(|(name, values)| {
-                !values.is_empty() && table_types.get(name).is_some_and(|t| t == "hl7")
+                !is_empty_array(values) && table_types.get(name).is_some_and(|t| *t == "hl7")
             })
             .collect();
-        tables.sort_by(|a, b| a.0.cmp(&b.0));
-        for (index, (name, values)) in tables.into_iter().enumerate() {
+        tables.sort_by(|a, b| a.0.cmp(b.0));
+        for (index, (name, raw)) in tables.into_iter().enumerate() {
             v.tables
                 .insert(name, u32::try_from(index).unwrap_or(u32::MAX));
-            v.table_values.push(
-                values
-                    .into_iter()
-                    .map(|s| s.into_bytes().into_boxed_slice())
-                    .collect(),
-            );
+            v.table_values.push(Table {
+                raw,
+                values: OnceLock::new(),
+            });
         }
         v.coding_systems = v.tables.get("0396").copied();
-        let mut names: Vec<(String, Vec<ComponentDef>)> = raw_datatypes.into_iter().collect();
-        names.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut names: Vec<(&'static str, Vec<ComponentDef>)> = raw_datatypes.into_iter().collect();
+        names.sort_by(|a, b| a.0.cmp(b.0));
         for (index, (name, components)) in names.into_iter().enumerate() {
             v.datatypes
                 .insert(name, u32::try_from(index).unwrap_or(u32::MAX));
@@ -258,34 +292,31 @@ impl Version {
         for name in v.groups.keys() {
             let mut out = Vec::new();
             v.collect_first(name, &mut out, 0);
-            first.insert(name.clone(), out);
+            first.insert(*name, out);
         }
         v.first = first;
         v.resolve_groups();
         v.structure_ids = v
             .messages
             .keys()
-            .map(|name| (name.clone(), std::sync::OnceLock::new()))
+            .map(|name| (*name, std::sync::OnceLock::new()))
             .collect();
-        let kinds: HashMap<String, Kind> = v
+        let kinds: HashMap<&'static str, Kind> = v
             .segments
             .values()
             .flatten()
-            .map(|f| f.0.clone())
-            .chain(v.composites.iter().flatten().map(|c| c.0.clone()))
-            .map(|dt| {
-                let kind = v.kind_of(&dt);
-                (dt, kind)
-            })
+            .map(|f| f.0)
+            .chain(v.composites.iter().flatten().map(|c| c.0))
+            .map(|dt| (dt, v.kind_of(dt)))
             .collect();
         let kind = |dt: &str| kinds.get(dt).copied().unwrap_or_default();
         for field in v.segments.values_mut().flatten() {
-            field.4 = kind(&field.0);
-            field.5 = v.tables.get(&field.3).copied();
+            field.4 = kind(field.0);
+            field.5 = v.tables.get(field.3).copied();
         }
         for component in v.composites.iter_mut().flatten() {
-            component.2 = kind(&component.0);
-            component.3 = v.tables.get(&component.1).copied();
+            component.2 = kind(component.0);
+            component.3 = v.tables.get(component.1).copied();
         }
         v
     }
@@ -293,16 +324,16 @@ impl Version {
     /// Numbers the groups, marks every group child with its number and builds the
     /// [`GroupInfo`] list that structure matching walks.
     fn resolve_groups(&mut self) {
-        let mut names: Vec<String> = self.groups.keys().cloned().collect();
+        let mut names: Vec<&'static str> = self.groups.keys().copied().collect();
         names.sort();
-        let index: HashMap<String, u32> = names
+        let index: HashMap<&'static str, u32> = names
             .iter()
             .enumerate()
-            .map(|(i, n)| (n.clone(), u32::try_from(i).unwrap_or(u32::MAX)))
+            .map(|(i, n)| (*n, u32::try_from(i).unwrap_or(u32::MAX)))
             .collect();
         let mark = |children: &mut Vec<Child>| {
             for child in children.iter_mut().filter(|c| c.is_group()) {
-                child.4 = index.get(&child.0).copied();
+                child.4 = index.get(child.0).copied();
             }
         };
         self.messages.values_mut().for_each(mark);
@@ -313,14 +344,14 @@ impl Version {
                 children: self.groups.get(name).cloned().unwrap_or_default(),
                 choice: self.is_choice(name),
                 first: self.first.get(name).cloned().unwrap_or_default(),
-                anchor: self.anchor(name).map(str::to_owned),
+                anchor: self.anchor(name),
             })
             .collect();
     }
 
     /// The segment ids under `children`, through groups (depth-bounded against cyclic
     /// data; HL7 structures nest fewer than 10 deep).
-    fn collect_ids(&self, children: &[Child], out: &mut Vec<String>, depth: u32) {
+    fn collect_ids(&self, children: &[Child], out: &mut Vec<&'static str>, depth: u32) {
         if depth > 32 {
             return;
         }
@@ -329,14 +360,14 @@ impl Version {
                 if let Some(inner) = self.groups.get(child.name()) {
                     self.collect_ids(inner, out, depth + 1);
                 }
-            } else if !out.iter().any(|id| id == child.name()) {
-                out.push(child.0.clone());
+            } else if !out.iter().any(|id| *id == child.name()) {
+                out.push(child.0);
             }
         }
     }
 
     /// Every segment id a message structure names, through its groups.
-    pub fn structure_ids(&self, name: &str) -> &[String] {
+    pub fn structure_ids(&self, name: &str) -> &[&'static str] {
         let Some(cell) = self.structure_ids.get(name) else {
             return &[];
         };
@@ -356,7 +387,7 @@ impl Version {
 
     /// FIRST set of a group: the ids of its leading children up to and including the
     /// first required one. Depth-bounded against cyclic data.
-    fn collect_first(&self, group: &str, out: &mut Vec<String>, depth: u32) {
+    fn collect_first(&self, group: &str, out: &mut Vec<&'static str>, depth: u32) {
         if depth > 16 {
             return;
         }
@@ -367,8 +398,8 @@ impl Version {
         for child in children {
             if child.is_group() {
                 self.collect_first(child.name(), out, depth + 1);
-            } else if !out.iter().any(|s| s == child.name()) {
-                out.push(child.0.clone());
+            } else if !out.iter().any(|s| *s == child.name()) {
+                out.push(child.0);
             }
             if child.min() > 0 && !choice {
                 break;
@@ -400,12 +431,12 @@ impl Version {
 
     /// True for a `<A | B>` choice group: exactly one child occurs.
     pub fn is_choice(&self, group: &str) -> bool {
-        self.choices.iter().any(|c| c == group)
+        self.choices.iter().any(|c| *c == group)
     }
 
     /// A group's anchor: its first required segment, looked for through required
     /// subgroups; `None` for choice groups and groups with nothing required.
-    pub fn anchor(&self, group: &str) -> Option<&str> {
+    pub fn anchor(&self, group: &str) -> Option<&'static str> {
         let mut name = group;
         for _ in 0..16 {
             if self.is_choice(name) {
@@ -413,9 +444,9 @@ impl Version {
             }
             let child = self.groups.get(name)?.iter().find(|c| c.min() > 0)?;
             if !child.is_group() {
-                return Some(child.name());
+                return Some(child.0);
             }
-            name = child.name();
+            name = child.0;
         }
         None
     }
@@ -442,7 +473,10 @@ impl Version {
     /// [`Version::table_has`] by the index a field or component carries
     /// ([`FieldDef::table_index`]).
     pub fn table_has_at(&self, index: u32, value: &[u8]) -> Option<bool> {
-        let values = self.table_values.get(usize::try_from(index).ok()?)?;
+        let values = self
+            .table_values
+            .get(usize::try_from(index).ok()?)?
+            .values();
         if values.contains(value) {
             return Some(true);
         }
@@ -467,17 +501,17 @@ impl Version {
         let key = format!("{message_type}^{event}");
         if let Some((name, _)) = self
             .events
-            .get_key_value(&key)
-            .and_then(|(_, s)| self.messages.get_key_value(s.as_str()))
+            .get_key_value(key.as_str())
+            .and_then(|(_, s)| self.messages.get_key_value(*s))
         {
-            return Some(name.as_str());
+            return Some(name);
         }
         let own = format!("{message_type}_{event}");
         if let Some((name, _)) = self.messages.get_key_value(own.as_str()) {
-            return Some(name.as_str());
+            return Some(name);
         }
         if let Some((name, _)) = self.messages.get_key_value(message_type) {
-            return Some(name.as_str()); // ACK and other event-independent structures
+            return Some(name); // ACK and other event-independent structures
         }
         None
     }

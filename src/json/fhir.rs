@@ -300,8 +300,11 @@ fn build(text: &'static str) -> Result<Definitions, String> {
     let resources: HashSet<&str> = raw.resources.iter().copied().collect();
     let mut types: Vec<(&'static str, &'static RawValue)> = raw.types.into_iter().collect();
     types.sort_by(|a, b| a.0.cmp(b.0));
-    let by_name: HashMap<&'static str, usize> =
-        types.iter().enumerate().map(|(i, (n, _))| (*n, i)).collect();
+    let by_name: HashMap<&'static str, usize> = types
+        .iter()
+        .enumerate()
+        .map(|(i, (n, _))| (*n, i))
+        .collect();
     let types = types
         .into_iter()
         .map(|(name, raw)| TypeSlot {
@@ -739,10 +742,7 @@ impl Definitions {
                                     walk,
                                     member,
                                     element,
-                                    TypeRef::Complex(ComplexId {
-                                        ty: TWIN,
-                                        local: 0,
-                                    }),
+                                    TypeRef::Complex(ComplexId { ty: TWIN, local: 0 }),
                                     true,
                                     ptr,
                                 );
