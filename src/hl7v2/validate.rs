@@ -405,8 +405,8 @@ impl Checker<'_, '_, '_> {
                     }
                     let ty = Ty {
                         kind: def.2,
-                        data_type: &def.0,
-                        table: &def.1,
+                        data_type: def.0,
+                        table: def.1,
                         table_index: def.3,
                     };
                     self.value(ty, part, inner, level + 1);
@@ -644,10 +644,8 @@ impl<'v> Matcher<'v, '_> {
                         break;
                     }
                     let before = self.pos;
-                    self.enclosing.push((
-                        info.anchor.as_deref().map(str::as_bytes),
-                        child.max() != Some(1),
-                    ));
+                    self.enclosing
+                        .push((info.anchor.map(str::as_bytes), child.max() != Some(1)));
                     if info.choice {
                         self.choice(&info.children, depth + 1);
                     } else {

@@ -249,7 +249,7 @@ fn build(text: &'static str) -> Result<Definitions, String> {
     let mut primitives = Vec::new();
     let mut primitive_index = HashMap::new();
     let mut names: Vec<(&'static str, RawPrimitive)> = raw.primitives.into_iter().collect();
-    names.sort_by(|a, b| a.0.cmp(b.0));
+    names.sort_unstable_by(|a, b| a.0.cmp(b.0)); // unique keys: the same order as a stable sort
     for (name, p) in names {
         let json = match p.json.as_str() {
             "boolean" => JsonKind::Boolean,
@@ -286,7 +286,7 @@ fn build(text: &'static str) -> Result<Definitions, String> {
     }
 
     let mut vs: Vec<(&'static str, &'static RawValue)> = raw.value_sets.into_iter().collect();
-    vs.sort_by(|a, b| a.0.cmp(b.0));
+    vs.sort_unstable_by(|a, b| a.0.cmp(b.0)); // unique keys: the same order as a stable sort
     let value_set_index = vs.iter().enumerate().map(|(i, (n, _))| (*n, i)).collect();
     let value_sets = vs
         .into_iter()
@@ -299,7 +299,7 @@ fn build(text: &'static str) -> Result<Definitions, String> {
 
     let resources: HashSet<&str> = raw.resources.iter().copied().collect();
     let mut types: Vec<(&'static str, &'static RawValue)> = raw.types.into_iter().collect();
-    types.sort_by(|a, b| a.0.cmp(b.0));
+    types.sort_unstable_by(|a, b| a.0.cmp(b.0)); // unique keys: the same order as a stable sort
     let by_name: HashMap<&'static str, usize> = types
         .iter()
         .enumerate()
