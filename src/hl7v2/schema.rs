@@ -2,7 +2,9 @@
 //! `hl7apy` by `tools/hl7v2/generate.py` (see `schemas/hl7v2/PROVENANCE.md`).
 //!
 //! Each version's file is compiled into the binary and parsed once, on first use, into
-//! a [`Version`] shared by every thread. Versions hl7apy does not ship (2.7.1) use the
+//! a [`Version`] shared by every thread. Names are borrowed from the `'static` text (no
+//! copy), and each table's values stay raw JSON until a value is first checked against
+//! that table: a message touches a few of a version's 300 tables. Versions hl7apy does not ship (2.7.1) use the
 //! nearest earlier release of the same minor version, and the report says so.
 
 use std::collections::{HashMap as StdHashMap, HashSet as StdHashSet};
@@ -10,6 +12,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 /// FNV-1a: the keys are short, trusted identifiers from the bundled data (`PID`, `CWE`,
 /// `0001`), looked up once per segment and composite value, so a cheap hash beats
@@ -69,7 +72,7 @@ pub enum Kind {
 /// resolved at load time so that matching hashes no names.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Child(
-    pub String,
+    pub &'static str,
     pub u32,
     pub i64,
     pub u8,
@@ -84,16 +87,16 @@ pub struct GroupInfo {
     /// True for a `<A | B>` choice group.
     pub choice: bool,
     /// The segment ids that may begin an occurrence.
-    pub first: Vec<String>,
+    pub first: Vec<&'static str>,
     /// The first required segment (through required subgroups); `None` for choice
     /// groups and groups with nothing required.
-    pub anchor: Option<String>,
+    pub anchor: Option<&'static str>,
 }
 
 impl Child {
     /// The segment id or group name.
     pub fn name(&self) -> &str {
-        &self.0
+        self.0
     }
     /// Minimum occurrences (1 = required).
     pub fn min(&self) -> u32 {
@@ -116,10 +119,10 @@ impl Child {
 /// A segment field: `[data type, min, max, table]` (table `""` for none).
 #[derive(Debug, Clone, Deserialize)]
 pub struct FieldDef(
-    pub String,
+    pub &'static str,
     pub u32,
     pub i64,
-    pub String,
+    pub &'static str,
     #[serde(skip)] pub Kind,
     #[serde(skip)] pub Option<u32>,
 );
@@ -127,7 +130,7 @@ pub struct FieldDef(
 impl FieldDef {
     /// Data type (`TS`, `CWE`, `ST`, ...).
     pub fn data_type(&self) -> &str {
-        &self.0
+        self.0
     }
     /// 1 when the field is required (usage R).
     pub fn min(&self) -> u32 {
@@ -139,7 +142,7 @@ impl FieldDef {
     }
     /// The HL7 table number (`0001`), or `""`.
     pub fn table(&self) -> &str {
-        &self.3
+        self.3
     }
     /// How the validator treats the field's values.
     pub fn kind(&self) -> Kind {
@@ -154,73 +157,136 @@ impl FieldDef {
 /// A component of a composite data type: `[data type, table]`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ComponentDef(
-    pub String,
-    pub String,
+    pub &'static str,
+    pub &'static str,
     #[serde(skip)] pub Kind,
     #[serde(skip)] pub Option<u32>,
 );
 
+/// A version's file as read: names borrowed from the `'static` text; message
+/// structures, groups, segments and tables stay raw JSON until first used ([`Lazy`],
+/// [`Table`]), since a message needs one structure, its groups and a dozen segments.
 #[derive(Debug, Deserialize)]
 struct RawVersion {
-    version: String,
-    messages: HashMap<String, Vec<Child>>,
-    groups: HashMap<String, Vec<Child>>,
-    choices: Vec<String>,
-    segments: HashMap<String, Vec<FieldDef>>,
-    datatypes: HashMap<String, Vec<ComponentDef>>,
-    tables: HashMap<String, Vec<String>>,
+    version: &'static str,
+    messages: HashMap<&'static str, &'static RawValue>,
+    groups: HashMap<&'static str, &'static RawValue>,
+    choices: Vec<&'static str>,
+    segments: HashMap<&'static str, &'static RawValue>,
+    datatypes: HashMap<&'static str, Vec<ComponentDef>>,
+    tables: HashMap<&'static str, &'static RawValue>,
     /// `"0001"` → `"hl7"` or `"user"` (see `tools/hl7v2/generate.py`); a table not
     /// listed is of unknown type.
     #[serde(default)]
-    table_types: HashMap<String, String>,
-    events: HashMap<String, String>,
+    table_types: HashMap<&'static str, &'static str>,
+    events: HashMap<&'static str, &'static str>,
+}
+
+/// A part of a version kept as raw JSON and built on first use; a part that does not
+/// parse builds empty (a build defect: `every_lazy_part_builds` checks them all).
+#[derive(Debug)]
+struct Lazy<T> {
+    raw: &'static RawValue,
+    built: OnceLock<T>,
+}
+
+impl<T> Lazy<T> {
+    fn new(raw: &'static RawValue) -> Lazy<T> {
+        Lazy {
+            raw,
+            built: OnceLock::new(),
+        }
+    }
+}
+
+/// A bundled table: its raw JSON values (they may hold escapes), turned into a set when
+/// a value is first checked against it.
+#[derive(Debug)]
+struct Table {
+    raw: &'static RawValue,
+    values: OnceLock<HashSet<Box<[u8]>>>,
+}
+
+impl Table {
+    fn values(&self) -> &HashSet<Box<[u8]>> {
+        self.values.get_or_init(|| {
+            serde_json::from_str::<Vec<String>>(self.raw.get())
+                .map(|values| {
+                    values
+                        .into_iter()
+                        .map(|s| s.into_bytes().into_boxed_slice())
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+    }
+}
+
+/// True for the raw JSON of an empty array (`[]`, any spacing).
+fn is_empty_array(raw: &RawValue) -> bool {
+    raw.get()
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace())
+        .eq(*b"[]")
+}
+
+/// A segment group: its children, and what structure matching needs of it.
+#[derive(Debug)]
+struct Group {
+    name: &'static str,
+    children: Lazy<Vec<Child>>,
+    info: OnceLock<GroupInfo>,
 }
 
 /// The definitions of one HL7 v2 version.
 #[derive(Debug)]
 pub struct Version {
     /// `2.5.1`, ...
-    pub name: String,
-    messages: HashMap<String, Vec<Child>>,
-    groups: HashMap<String, Vec<Child>>,
-    choices: Vec<String>,
-    segments: HashMap<String, Vec<FieldDef>>,
-    datatypes: HashMap<String, u32>,
+    pub name: &'static str,
+    messages: HashMap<&'static str, Lazy<Vec<Child>>>,
+    /// Groups by name, as indices into `groups` (the index a group's `Child` carries).
+    group_index: HashMap<&'static str, u32>,
+    /// Groups sorted by name.
+    groups: Vec<Group>,
+    choices: Vec<&'static str>,
+    segments: HashMap<&'static str, Lazy<Vec<FieldDef>>>,
+    datatypes: HashMap<&'static str, u32>,
     composites: Vec<Vec<ComponentDef>>,
     /// Bundled tables by number, as indices into `table_values`.
-    tables: HashMap<String, u32>,
+    tables: HashMap<&'static str, u32>,
     /// Each bundled table's values (never empty: empty tables are not bundled).
-    table_values: Vec<HashSet<Box<[u8]>>>,
+    table_values: Vec<Table>,
     /// The index of table 0396 (coding system), when bundled.
     coding_systems: Option<u32>,
-    events: HashMap<String, String>,
-    /// For each group: the segment ids that may begin it.
-    first: HashMap<String, Vec<String>>,
-    /// Groups by the index their `Child` entries carry.
-    infos: Vec<GroupInfo>,
-    /// For each message structure: every segment id it names, through its groups.
+    events: HashMap<&'static str, &'static str>,
     /// Every segment id each message structure names, computed for a structure when a
     /// message first needs it (start-up reads one version and uses a few structures).
-    structure_ids: HashMap<String, std::sync::OnceLock<Vec<String>>>,
+    structure_ids: HashMap<&'static str, OnceLock<Vec<&'static str>>>,
 }
 
 impl Version {
     fn from_raw(raw: RawVersion) -> Version {
-        let raw_datatypes = raw.datatypes;
         let mut v = Version {
             name: raw.version,
-            messages: raw.messages,
-            groups: raw.groups,
+            messages: raw
+                .messages
+                .into_iter()
+                .map(|(name, raw)| (name, Lazy::new(raw)))
+                .collect(),
+            group_index: HashMap::default(),
+            groups: Vec::new(),
             choices: raw.choices,
-            segments: raw.segments,
+            segments: raw
+                .segments
+                .into_iter()
+                .map(|(name, raw)| (name, Lazy::new(raw)))
+                .collect(),
             datatypes: HashMap::default(),
             composites: Vec::new(),
             tables: HashMap::default(),
             table_values: Vec::new(),
             coding_systems: None,
             events: raw.events,
-            first: HashMap::default(),
-            infos: Vec::new(),
             structure_ids: HashMap::default(),
         };
         // Only HL7-defined tables are enforced. A user-defined table's values in the
@@ -228,147 +294,149 @@ impl Version {
         // a table whose type the generator could not decide is not known to be HL7's:
         // neither is bundled, so their values are never reported.
         let table_types = raw.table_types;
-        let mut tables: Vec<(String, Vec<String>)> = raw
+        let mut tables: Vec<(&'static str, &'static RawValue)> = raw
             .tables
             .into_iter()
             .filter(|(name, values)| {
-                !values.is_empty() && table_types.get(name).is_some_and(|t| t == "hl7")
+                !is_empty_array(values) && table_types.get(name).is_some_and(|t| *t == "hl7")
             })
             .collect();
-        tables.sort_by(|a, b| a.0.cmp(&b.0));
-        for (index, (name, values)) in tables.into_iter().enumerate() {
+        tables.sort_unstable_by(|a, b| a.0.cmp(b.0)); // unique keys: the same order as a stable sort
+        for (index, (name, raw)) in tables.into_iter().enumerate() {
             v.tables
                 .insert(name, u32::try_from(index).unwrap_or(u32::MAX));
-            v.table_values.push(
-                values
-                    .into_iter()
-                    .map(|s| s.into_bytes().into_boxed_slice())
-                    .collect(),
-            );
+            v.table_values.push(Table {
+                raw,
+                values: OnceLock::new(),
+            });
         }
         v.coding_systems = v.tables.get("0396").copied();
-        let mut names: Vec<(String, Vec<ComponentDef>)> = raw_datatypes.into_iter().collect();
-        names.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut names: Vec<(&'static str, Vec<ComponentDef>)> = raw.datatypes.into_iter().collect();
+        names.sort_unstable_by(|a, b| a.0.cmp(b.0)); // unique keys: the same order as a stable sort
         for (index, (name, components)) in names.into_iter().enumerate() {
             v.datatypes
                 .insert(name, u32::try_from(index).unwrap_or(u32::MAX));
             v.composites.push(components);
         }
-        let mut first = HashMap::default();
-        for name in v.groups.keys() {
-            let mut out = Vec::new();
-            v.collect_first(name, &mut out, 0);
-            first.insert(name.clone(), out);
-        }
-        v.first = first;
-        v.resolve_groups();
+        let mut groups: Vec<(&'static str, &'static RawValue)> = raw.groups.into_iter().collect();
+        groups.sort_unstable_by(|a, b| a.0.cmp(b.0)); // unique keys: the same order as a stable sort
+        v.group_index = groups
+            .iter()
+            .enumerate()
+            .map(|(i, (n, _))| (*n, u32::try_from(i).unwrap_or(u32::MAX)))
+            .collect();
+        v.groups = groups
+            .into_iter()
+            .map(|(name, raw)| Group {
+                name,
+                children: Lazy::new(raw),
+                info: OnceLock::new(),
+            })
+            .collect();
         v.structure_ids = v
             .messages
             .keys()
-            .map(|name| (name.clone(), std::sync::OnceLock::new()))
+            .map(|name| (*name, OnceLock::new()))
             .collect();
-        let kinds: HashMap<String, Kind> = v
-            .segments
-            .values()
+        let kinds: Vec<(Kind, Option<u32>)> = v
+            .composites
+            .iter()
             .flatten()
-            .map(|f| f.0.clone())
-            .chain(v.composites.iter().flatten().map(|c| c.0.clone()))
-            .map(|dt| {
-                let kind = v.kind_of(&dt);
-                (dt, kind)
-            })
+            .map(|c| (v.kind_of(c.0), v.tables.get(c.1).copied()))
             .collect();
-        let kind = |dt: &str| kinds.get(dt).copied().unwrap_or_default();
-        for field in v.segments.values_mut().flatten() {
-            field.4 = kind(&field.0);
-            field.5 = v.tables.get(&field.3).copied();
-        }
-        for component in v.composites.iter_mut().flatten() {
-            component.2 = kind(&component.0);
-            component.3 = v.tables.get(&component.1).copied();
+        for (component, (kind, table)) in v.composites.iter_mut().flatten().zip(kinds) {
+            component.2 = kind;
+            component.3 = table;
         }
         v
     }
 
-    /// Numbers the groups, marks every group child with its number and builds the
-    /// [`GroupInfo`] list that structure matching walks.
-    fn resolve_groups(&mut self) {
-        let mut names: Vec<String> = self.groups.keys().cloned().collect();
-        names.sort();
-        let index: HashMap<String, u32> = names
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.clone(), u32::try_from(i).unwrap_or(u32::MAX)))
-            .collect();
-        let mark = |children: &mut Vec<Child>| {
-            for child in children.iter_mut().filter(|c| c.is_group()) {
-                child.4 = index.get(&child.0).copied();
-            }
-        };
-        self.messages.values_mut().for_each(mark);
-        self.groups.values_mut().for_each(mark);
-        self.infos = names
-            .iter()
-            .map(|name| GroupInfo {
-                children: self.groups.get(name).cloned().unwrap_or_default(),
-                choice: self.is_choice(name),
-                first: self.first.get(name).cloned().unwrap_or_default(),
-                anchor: self.anchor(name).map(str::to_owned),
-            })
-            .collect();
+    /// Children as read, each group child marked with its group's index.
+    fn children(&self, lazy: &Lazy<Vec<Child>>) -> Vec<Child> {
+        let mut children: Vec<Child> = serde_json::from_str(lazy.raw.get()).unwrap_or_default();
+        for child in children.iter_mut().filter(|c| c.is_group()) {
+            child.4 = self.group_index.get(child.0).copied();
+        }
+        children
+    }
+
+    /// A group's children, by name.
+    fn group(&self, name: &str) -> Option<&[Child]> {
+        let index = usize::try_from(*self.group_index.get(name)?).ok()?;
+        let group = self.groups.get(index)?;
+        Some(
+            group
+                .children
+                .built
+                .get_or_init(|| self.children(&group.children)),
+        )
     }
 
     /// The segment ids under `children`, through groups (depth-bounded against cyclic
     /// data; HL7 structures nest fewer than 10 deep).
-    fn collect_ids(&self, children: &[Child], out: &mut Vec<String>, depth: u32) {
+    fn collect_ids(&self, children: &[Child], out: &mut Vec<&'static str>, depth: u32) {
         if depth > 32 {
             return;
         }
         for child in children {
             if child.is_group() {
-                if let Some(inner) = self.groups.get(child.name()) {
+                if let Some(inner) = self.group(child.name()) {
                     self.collect_ids(inner, out, depth + 1);
                 }
-            } else if !out.iter().any(|id| id == child.name()) {
-                out.push(child.0.clone());
+            } else if !out.iter().any(|id| *id == child.name()) {
+                out.push(child.0);
             }
         }
     }
 
     /// Every segment id a message structure names, through its groups.
-    pub fn structure_ids(&self, name: &str) -> &[String] {
+    pub fn structure_ids(&self, name: &str) -> &[&'static str] {
         let Some(cell) = self.structure_ids.get(name) else {
             return &[];
         };
         cell.get_or_init(|| {
             let mut ids = Vec::new();
-            if let Some(children) = self.messages.get(name) {
+            if let Some(children) = self.structure(name) {
                 self.collect_ids(children, &mut ids, 0);
             }
             ids
         })
     }
 
-    /// A group by the index its `Child` entry carries.
+    /// A group by the index its `Child` entry carries, resolved for structure matching
+    /// on first use.
     pub fn group_at(&self, index: u32) -> Option<&GroupInfo> {
-        self.infos.get(usize::try_from(index).ok()?)
+        let group = self.groups.get(usize::try_from(index).ok()?)?;
+        Some(group.info.get_or_init(|| {
+            let mut first = Vec::new();
+            self.collect_first(group.name, &mut first, 0);
+            GroupInfo {
+                children: self
+                    .group(group.name)
+                    .map(<[Child]>::to_vec)
+                    .unwrap_or_default(),
+                choice: self.is_choice(group.name),
+                first,
+                anchor: self.anchor(group.name),
+            }
+        }))
     }
 
     /// FIRST set of a group: the ids of its leading children up to and including the
     /// first required one. Depth-bounded against cyclic data.
-    fn collect_first(&self, group: &str, out: &mut Vec<String>, depth: u32) {
+    fn collect_first(&self, group: &str, out: &mut Vec<&'static str>, depth: u32) {
         if depth > 16 {
             return;
         }
-        let Some(children) = self.groups.get(group) else {
+        let Some(children) = self.group(group) else {
             return;
         };
         let choice = self.is_choice(group);
         for child in children {
             if child.is_group() {
                 self.collect_first(child.name(), out, depth + 1);
-            } else if !out.iter().any(|s| s == child.name()) {
-                out.push(child.0.clone());
+            } else if !out.iter().any(|s| *s == child.name()) {
+                out.push(child.0);
             }
             if child.min() > 0 && !choice {
                 break;
@@ -395,35 +463,45 @@ impl Version {
 
     /// A message structure (`ADT_A01`).
     pub fn structure(&self, name: &str) -> Option<&[Child]> {
-        self.messages.get(name).map(Vec::as_slice)
+        let lazy = self.messages.get(name)?;
+        Some(lazy.built.get_or_init(|| self.children(lazy)))
     }
 
     /// True for a `<A | B>` choice group: exactly one child occurs.
     pub fn is_choice(&self, group: &str) -> bool {
-        self.choices.iter().any(|c| c == group)
+        self.choices.contains(&group)
     }
 
     /// A group's anchor: its first required segment, looked for through required
     /// subgroups; `None` for choice groups and groups with nothing required.
-    pub fn anchor(&self, group: &str) -> Option<&str> {
+    pub fn anchor(&self, group: &str) -> Option<&'static str> {
         let mut name = group;
         for _ in 0..16 {
             if self.is_choice(name) {
                 return None;
             }
-            let child = self.groups.get(name)?.iter().find(|c| c.min() > 0)?;
+            let child = self.group(name)?.iter().find(|c| c.min() > 0)?;
             if !child.is_group() {
-                return Some(child.name());
+                return Some(child.0);
             }
-            name = child.name();
+            name = child.0;
         }
         None
     }
 
-    /// A segment's fields.
+    /// A segment's fields, each with its kind and table resolved on first use.
     pub fn segment(&self, id: &[u8]) -> Option<&[FieldDef]> {
         let id = std::str::from_utf8(id).ok()?;
-        self.segments.get(id).map(Vec::as_slice)
+        let lazy = self.segments.get(id)?;
+        Some(lazy.built.get_or_init(|| {
+            let mut fields: Vec<FieldDef> =
+                serde_json::from_str(lazy.raw.get()).unwrap_or_default();
+            for field in &mut fields {
+                field.4 = self.kind_of(field.0);
+                field.5 = self.tables.get(field.3).copied();
+            }
+            fields
+        }))
     }
 
     /// A composite data type's components by its index ([`Kind::Composite`]).
@@ -442,7 +520,10 @@ impl Version {
     /// [`Version::table_has`] by the index a field or component carries
     /// ([`FieldDef::table_index`]).
     pub fn table_has_at(&self, index: u32, value: &[u8]) -> Option<bool> {
-        let values = self.table_values.get(usize::try_from(index).ok()?)?;
+        let values = self
+            .table_values
+            .get(usize::try_from(index).ok()?)?
+            .values();
         if values.contains(value) {
             return Some(true);
         }
@@ -467,17 +548,17 @@ impl Version {
         let key = format!("{message_type}^{event}");
         if let Some((name, _)) = self
             .events
-            .get_key_value(&key)
-            .and_then(|(_, s)| self.messages.get_key_value(s.as_str()))
+            .get_key_value(key.as_str())
+            .and_then(|(_, s)| self.messages.get_key_value(*s))
         {
-            return Some(name.as_str());
+            return Some(name);
         }
         let own = format!("{message_type}_{event}");
         if let Some((name, _)) = self.messages.get_key_value(own.as_str()) {
-            return Some(name.as_str());
+            return Some(name);
         }
         if let Some((name, _)) = self.messages.get_key_value(message_type) {
-            return Some(name.as_str()); // ACK and other event-independent structures
+            return Some(name); // ACK and other event-independent structures
         }
         None
     }
@@ -570,6 +651,32 @@ mod tests {
                 "{name} ACK"
             );
             assert!(v.segment(b"MSH").is_some());
+        }
+    }
+
+    /// Structures, groups, segments and tables are built on first use; each must build
+    /// from the bundled data (a lazy failure would silently check less).
+    #[test]
+    fn every_lazy_part_builds() {
+        for (name, _) in FILES {
+            let (v, _) = version(name).unwrap();
+            for (id, lazy) in &v.messages {
+                let parsed = serde_json::from_str::<Vec<Child>>(lazy.raw.get());
+                assert!(parsed.is_ok_and(|c| !c.is_empty()), "{name} {id}");
+            }
+            for (i, group) in v.groups.iter().enumerate() {
+                // A group may be empty in the data (v2.4 QBP_Q13_QBP); it must parse.
+                let parsed = serde_json::from_str::<Vec<Child>>(group.children.raw.get());
+                assert!(parsed.is_ok(), "{name} {}", group.name);
+                assert!(v.group_at(u32::try_from(i).unwrap()).is_some());
+            }
+            for (id, lazy) in &v.segments {
+                let parsed = serde_json::from_str::<Vec<FieldDef>>(lazy.raw.get());
+                assert!(parsed.is_ok(), "{name} {id}");
+            }
+            for table in &v.table_values {
+                assert!(!table.values().is_empty(), "{name}");
+            }
         }
     }
 

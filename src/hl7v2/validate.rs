@@ -405,8 +405,8 @@ impl Checker<'_, '_, '_> {
                     }
                     let ty = Ty {
                         kind: def.2,
-                        data_type: &def.0,
-                        table: &def.1,
+                        data_type: def.0,
+                        table: def.1,
                         table_index: def.3,
                     };
                     self.value(ty, part, inner, level + 1);
@@ -484,7 +484,7 @@ impl Checker<'_, '_, '_> {
 
     fn table(&mut self, table: &str, index: u32, value: &[u8], place: Place<'_>) {
         if self.v.table_has_at(index, value) == Some(false) {
-            let version = self.v.name.as_str();
+            let version = self.v.name;
             self.sink.add(&HL7_TABLE_VALUE, place, || {
                 let mut m = String::with_capacity(48 + table.len() + version.len());
                 m.push_str("the value is not in HL7 table ");
@@ -559,7 +559,7 @@ impl Checker<'_, '_, '_> {
                 continue;
             }
             if def.data_type() == "WD" || def.max() == Some(0) {
-                let version = self.v.name.as_str();
+                let version = self.v.name;
                 self.sink.add(&HL7_FIELD_WITHDRAWN, place, || {
                     format!("the field is withdrawn in version {version} and should not be valued")
                 });
@@ -644,10 +644,8 @@ impl<'v> Matcher<'v, '_> {
                         break;
                     }
                     let before = self.pos;
-                    self.enclosing.push((
-                        info.anchor.as_deref().map(str::as_bytes),
-                        child.max() != Some(1),
-                    ));
+                    self.enclosing
+                        .push((info.anchor.map(str::as_bytes), child.max() != Some(1)));
                     if info.choice {
                         self.choice(&info.children, depth + 1);
                     } else {
@@ -709,7 +707,7 @@ fn label(id: &[u8], occurrence: u32) -> String {
 fn check_structure(
     v: &Version,
     structure: &[Child],
-    known: &[String],
+    known: &[&str],
     segments: &[(Segment<'_>, u32)],
     sink: &mut Emitter<'_>,
 ) {
