@@ -7,7 +7,7 @@
 # (tools/scale/gen.py), then reports, in one run on this machine:
 #   - wall time on 1 core (taskset), with 1 worker thread, and on 2 cores, and their
 #     ratios, for 10,000 small HL7 v2 files and for one 25 MB MLLP capture of 10,000
-#     messages (median of 5 runs each);
+#     messages (median of RUNS rounds, default 15, the three run in turn each round);
 #   - peak RSS for 10^6 empty MLLP frames and 10^6 lines of `{}`;
 #   - with --big: peak RSS for a 2 GB directory of captures and the same as a zip.
 # Figures go to stdout as a Markdown table. No timing is asserted anywhere: this is a
@@ -20,16 +20,32 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 gen() { python3 tools/scale/gen.py "$@"; }
 
-median_of_5() { # prints the median wall time in seconds of "$@"
-  local times=()
-  for _ in 1 2 3 4 5; do
-    local t0 t1
-    t0=$(date +%s.%N)
-    "$@" >/dev/null || [ $? -eq 1 ]
-    t1=$(date +%s.%N)
-    times+=("$(python3 -c "print($t1-$t0)")")
+# Wall time of one run of "$@", in seconds (exit status 1, "some payload invalid", is fine).
+wall() {
+  local t0 t1
+  t0=$(date +%s.%N)
+  "$@" >/dev/null || [ $? -eq 1 ]
+  t1=$(date +%s.%N)
+  python3 -c "print($t1-$t0)"
+}
+
+# Runs the three configurations of one input in turn, RUNS rounds, so that a change in
+# the machine's load falls on all three alike (run one after another, the 1-core
+# baseline swung from 0.63 s to 0.95 s between two runs of this script); prints the three
+# medians.
+RUNS=${RUNS:-15}
+three_medians() { # input
+  local pinned=() one=() two=()
+  for _ in $(seq "$RUNS"); do
+    pinned+=("$(wall taskset -c 0 "$triage" validate --format json "$1")")
+    one+=("$(wall "$triage" validate --format json --jobs 1 "$1")")
+    two+=("$(wall "$triage" validate --format json "$1")")
   done
-  printf '%s\n' "${times[@]}" | sort -n | sed -n 3p
+  python3 -c "
+import statistics, sys
+groups = sys.argv[1].split(), sys.argv[2].split(), sys.argv[3].split()
+print(*(statistics.median(map(float, g)) for g in groups))
+" "${pinned[*]}" "${one[*]}" "${two[*]}"
 }
 
 peak() { # prints "seconds peak-RSS-MB" of "$@"
@@ -49,9 +65,7 @@ echo "| workload | size | 1 core (s) | --jobs 1 (s) | 2 cores (s) | 2 cores vs 1
 echo "| --- | --- | --- | --- | --- | --- | --- |"
 for input in files capture.mllp; do
   size=$(du -sh --apparent-size "$work/$input" | cut -f1)
-  pinned=$(median_of_5 taskset -c 0 "$triage" validate --format json "$work/$input")
-  one=$(median_of_5 "$triage" validate --format json --jobs 1 "$work/$input")
-  two=$(median_of_5 "$triage" validate --format json "$work/$input")
+  read -r pinned one two < <(three_medians "$work/$input")
   python3 -c "print(f'| $input | $size | {$pinned:.2f} | {$one:.2f} | {$two:.2f} | {$pinned/$two:.2f}x | {$one/$two:.2f}x |')"
 done
 
