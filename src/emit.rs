@@ -42,6 +42,7 @@ use crate::datetime::{
     self, Canonical, CanonicalText, Meaning, Precision, Syntax, Transition, ZoneRules,
 };
 use crate::report::{DatetimeEntry, Diagnostic, Exchange, Format, Report, Severity};
+use crate::text::Text as ShortText;
 use crate::traffic::{Environment, TrafficType};
 
 /// Text that is built only when it is kept: a path or a message. A `&str` or `String` is
@@ -332,7 +333,12 @@ impl<'a> Emitter<'a> {
     ) -> Option<&str> {
         if self.report.datetimes.len() < self.config.bounds.datetimes_per_report && self.budget > 0
         {
-            let path = safe_text(path.to_owned());
+            // Most paths need no escaping and fit inline: no allocation then.
+            let path = if path.len() <= MAX_TEXT_BYTES && !path.chars().any(is_forging) {
+                ShortText::from(path)
+            } else {
+                ShortText::from(safe_text(path.to_owned()))
+            };
             // Keys, precision and punctuation: under 80 bytes.
             let cost = json_cost(&path)
                 + json_cost(value)
@@ -342,9 +348,10 @@ impl<'a> Emitter<'a> {
                 self.budget = left;
                 self.report.datetimes.push(DatetimeEntry {
                     path,
-                    original: value.to_owned(),
-                    // The report stores it: the one place the text becomes a String.
-                    canonical: canonical.map(|text| String::from(text.as_str())),
+                    original: ShortText::from(value),
+                    // The report stores it: inline, as nearly every canonical form
+                    // fits in a `Text`'s 24 bytes.
+                    canonical: canonical.map(|text| ShortText::from(text.as_str())),
                     precision,
                 });
                 return self

@@ -62,6 +62,7 @@ pub mod pairing;
 mod policy;
 mod report;
 mod stream;
+mod text;
 mod traffic;
 mod xml;
 
@@ -74,6 +75,7 @@ pub use report::{
     DatetimeEntry, Diagnostic, Exchange, ExchangePattern, Format, Party, Report, Severity,
     CONTRACT_VERSION,
 };
+pub use text::Text;
 pub use traffic::{Environment, TrafficType, UnknownName};
 
 /// The standards data this build carries, for `triage --version` and the tool sections

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::codes::Code;
 use crate::datetime::Precision;
+use crate::text::Text;
 use crate::traffic::{Environment, TrafficType};
 
 /// How bad a diagnostic is. Only `Error` makes a payload invalid.
@@ -104,12 +105,12 @@ impl fmt::Display for Diagnostic {
 #[non_exhaustive]
 pub struct DatetimeEntry {
     /// Where the value sits, in the format's path syntax.
-    pub path: String,
+    pub path: Text,
     /// The value exactly as sent.
-    pub original: String,
+    pub original: Text,
     /// UTC W3C-DTF at the input's precision, or `None` when it cannot be computed
     /// without inventing information (no zone) or the value is invalid.
-    pub canonical: Option<String>,
+    pub canonical: Option<Text>,
     /// The precision the input had, when it could be parsed.
     pub precision: Option<Precision>,
 }
@@ -443,7 +444,7 @@ impl Report {
                 }
             }
             for entry in &mut r.datetimes {
-                entry.original.clear();
+                entry.original = Text::new();
                 entry.canonical = None;
             }
             let keep = Exchange {

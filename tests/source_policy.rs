@@ -114,7 +114,7 @@ fn canonical_msh7(report: &Report) -> String {
         .datetimes
         .iter()
         .find(|d| d.path == "MSH-7")
-        .and_then(|d| d.canonical.clone())
+        .and_then(|d| d.canonical.as_deref().map(str::to_owned))
         .unwrap()
 }
 

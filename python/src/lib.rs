@@ -571,9 +571,9 @@ impl Columns {
         self.diagnostics_valid.push(true);
         for d in &report.datetimes {
             let [path, original, canonical, precision] = &mut self.datetimes;
-            path.push(Some(d.path.clone()));
-            original.push(Some(d.original.clone()));
-            canonical.push(d.canonical.clone());
+            path.push(Some(d.path.to_string()));
+            original.push(Some(d.original.to_string()));
+            canonical.push(d.canonical.as_ref().map(|c| c.to_string()));
             precision.push(d.precision.as_ref().map(wire_name));
         }
         let end = self.datetimes[0].len() as i64;
@@ -849,9 +849,9 @@ struct PyDatetime {
 impl From<&DatetimeEntry> for PyDatetime {
     fn from(d: &DatetimeEntry) -> Self {
         PyDatetime {
-            path: d.path.clone(),
-            original: d.original.clone(),
-            canonical: d.canonical.clone(),
+            path: d.path.to_string(),
+            original: d.original.to_string(),
+            canonical: d.canonical.as_ref().map(|c| c.to_string()),
             precision: d.precision.as_ref().map(wire_name),
         }
     }

@@ -37,7 +37,7 @@ fn run(
         }
     }
     (
-        entry.canonical,
+        entry.canonical.map(String::from),
         entry.precision.map(Precision::as_str),
         report
             .diagnostics
