@@ -102,11 +102,6 @@ impl<'s> Feeder<'s> {
         }
     }
 
-    /// How many jobs were handed on.
-    pub(crate) fn jobs(&self) -> u64 {
-        self.seq
-    }
-
     /// Every input under `paths`, in order.
     pub(crate) fn all(&mut self, paths: &[PathBuf]) {
         for found in walk::inputs(paths, self.options.hidden) {

@@ -6,10 +6,12 @@
 //!   units (`feed`): one payload, or each message of a container (an MLLP capture,
 //!   an HL7 batch file, NDJSON, an archive entry). Units are grouped into small jobs;
 //!   before a job is handed on, its bytes are taken from the **in-flight budget**;
-//! - **workers** (rayon) validate jobs, any number at a time;
-//! - the **collector** (the caller's thread) puts results back in input order, names
-//!   each report (`name#k`, `archive!/entry`), hands records to the sink and returns
-//!   the job's bytes to the budget.
+//! - **validators** take jobs from a shared board: `threads - 1` worker threads that
+//!   block when idle, and the caller's thread;
+//! - the caller's thread is also the **collector**: it puts results back in input
+//!   order, names each report (`name#k`, `archive!/entry`), hands records to the sink
+//!   and returns the job's bytes to the budget. When the next result in order is not in
+//!   yet, it validates a job itself instead of waiting.
 //!
 //! So every core is busy whatever the mix of inputs (no window waits for its slowest
 //! member), output is in input order whatever the thread count, and memory is bounded
@@ -27,7 +29,7 @@ use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 use crate::codes::Code;
 use crate::engine::{Context, Engine};
@@ -180,10 +182,15 @@ where
     C: Fn(&str) -> Result<Context, Error> + Sync,
     S: FnMut(Record) -> ControlFlow<()>,
 {
-    // Workers are plain threads that block on a queue when idle. A rayon pool was
-    // tried first: its idle workers spin, and on a 2-core machine the spinning took the
-    // cores from the producer and the collector, which are on the critical path
-    // (`tools/scale/run.sh` measured 1.4x instead of 1.8x).
+    // Workers are plain threads that block when idle. A rayon pool was tried first: its
+    // idle workers spin, and on a 2-core machine the spinning took the cores from the
+    // producer and the collector (`tools/scale/run.sh` measured 1.4x instead of 1.8x).
+    //
+    // The caller's thread is one of the `threads` validators: it writes whatever is next
+    // in order and, when nothing is, validates a job itself. A collector thread of its
+    // own beside one worker per core made three busy threads on two cores: the
+    // collector and a worker took turns on one core thousands of times a run, and every
+    // report crossed threads to be written and freed.
     let threads = if options.threads > 0 {
         options.threads
     } else {
@@ -193,51 +200,198 @@ where
         budget: Budget::new(options.in_flight_bytes),
         stop: AtomicBool::new(false),
     };
-    let (done_tx, done_rx) = mpsc::channel::<(u64, Vec<Done>, u64)>();
-    let (job_tx, job_rx) = mpsc::channel::<(u64, Vec<Step>, u64)>();
-    let job_rx = Mutex::new(job_rx);
+    let board = Board::default();
+    let worker = Worker {
+        engine,
+        shared: &shared,
+        options,
+        context_for: &context_for,
+    };
     std::thread::scope(|scope| {
-        let shared = &shared;
-        let context_for = &context_for;
-        let job_rx = &job_rx;
-        for _ in 0..threads {
-            let done_tx = done_tx.clone();
-            let worker = Worker {
-                engine,
-                shared,
-                options,
-                context_for,
-            };
-            scope.spawn(move || loop {
-                let next = match job_rx.lock() {
-                    Ok(queue) => queue.recv(),
-                    Err(_) => return,
-                };
-                let Ok((seq, steps, charge)) = next else {
-                    return;
-                };
-                worker.work(seq, steps, charge, &done_tx);
+        let (board, worker, shared, context_for) = (&board, &worker, &shared, &context_for);
+        for _ in 1..threads {
+            scope.spawn(move || {
+                while let Some(job) = board.job(shared) {
+                    let posted = Posted::new(board, &job);
+                    let done = worker.job(job.steps);
+                    posted.post(done);
+                }
             });
         }
-        drop(done_tx);
-        let producer = scope.spawn(move || {
+        scope.spawn(move || {
+            // Closed even if the walk panics, so the caller does not wait for ever.
+            let _closed = Closed(board);
             let spawn = |seq: u64, steps: Vec<Step>, charge: u64| {
-                // The workers outlive the producer; a send fails only if they all died.
-                let _ = job_tx.send((seq, steps, charge));
+                board.queue(Job { seq, steps, charge });
             };
             let mut feeder = feed::Feeder::new(engine, options, shared, &spawn, context_for);
             feeder.all(paths);
             feeder.flush();
-            feeder.jobs()
         });
-        collect(engine, &done_rx, shared, options, &mut sink);
-        // The collector has stopped (all jobs done, or the sink said stop): make sure
-        // the producer is not left waiting for budget.
+        collect(engine, board, worker, shared, options, &mut sink);
+        // The collector has stopped (everything written, or the sink said stop): make
+        // sure neither the producer (waiting for budget) nor a worker (waiting for a job)
+        // is left waiting.
         shared.stop.store(true, Ordering::SeqCst);
         shared.budget.wake();
-        let _ = producer.join();
+        board.wake_all();
     });
     Ok(())
+}
+
+/// A job: the steps the producer cut, in order, and the bytes they took from the budget.
+struct Job {
+    seq: u64,
+    steps: Vec<Step>,
+    charge: u64,
+}
+
+/// Jobs waiting for a validator and results waiting to be written, under one lock, so
+/// that the caller's thread can wait for either.
+#[derive(Default)]
+struct Board {
+    state: Mutex<BoardState>,
+    /// A job was queued, or the producer is done (the workers wait on it).
+    queued: Condvar,
+    /// A job was queued, a result posted, or the producer is done (the caller waits on
+    /// it).
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct BoardState {
+    jobs: std::collections::VecDeque<Job>,
+    results: BTreeMap<u64, (Vec<Done>, u64)>,
+    /// Jobs queued so far; with `closed`, the sequence number the run ends at.
+    queued: u64,
+    /// The producer has queued its last job.
+    closed: bool,
+}
+
+/// What the caller's thread does next.
+enum Turn {
+    Write(Vec<Done>, u64),
+    Validate(Job),
+    Finished,
+}
+
+impl Board {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BoardState> {
+        // The state stays consistent through a panic elsewhere (every change is one
+        // push or insert), so a poisoned lock is still usable.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn queue(&self, job: Job) {
+        let mut state = self.lock();
+        state.queued = state.queued.max(job.seq + 1);
+        state.jobs.push_back(job);
+        drop(state);
+        self.queued.notify_one();
+        self.changed.notify_one();
+    }
+
+    fn close(&self) {
+        self.lock().closed = true;
+        self.wake_all();
+    }
+
+    fn wake_all(&self) {
+        let _state = self.lock();
+        self.queued.notify_all();
+        self.changed.notify_all();
+    }
+
+    /// The next job for a worker; `None` once the producer is done and the queue is
+    /// empty, or the run was stopped.
+    fn job(&self, shared: &Shared) -> Option<Job> {
+        let mut state = self.lock();
+        loop {
+            if shared.stopped() {
+                return None;
+            }
+            if let Some(job) = state.jobs.pop_front() {
+                return Some(job);
+            }
+            if state.closed {
+                return None;
+            }
+            state = self
+                .queued
+                .wait(state)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+    }
+
+    fn post(&self, seq: u64, done: Vec<Done>, charge: u64) {
+        self.lock().results.insert(seq, (done, charge));
+        self.changed.notify_one();
+    }
+
+    /// Result `next` when it is in, else a job to validate, else waits.
+    fn turn(&self, next: u64) -> Turn {
+        let mut state = self.lock();
+        loop {
+            if let Some((done, charge)) = state.results.remove(&next) {
+                return Turn::Write(done, charge);
+            }
+            if let Some(job) = state.jobs.pop_front() {
+                return Turn::Validate(job);
+            }
+            if state.closed && next >= state.queued {
+                return Turn::Finished;
+            }
+            state = self
+                .changed
+                .wait(state)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+    }
+}
+
+/// Closes the board when the producer ends, however it ends.
+struct Closed<'a>(&'a Board);
+
+impl Drop for Closed<'_> {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
+/// A job taken by a worker: its result is posted even if validating it panicked (as
+/// an empty result; the panic still ends the run with an error once the scope joins),
+/// so the caller never waits for a result that cannot come.
+struct Posted<'a> {
+    board: &'a Board,
+    seq: u64,
+    charge: u64,
+    done: bool,
+}
+
+impl<'a> Posted<'a> {
+    fn new(board: &'a Board, job: &Job) -> Self {
+        Posted {
+            board,
+            seq: job.seq,
+            charge: job.charge,
+            done: false,
+        }
+    }
+
+    fn post(mut self, done: Vec<Done>) {
+        self.done = true;
+        self.board.post(self.seq, done, self.charge);
+    }
+}
+
+impl Drop for Posted<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.board.post(self.seq, Vec::new(), self.charge);
+        }
+    }
 }
 
 /// Worker threads when none are asked for: `RAYON_NUM_THREADS` when it holds a
@@ -414,18 +568,13 @@ struct Worker<'a> {
 }
 
 impl Worker<'_> {
-    fn work(
-        &self,
-        seq: u64,
-        steps: Vec<Step>,
-        charge: u64,
-        tx: &mpsc::Sender<(u64, Vec<Done>, u64)>,
-    ) {
+    /// Validates one job's steps; nothing once the run was stopped.
+    fn job(&self, steps: Vec<Step>) -> Vec<Done> {
         let mut done = Vec::with_capacity(steps.len());
         if !self.shared.stopped() {
             self.steps(steps, &mut done);
         }
-        let _ = tx.send((seq, done, charge));
+        done
     }
 
     fn steps(&self, steps: Vec<Step>, done: &mut Vec<Done>) {
@@ -554,7 +703,8 @@ struct Open {
 /// The collector: restores input order and names the reports.
 fn collect<S>(
     engine: &Engine,
-    rx: &mpsc::Receiver<(u64, Vec<Done>, u64)>,
+    board: &Board,
+    worker: &Worker<'_>,
     shared: &Shared,
     options: &Options,
     sink: &mut S,
@@ -562,11 +712,19 @@ fn collect<S>(
     S: FnMut(Record) -> ControlFlow<()>,
 {
     let mut next = 0u64;
-    let mut waiting: BTreeMap<u64, (Vec<Done>, u64)> = BTreeMap::new();
     let mut open: Option<Open> = None;
-    while let Ok((seq, done, charge)) = rx.recv() {
-        waiting.insert(seq, (done, charge));
-        while let Some((done, charge)) = waiting.remove(&next) {
+    loop {
+        let (done, charge) = match board.turn(next) {
+            Turn::Write(done, charge) => (done, charge),
+            Turn::Validate(job) => {
+                // Nothing to write yet: validate a job here, as a worker would.
+                let done = worker.job(job.steps);
+                board.post(job.seq, done, job.charge);
+                continue;
+            }
+            Turn::Finished => return,
+        };
+        {
             next += 1;
             for item in done {
                 let flow = match item {
