@@ -542,8 +542,15 @@ impl<'a> Emitter<'a> {
                 self.dropped_worst = self.dropped_worst.max(d.severity);
             }
         }
-        let mut diagnostics = front;
-        diagnostics.append(&mut self.report.diagnostics);
+        // Most reports have no gate diagnostics in front: keep the format's vector then,
+        // rather than copying it into a new one.
+        let mut diagnostics = if front.is_empty() {
+            std::mem::take(&mut self.report.diagnostics)
+        } else {
+            let mut diagnostics = front;
+            diagnostics.append(&mut self.report.diagnostics);
+            diagnostics
+        };
         diagnostics.extend(back);
         if self.dropped > 0 {
             let dropped = self.dropped;

@@ -488,9 +488,34 @@ impl Report {
 
     /// Serializes as one JSON line (no trailing newline).
     pub fn to_json_line(&self) -> String {
-        // Serializing plain data to a String cannot fail; fall back to a minimal object
-        // rather than panic if it ever did.
-        serde_json::to_string(self).unwrap_or_else(|_| String::from("{}"))
+        // Sized up front from what the report holds, so the line is not regrown (and
+        // copied) five times on its way to a few kilobytes, with room for a batch run to
+        // put a source name in place.
+        let mut out = Vec::with_capacity(self.json_size_hint());
+        // Serializing plain data cannot fail, and serde_json writes UTF-8; fall back to
+        // a minimal object rather than panic if either ever went wrong.
+        if serde_json::to_writer(&mut out, self).is_err() {
+            return String::from("{}");
+        }
+        String::from_utf8(out).unwrap_or_else(|_| String::from("{}"))
+    }
+
+    /// About how many bytes the JSON line takes (keys and punctuation estimated).
+    fn json_size_hint(&self) -> usize {
+        let datetimes: usize = self
+            .datetimes
+            .iter()
+            .map(|d| {
+                72 + d.path.len() + d.original.len() + d.canonical.as_ref().map_or(0, |c| c.len())
+            })
+            .sum();
+        let diagnostics: usize = self
+            .diagnostics
+            .iter()
+            .map(|d| 64 + d.code.name().len() + d.path.len() + d.message.len())
+            .sum();
+        let embedded: usize = self.embedded.iter().map(Report::json_size_hint).sum();
+        512 + self.source.len() + datetimes + diagnostics + embedded
     }
 
     /// Writes the report as one JSON line (no trailing newline) to `out`.

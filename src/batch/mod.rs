@@ -669,15 +669,22 @@ fn validate_unit(engine: &Engine, unit: Unit, json_lines: bool) -> Done {
 const EMPTY_SOURCE: &str = "{\"source\":\"\"";
 
 /// The JSON line rendered with an empty source, with `source` put in; `None` if the
-/// line does not start as expected (then it is rendered again).
-fn splice(line: &str, source: &str) -> Option<String> {
-    let rest = line.strip_prefix(EMPTY_SOURCE)?;
-    let quoted = serde_json::to_string(source).ok()?;
-    let mut out = String::with_capacity(line.len() + quoted.len());
-    out.push_str("{\"source\":");
-    out.push_str(&quoted);
-    out.push_str(rest);
-    Some(out)
+/// line does not start as expected (then it is rendered again). A name with nothing to
+/// escape (the usual case: names escape control characters already) is put in place,
+/// in the line's own buffer.
+fn splice(mut line: String, source: &str) -> Option<String> {
+    if !line.starts_with(EMPTY_SOURCE) {
+        return None;
+    }
+    // Just after the empty value's opening quote.
+    let at = EMPTY_SOURCE.len() - 1;
+    if source.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        line.insert_str(at, source);
+    } else {
+        let quoted = serde_json::to_string(source).ok()?;
+        line.replace_range(at - 1..at + 1, &quoted);
+    }
+    Some(line)
 }
 
 fn attach(engine: &Engine, report: &mut Report, notes: &[Note]) {
@@ -779,9 +786,14 @@ fn collect<S>(
     }
 }
 
-/// `name#k`.
+/// `name#k`, in one allocation.
 fn numbered(name: &str, k: u64) -> String {
-    format!("{name}#{k}")
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(name.len() + 21);
+    out.push_str(name);
+    out.push('#');
+    let _ = write!(out, "{k}");
+    out
 }
 
 fn emit<S>(mut report: Report, line: Option<String>, name: String, sink: &mut S) -> ControlFlow<()>
@@ -790,7 +802,7 @@ where
 {
     match line {
         Some(line) => {
-            let line = splice(&line, &name);
+            let line = splice(line, &name);
             report.source = name;
             let line = line.unwrap_or_else(|| report.to_json_line());
             sink(Record::JsonLine(Box::new(report), line))
@@ -870,7 +882,27 @@ pub(crate) fn canonical_target(dir: &Path, source: &Path) -> Option<PathBuf> {
 
 #[cfg(test)]
 mod tests {
-    use super::threads_from;
+    use super::{splice, threads_from, EMPTY_SOURCE};
+
+    #[test]
+    fn a_spliced_name_reads_back_as_the_name_whatever_it_holds() {
+        for name in [
+            "a.hl7",
+            "day.zip!/lab/0001.hl7#17",
+            "say \"hi\".hl7",
+            "back\\slash\\m.hl7",
+            "caf\u{e9}/\u{1f600}.json",
+            "",
+        ] {
+            let line = format!("{EMPTY_SOURCE},\"valid\":true}}");
+            let spliced = splice(line, name).unwrap();
+            let value: serde_json::Value = serde_json::from_str(&spliced).unwrap();
+            assert_eq!(value["source"], name, "{spliced}");
+            assert_eq!(value["valid"], true);
+            assert!(spliced.starts_with("{\"source\":\""));
+        }
+        assert_eq!(splice("{\"valid\":true}".to_owned(), "x"), None);
+    }
 
     #[test]
     fn rayon_num_threads_sets_the_default_worker_count_when_positive() {
