@@ -42,41 +42,41 @@ use crate::datetime::{
     self, Canonical, CanonicalText, Meaning, Precision, Syntax, Transition, ZoneRules,
 };
 use crate::report::{DatetimeEntry, Diagnostic, Exchange, Format, Report, Severity};
-use crate::text::Text as ShortText;
+use crate::text::Text;
 use crate::traffic::{Environment, TrafficType};
 
 /// Text that is built only when it is kept: a path or a message. A `&str` or `String` is
 /// ready-made; a closure runs only if the diagnostic is listed.
-pub(crate) trait Text {
+pub(crate) trait LazyText {
     /// The text, built now.
     fn into_text(self) -> String;
 }
 
-impl Text for &str {
+impl LazyText for &str {
     fn into_text(self) -> String {
         self.to_owned()
     }
 }
 
-impl Text for String {
+impl LazyText for String {
     fn into_text(self) -> String {
         self
     }
 }
 
-impl Text for &String {
+impl LazyText for &String {
     fn into_text(self) -> String {
         self.clone()
     }
 }
 
-impl Text for Cow<'static, str> {
+impl LazyText for Cow<'static, str> {
     fn into_text(self) -> String {
         self.into_owned()
     }
 }
 
-impl<F: FnOnce() -> String> Text for F {
+impl<F: FnOnce() -> String> LazyText for F {
     fn into_text(self) -> String {
         self()
     }
@@ -220,13 +220,19 @@ impl<'a> Emitter<'a> {
     }
 
     /// Reports `code` at `path` with its configured severity.
-    pub fn add(&mut self, code: &Code, path: impl Text, message: impl Text) {
+    pub fn add(&mut self, code: &Code, path: impl LazyText, message: impl LazyText) {
         self.add_as(code, code.severity, path, message);
     }
 
     /// Reports `code` with a severity a policy chose (DST handling, for example); a
     /// severity override in the configuration still wins.
-    pub fn add_as(&mut self, code: &Code, severity: Severity, path: impl Text, message: impl Text) {
+    pub fn add_as(
+        &mut self,
+        code: &Code,
+        severity: Severity,
+        path: impl LazyText,
+        message: impl LazyText,
+    ) {
         let Some(severity) = self.config.severity.apply(code, severity) else {
             return;
         };
@@ -335,9 +341,9 @@ impl<'a> Emitter<'a> {
         {
             // Most paths need no escaping and fit inline: no allocation then.
             let path = if path.len() <= MAX_TEXT_BYTES && !path.chars().any(is_forging) {
-                ShortText::from(path)
+                Text::from(path)
             } else {
-                ShortText::from(safe_text(path.to_owned()))
+                Text::from(safe_text(path.to_owned()))
             };
             // Keys, precision and punctuation: under 80 bytes.
             let cost = json_cost(&path)
@@ -348,10 +354,10 @@ impl<'a> Emitter<'a> {
                 self.budget = left;
                 self.report.datetimes.push(DatetimeEntry {
                     path,
-                    original: ShortText::from(value),
+                    original: Text::from(value),
                     // The report stores it: inline, as nearly every canonical form
                     // fits in a `Text`'s 24 bytes.
-                    canonical: canonical.map(|text| ShortText::from(text.as_str())),
+                    canonical: canonical.map(|text| Text::from(text.as_str())),
                     precision,
                 });
                 return self
@@ -455,21 +461,21 @@ impl<'a> Emitter<'a> {
     }
 
     /// Queues base64 text found at `path` as an embedded file.
-    pub fn embed_base64(&mut self, path: impl Text, text: impl Into<Cow<'a, [u8]>>) {
+    pub fn embed_base64(&mut self, path: impl LazyText, text: impl Into<Cow<'a, [u8]>>) {
         self.enqueue(path, text.into(), true);
     }
 
     /// Queues bytes a format decoded itself (HL7 ED data in `Hex`) as an embedded file.
-    pub fn embed_decoded(&mut self, path: impl Text, bytes: Vec<u8>) {
+    pub fn embed_decoded(&mut self, path: impl LazyText, bytes: Vec<u8>) {
         self.enqueue(path, Cow::Owned(bytes), false);
     }
 
     /// Queues raw bytes found at `path` (an MTOM part) as an embedded file.
-    pub fn embed_bytes(&mut self, path: impl Text, bytes: &'a [u8]) {
+    pub fn embed_bytes(&mut self, path: impl LazyText, bytes: &'a [u8]) {
         self.enqueue(path, Cow::Borrowed(bytes), false);
     }
 
-    fn enqueue(&mut self, path: impl Text, bytes: Cow<'a, [u8]>, base64: bool) {
+    fn enqueue(&mut self, path: impl LazyText, bytes: Cow<'a, [u8]>, base64: bool) {
         let bounds = &self.config.bounds;
         if self.depth >= bounds.embedded_depth {
             let depth = bounds.embedded_depth;

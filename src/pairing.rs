@@ -44,6 +44,7 @@ use std::sync::OnceLock;
 use serde::Serialize;
 
 use crate::report::{Exchange, ExchangePattern, Format, Party, Report};
+use crate::text::Text;
 
 /// The window a [`Pairing`] has unless told otherwise (`[bounds] pairing_window`).
 pub const DEFAULT_WINDOW: usize = 100_000;
@@ -126,7 +127,7 @@ impl Key {
     /// The key of a report whose exchange data is still there; `log` is the Redox
     /// request log id's hash.
     fn of(format: Format, exchange: &Exchange, log: Option<u64>) -> Option<Key> {
-        fn text(value: &Option<String>) -> Option<&str> {
+        fn text(value: &Option<Text>) -> Option<&str> {
             value.as_deref().filter(|v| !v.is_empty())
         }
         let family = Family::of(format)?;

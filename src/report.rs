@@ -232,35 +232,35 @@ pub struct Exchange {
     pub pattern: Option<ExchangePattern>,
     /// The standard's version (`2.5.1`, `R4`, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
+    pub version: Option<Text>,
     /// Message type: HL7 v2 MSH-9.1, Redox DataModel, FHIR resourceType, IHE transaction.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub message_type: Option<String>,
+    pub message_type: Option<Text>,
     /// Trigger event: HL7 v2 MSH-9.2, Redox EventType, FHIR event code.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub event: Option<String>,
+    pub event: Option<Text>,
     /// Abstract message structure (HL7 v2 MSH-9.3 or the event map's answer).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub structure: Option<String>,
+    pub structure: Option<Text>,
     /// IHE transaction (`ITI-55`, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub transaction: Option<String>,
+    pub transaction: Option<Text>,
     /// Message control id / WS-Addressing MessageID.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub message_id: Option<String>,
+    pub message_id: Option<Text>,
     /// The message this one answers (WS-Addressing RelatesTo, MSA-2).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub relates_to: Option<String>,
+    pub relates_to: Option<Text>,
     /// The acknowledgment code of a response (HL7 v2 MSA-1, table 0008: `AA`, `AE`,
     /// `AR`, `CA`, `CE`, `CR`), as sent.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub acknowledgement_code: Option<String>,
+    pub acknowledgement_code: Option<Text>,
     /// The environment the payload says it belongs to (HL7 MSH-11, Redox Meta.Test).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub claimed_environment: Option<Environment>,
     /// HL7 v2 MSH-11.1 processing ID as sent (`P`, `T`, `D`; table 0103).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub processing_id: Option<String>,
+    pub processing_id: Option<Text>,
     /// Who the message says sent it: Redox `Meta.Source`, HL7 v2 MSH-3 and MSH-4, the
     /// SOAP header's WS-Addressing `From`, SAML issuer and home community id.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -280,27 +280,27 @@ pub struct Exchange {
 pub struct Party {
     /// Redox `Meta.Source.ID` or `Meta.Destinations[].ID`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// Redox `Meta.Source.Name` or `Meta.Destinations[].Name`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<Text>,
     /// HL7 v2 sending or receiving application (MSH-3, MSH-5): the HD namespace id,
     /// or its universal id when the namespace id is empty.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub application: Option<String>,
+    pub application: Option<Text>,
     /// HL7 v2 sending or receiving facility (MSH-4, MSH-6), read as `application`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub facility: Option<String>,
+    pub facility: Option<Text>,
     /// WS-Addressing `From/Address` (WS-Addressing 1.0 Core section 3.2).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub address: Option<String>,
+    pub address: Option<Text>,
     /// The home community id of the SAML assertion's
     /// `urn:nhin:names:saml:homeCommunityId` attribute.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub home_community_id: Option<String>,
+    pub home_community_id: Option<Text>,
     /// The SAML assertion's `Issuer`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub issuer: Option<String>,
+    pub issuer: Option<Text>,
 }
 
 impl Party {

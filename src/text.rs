@@ -32,6 +32,12 @@ impl Text {
         self.0.as_str()
     }
 
+    /// The bytes as text, each ill-formed UTF-8 sequence replaced by U+FFFD (as
+    /// `String::from_utf8_lossy`), inline when short.
+    pub(crate) fn from_utf8_lossy(bytes: &[u8]) -> Self {
+        Text(compact_str::CompactString::from_utf8_lossy(bytes))
+    }
+
     /// The text as an owned `String`.
     pub fn into_string(self) -> String {
         self.0.into_string()

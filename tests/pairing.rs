@@ -464,7 +464,7 @@ fn a_million_unanswered_queries_stay_within_a_small_window() {
     let mut report = query_report();
     let mut most = (0, 0);
     for i in 0..QUERIES {
-        report.exchange.message_id = Some(format!("Q{i}"));
+        report.exchange.message_id = Some(format!("Q{i}").into());
         let seen = pairing.observe(&report);
         assert_eq!(seen.role, Some(PairRole::Request));
         most.0 = most.0.max(pairing.len());
@@ -487,8 +487,8 @@ fn a_million_orphan_responses_stay_within_a_small_window() {
     let mut report = Report::new(TrafficType::Hl7v2Mllp, Format::Hl7v2, 10, 100);
     report.exchange.pattern = Some(ExchangePattern::Acknowledgement);
     for i in 0..1_000_000u32 {
-        report.exchange.message_id = Some(format!("K{i}"));
-        report.exchange.relates_to = Some(format!("M{i}"));
+        report.exchange.message_id = Some(format!("K{i}").into());
+        report.exchange.relates_to = Some(format!("M{i}").into());
         pairing.observe(&report);
         assert!(pairing.len() <= 100 && pairing.remembered_ids() <= 100);
     }

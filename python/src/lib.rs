@@ -508,13 +508,13 @@ impl PartyColumns {
 
     fn push(&mut self, party: Option<&Party>) {
         let values = [
-            party.and_then(|p| p.id.clone()),
-            party.and_then(|p| p.name.clone()),
-            party.and_then(|p| p.application.clone()),
-            party.and_then(|p| p.facility.clone()),
-            party.and_then(|p| p.address.clone()),
-            party.and_then(|p| p.home_community_id.clone()),
-            party.and_then(|p| p.issuer.clone()),
+            party.and_then(|p| owned(&p.id)),
+            party.and_then(|p| owned(&p.name)),
+            party.and_then(|p| owned(&p.application)),
+            party.and_then(|p| owned(&p.facility)),
+            party.and_then(|p| owned(&p.address)),
+            party.and_then(|p| owned(&p.home_community_id)),
+            party.and_then(|p| owned(&p.issuer)),
         ];
         for (column, value) in self.0.iter_mut().zip(values) {
             column.push(value);
@@ -583,16 +583,16 @@ impl Columns {
         self.exchange_valid.push(!e.is_empty());
         let fields = [
             e.pattern.as_ref().map(wire_name),
-            e.version.clone(),
-            e.message_type.clone(),
-            e.event.clone(),
-            e.structure.clone(),
-            e.transaction.clone(),
-            e.message_id.clone(),
-            e.relates_to.clone(),
+            owned(&e.version),
+            owned(&e.message_type),
+            owned(&e.event),
+            owned(&e.structure),
+            owned(&e.transaction),
+            owned(&e.message_id),
+            owned(&e.relates_to),
             e.claimed_environment.map(|x| x.as_str().to_owned()),
-            e.processing_id.clone(),
-            e.acknowledgement_code.clone(),
+            owned(&e.processing_id),
+            owned(&e.acknowledgement_code),
         ];
         for (column, value) in self.exchange.iter_mut().zip(fields) {
             column.push(value);
@@ -913,16 +913,16 @@ impl From<&Exchange> for PyExchange {
     fn from(e: &Exchange) -> Self {
         PyExchange {
             pattern: e.pattern.as_ref().map(wire_name),
-            version: e.version.clone(),
-            message_type: e.message_type.clone(),
-            event: e.event.clone(),
-            structure: e.structure.clone(),
-            transaction: e.transaction.clone(),
-            message_id: e.message_id.clone(),
-            relates_to: e.relates_to.clone(),
-            acknowledgement_code: e.acknowledgement_code.clone(),
+            version: owned(&e.version),
+            message_type: owned(&e.message_type),
+            event: owned(&e.event),
+            structure: owned(&e.structure),
+            transaction: owned(&e.transaction),
+            message_id: owned(&e.message_id),
+            relates_to: owned(&e.relates_to),
+            acknowledgement_code: owned(&e.acknowledgement_code),
             claimed_environment: e.claimed_environment.map(|x| x.as_str().to_owned()),
-            processing_id: e.processing_id.clone(),
+            processing_id: owned(&e.processing_id),
             sender: e.sender.clone(),
             destinations: e.destinations.clone(),
             wire: serde_json::to_value(e).unwrap_or(Value::Null),
@@ -1022,4 +1022,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyParty>()?;
     m.add("CONTRACT_VERSION", payload_triage::CONTRACT_VERSION)?;
     Ok(())
+}
+
+/// A report field as an owned Python-side string.
+fn owned(value: &Option<payload_triage::Text>) -> Option<String> {
+    value.as_ref().map(|text| text.to_string())
 }

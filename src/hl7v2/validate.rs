@@ -13,8 +13,9 @@ use super::escape;
 use super::parse::{split, unsplit, Delimiters, HeaderError, Segment, Segments, Split};
 use super::schema::{self, Child, FieldDef, Kind, Version};
 use crate::datetime::{self, Syntax, ZoneRules};
-use crate::emit::{Claim, Emitter, Text};
+use crate::emit::{Claim, Emitter, LazyText};
 use crate::report::{ExchangePattern, Party};
+use crate::text::Text;
 use crate::traffic::Environment;
 
 /// Out-of-place segments reported before structure checking stops.
@@ -94,7 +95,7 @@ impl fmt::Display for Place<'_> {
     }
 }
 
-impl Text for Place<'_> {
+impl LazyText for Place<'_> {
     fn into_text(self) -> String {
         let mut out = String::with_capacity(16);
         self.write_into(&mut out);
@@ -102,12 +103,12 @@ impl Text for Place<'_> {
     }
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+fn text(bytes: &[u8]) -> Text {
+    Text::from_utf8_lossy(bytes)
 }
 
 /// A decoded, owned copy of a value for report metadata.
-fn value_text(bytes: &[u8], d: &Delimiters) -> String {
+fn value_text(bytes: &[u8], d: &Delimiters) -> Text {
     match escape::decode(bytes, d) {
         Ok(v) => text(&v),
         Err(_) => text(bytes),
@@ -116,7 +117,7 @@ fn value_text(bytes: &[u8], d: &Delimiters) -> String {
 
 /// The system an HD field names (MSH-3 to MSH-6, HL7 v2.5 section 2.A.33): its
 /// namespace id, or its universal id when the namespace id is empty.
-fn hd_name(value: &[u8], d: &Delimiters) -> Option<String> {
+fn hd_name(value: &[u8], d: &Delimiters) -> Option<Text> {
     let first = split(value, d.repetition).next().unwrap_or_default();
     let mut parts = split(first, d.component);
     let namespace = parts.next().unwrap_or_default();
@@ -1004,7 +1005,7 @@ pub(crate) fn message(bytes: &[u8], sink: &mut Emitter<'_>, options: &Options<'_
             None
         }
     };
-    sink.exchange().structure = chosen.map(|(name, _)| name.to_owned());
+    sink.exchange().structure = chosen.map(|(name, _)| Text::from(name));
     if let Some((name, children)) = chosen {
         check_structure(v, children, v.structure_ids(name), &segments, sink);
     }

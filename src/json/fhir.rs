@@ -34,6 +34,7 @@ use serde_json::value::RawValue;
 
 use crate::datetime::Syntax;
 use crate::report::ExchangePattern;
+use crate::text::Text;
 
 use super::codes;
 use super::parse::{Str, Value};
@@ -544,9 +545,9 @@ pub(crate) fn validate(root: &Value<'_>, walk: &mut Walk<'_, '_>) {
         );
         return;
     };
-    walk.emit.exchange().version = Some(defs.version.to_owned());
+    walk.emit.exchange().version = Some(Text::from(defs.version));
     if let Some(resource_type) = root.get("resourceType").and_then(Value::as_str) {
-        walk.emit.exchange().message_type = Some(resource_type.into_owned());
+        walk.emit.exchange().message_type = Some(Text::from(resource_type.as_ref()));
     }
     message_exchange(root, walk);
     let mut ptr = Pointer::new();
@@ -591,7 +592,7 @@ fn message_exchange(root: &Value<'_>, walk: &mut Walk<'_, '_>) {
                 .or_else(|| root.get("id"))
                 .and_then(Value::as_str)
         })
-        .map(|s| s.into_owned());
+        .map(|s| Text::from(s.as_ref()));
     let Some(header) = header else {
         return;
     };
@@ -600,12 +601,12 @@ fn message_exchange(root: &Value<'_>, walk: &mut Walk<'_, '_>) {
         .and_then(|c| c.get("code"))
         .or_else(|| header.get("eventUri"))
         .and_then(Value::as_str)
-        .map(|s| s.into_owned());
+        .map(|s| Text::from(s.as_ref()));
     let response = header.get("response");
     exchange.relates_to = response
         .and_then(|r| r.get("identifier"))
         .and_then(Value::as_str)
-        .map(|s| s.into_owned());
+        .map(|s| Text::from(s.as_ref()));
     // A Redox event code (`DataModel.EventType`) takes its pattern from the catalogue.
     let catalogued = event
         .as_deref()

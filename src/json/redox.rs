@@ -34,6 +34,7 @@ use serde::Deserialize;
 use crate::datetime::Syntax;
 use crate::emit::Claim;
 use crate::report::{ExchangePattern, Party};
+use crate::text::Text;
 use crate::traffic::Environment;
 
 use super::codes;
@@ -334,14 +335,14 @@ fn meta(root: &Value<'_>, walk: &mut Walk<'_, '_>) -> Option<String> {
         );
     }
     let exchange = &mut walk.emit.exchange();
-    exchange.message_type = model.as_ref().map(|m| m.to_string());
-    exchange.event = event.as_ref().map(|e| e.to_string());
+    exchange.message_type = model.as_deref().map(Text::from);
+    exchange.event = event.as_deref().map(Text::from);
     exchange.message_id = meta
         .get("Message")
         .and_then(|m| m.get("ID"))
         .and_then(|id| match id {
-            Value::Number(n) => Some((*n).to_owned()),
-            Value::String(s) => Some(s.value().into_owned()),
+            Value::Number(n) => Some(Text::from(*n)),
+            Value::String(s) => Some(Text::from(s.value().as_ref())),
             _ => None,
         });
 
@@ -459,7 +460,7 @@ fn id_name(value: &Value<'_>, path: &str, walk: &mut Walk<'_, '_>) -> Party {
     for key in ["ID", "Name"] {
         match value.get(key) {
             Some(Value::String(s)) => {
-                let text = Some(s.value().into_owned());
+                let text = Some(Text::from(s.value().as_ref()));
                 if key == "ID" {
                     party.id = text;
                 } else {

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use crate::datetime::{Syntax, ZoneRules};
 use crate::emit::Emitter;
 use crate::report::Party;
+use crate::text::Text;
 
 use super::reader::{StartTag, Visitor};
 use super::rules::{DtSyntax, Matcher, Schema};
@@ -656,9 +657,9 @@ impl<'a> Visitor<'a> for Analyzer<'a, '_, '_> {
 }
 
 /// Keeps the first non-empty value met for a field.
-fn first(slot: &mut Option<String>, value: &str) {
+fn first(slot: &mut Option<Text>, value: &str) {
     let value = value.trim();
     if slot.is_none() && !value.is_empty() {
-        *slot = Some(value.to_owned());
+        *slot = Some(Text::from(value));
     }
 }

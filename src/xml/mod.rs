@@ -37,6 +37,7 @@ use crate::emit::Emitter;
 use crate::engine::Payload;
 use crate::formats::FormatModule;
 use crate::report::Format;
+use crate::text::Text;
 use crate::traffic::TrafficType;
 
 use analyze::{Analyzer, Kind};
@@ -356,8 +357,8 @@ fn validate_document<'a, 'd>(
                 }
             } else {
                 // Keep what routing needs even from a broken message.
-                report.exchange().message_id = facts.message_id.map(str::to_owned);
-                report.exchange().relates_to = facts.relates_to.map(str::to_owned);
+                report.exchange().message_id = facts.message_id.map(Text::from);
+                report.exchange().relates_to = facts.relates_to.map(Text::from);
             }
         }
         Kind::Cda => {

@@ -10,6 +10,7 @@
 
 use crate::emit::Emitter;
 use crate::report::ExchangePattern;
+use crate::text::Text;
 
 use super::codes;
 use super::rules::{Schema, Transaction};
@@ -58,8 +59,8 @@ pub fn judge<'s>(
             "/Envelope",
             "the envelope is SOAP 1.1; IHE web services require SOAP 1.2 (ITI TF-2 Appendix V, V.3.1)");
     }
-    report.exchange().message_id = facts.message_id.map(str::to_owned);
-    report.exchange().relates_to = facts.relates_to.map(str::to_owned);
+    report.exchange().message_id = facts.message_id.map(Text::from);
+    report.exchange().relates_to = facts.relates_to.map(Text::from);
     if facts.body_seen {
         match facts.body_children {
             0 => report.add(
@@ -112,8 +113,8 @@ pub fn judge<'s>(
             || format!("the Action names no supported IHE transaction (ITI-55, ITI-38, ITI-39, ITI-41, ITI-80){hint}"));
         return None;
     };
-    report.exchange().transaction = Some(transaction.id.clone());
-    report.exchange().message_type = Some(transaction.body_local.clone());
+    report.exchange().transaction = Some(Text::from(&transaction.id));
+    report.exchange().message_type = Some(Text::from(&transaction.body_local));
     report.exchange().pattern = Some(pattern(transaction));
     match facts.body_first {
         Some((ns, local)) if ns == transaction.body_ns && local == transaction.body_local => {
