@@ -403,9 +403,8 @@ impl Cut<'_, '_> {
         if self.ended {
             return Ok(0);
         }
-        if buf.is_empty() {
-            *buf = vec![0u8; CHUNK];
-        }
+        // Reuses the buffer's allocation when it has one (the MLLP cut hands it back).
+        buf.resize(CHUNK, 0);
         read_some(reader, buf).map_err(|e| self.io(e))
     }
 
@@ -499,11 +498,17 @@ impl Cut<'_, '_> {
                     self.frames(&mut events, &ctx, &mut stray);
                     break;
                 }
-                chunk = buf.get(..n).unwrap_or_default().to_vec();
+                // The read buffer becomes the chunk, and comes back after it is cut: no
+                // copy of each read.
+                chunk = std::mem::take(&mut buf);
+                chunk.truncate(n);
             }
             let within = self.account(chunk.len());
             deframer.push(&chunk, &mut events);
             chunk.clear();
+            if buf.is_empty() {
+                buf = std::mem::take(&mut chunk);
+            }
             // Frames completed by what was read are validated, even past a bound.
             if !self.frames(&mut events, &ctx, &mut stray) || !within {
                 return Ok(());
@@ -607,11 +612,15 @@ impl Cut<'_, '_> {
                 if n == 0 {
                     break;
                 }
-                chunk = buf.get(..n).unwrap_or_default().to_vec();
+                chunk = std::mem::take(&mut buf);
+                chunk.truncate(n);
             }
             let within = self.account(chunk.len());
             splitter.push(&chunk, &mut pieces);
             chunk.clear();
+            if buf.is_empty() {
+                buf = std::mem::take(&mut chunk);
+            }
             if !self.pieces(&mut pieces, &ctx) || !within {
                 return Ok(());
             }
