@@ -172,13 +172,11 @@ impl PyEngine {
     fn context(&self, source: &str, options: &Options) -> Result<Context, payload_triage::Error> {
         let config = self.engine.config();
         let mut profile = self.engine.profile_for(source);
+        // The call's zone stands in for the default profile's, as --timezone does for the
+        // CLI: a named profile that claims the source (by the engine's one claiming rule,
+        // path components, not string prefixes) keeps its own.
         if let Some(zone) = &options.timezone {
-            let named = config
-                .sources
-                .values()
-                .flat_map(|s| s.paths.iter())
-                .any(|prefix| source.starts_with(prefix.as_str()));
-            if !named {
+            if profile.name() == Some("default") {
                 profile = profile.with_zone(zone)?;
             }
         }

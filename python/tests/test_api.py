@@ -148,6 +148,12 @@ def test_configuration_is_the_cli_toml(triage_bin, tmp_path) -> None:
     local = b"MSH|^~\\&|A|B|C|D|20240312083000||ADT^A01|1|P|2.5.1\r"
     east = engine.validate(local, source="east/a.hl7", timezone="Asia/Tokyo")
     assert any(d.canonical == "2024-03-12T12:30:00Z" for d in east.datetimes)
+    # The profile claims "./east/a.hl7" too (paths are compared as paths, not as
+    # strings), so its zone still wins; a source no profile claims takes the call's.
+    dotted = engine.validate(local, source="./east/a.hl7", timezone="Asia/Tokyo")
+    assert any(d.canonical == "2024-03-12T12:30:00Z" for d in dotted.datetimes)
+    west = engine.validate(local, source="west/a.hl7", timezone="Asia/Tokyo")
+    assert any(d.canonical == "2024-03-11T23:30:00Z" for d in west.datetimes)
 
 
 def test_validate_many_equals_validate_one_by_one(engine: Engine) -> None:
