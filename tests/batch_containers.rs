@@ -428,6 +428,34 @@ fn the_library_run_stops_when_the_sink_says_so() {
 }
 
 #[test]
+fn a_sink_that_panics_ends_the_run_with_the_panic_not_a_hang() {
+    // A budget of 10 KB keeps the producer waiting for room, and workers wait for jobs:
+    // the caller's thread unwinding must release them all, or the run never returns.
+    let dir = tempfile::tempdir().unwrap();
+    let cap = PathBuf::from(write(dir.path(), "c.mllp", &capture(5000)));
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let engine = Engine::new(Config::default()).unwrap();
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            batch::run(
+                &engine,
+                &[cap],
+                &Options::default()
+                    .with_in_flight_bytes(10_000)
+                    .with_threads(2),
+                |name| Ok(Context::new().named(name)),
+                |_| panic!("the sink gives up"),
+            )
+        }));
+        let _ = done.send(outcome.is_err());
+    });
+    let panicked = finished
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .expect("the run did not return after its sink panicked");
+    assert!(panicked, "the sink's panic reached the caller");
+}
+
+#[test]
 fn a_closed_pipe_ends_the_run_quietly() {
     let dir = tempfile::tempdir().unwrap();
     let cap = write(dir.path(), "c.mllp", &capture(20_000));

@@ -228,13 +228,11 @@ where
             feeder.all(paths);
             feeder.flush();
         });
+        // When the collector stops (everything written, the sink said stop, or a panic
+        // on this thread), neither the producer (waiting for budget) nor a worker
+        // (waiting for a job) may be left waiting, or the scope would never end.
+        let _release = Release { shared, board };
         collect(engine, board, worker, shared, options, &mut sink);
-        // The collector has stopped (everything written, or the sink said stop): make
-        // sure neither the producer (waiting for budget) nor a worker (waiting for a job)
-        // is left waiting.
-        shared.stop.store(true, Ordering::SeqCst);
-        shared.budget.wake();
-        board.wake_all();
     });
     Ok(())
 }
@@ -348,6 +346,21 @@ impl Board {
                 .wait(state)
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
         }
+    }
+}
+
+/// Stops the run and wakes every thread that may wait, when the collector ends however
+/// it ends.
+struct Release<'a> {
+    shared: &'a Shared,
+    board: &'a Board,
+}
+
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        self.shared.budget.wake();
+        self.board.wake_all();
     }
 }
 
@@ -731,58 +744,56 @@ fn collect<S>(
             }
             Turn::Finished => return,
         };
-        {
-            next += 1;
-            for item in done {
-                let flow = match item {
-                    Done::Begin(begin) => {
-                        open = Some(Open {
-                            begin,
-                            count: 0,
-                            held: None,
-                            writer: None,
-                        });
-                        ControlFlow::Continue(())
-                    }
-                    Done::Reports { reports, canonical } => {
-                        let mut flow = ControlFlow::Continue(());
-                        if let Some(open) = open.as_mut() {
-                            if let Some(bytes) = canonical {
-                                if let Err(e) = write_canonical(open, options, &bytes) {
-                                    flow = sink(Record::Failed(e));
-                                }
+        next += 1;
+        for item in done {
+            let flow = match item {
+                Done::Begin(begin) => {
+                    open = Some(Open {
+                        begin,
+                        count: 0,
+                        held: None,
+                        writer: None,
+                    });
+                    ControlFlow::Continue(())
+                }
+                Done::Reports { reports, canonical } => {
+                    let mut flow = ControlFlow::Continue(());
+                    if let Some(open) = open.as_mut() {
+                        if let Some(bytes) = canonical {
+                            if let Err(e) = write_canonical(open, options, &bytes) {
+                                flow = sink(Record::Failed(e));
                             }
-                            for report in reports {
-                                open.count += 1;
-                                if let Some((previous, line)) = open.held.replace(report) {
-                                    let name = numbered(&open.begin.name, open.count - 1);
-                                    if flow.is_continue() {
-                                        flow = emit(previous, line, name, sink);
-                                    }
+                        }
+                        for report in reports {
+                            open.count += 1;
+                            if let Some((previous, line)) = open.held.replace(report) {
+                                let name = numbered(&open.begin.name, open.count - 1);
+                                if flow.is_continue() {
+                                    flow = emit(previous, line, name, sink);
                                 }
                             }
                         }
-                        flow
                     }
-                    Done::End { notes } => match open.take() {
-                        Some(open) => finish(engine, open, notes, sink),
-                        None => ControlFlow::Continue(()),
-                    },
-                    Done::Report(mut report) => {
-                        engine.seal(&mut report, None);
-                        sink(Record::Report(report))
-                    }
-                    Done::Failed(error) => sink(Record::Failed(error)),
-                    Done::Skipped { path, kind } => sink(Record::Skipped { path, kind }),
-                };
-                if flow.is_break() {
-                    shared.stop.store(true, Ordering::SeqCst);
-                    shared.budget.give(charge);
-                    return;
+                    flow
                 }
+                Done::End { notes } => match open.take() {
+                    Some(open) => finish(engine, open, notes, sink),
+                    None => ControlFlow::Continue(()),
+                },
+                Done::Report(mut report) => {
+                    engine.seal(&mut report, None);
+                    sink(Record::Report(report))
+                }
+                Done::Failed(error) => sink(Record::Failed(error)),
+                Done::Skipped { path, kind } => sink(Record::Skipped { path, kind }),
+            };
+            if flow.is_break() {
+                shared.stop.store(true, Ordering::SeqCst);
+                shared.budget.give(charge);
+                return;
             }
-            shared.budget.give(charge);
         }
+        shared.budget.give(charge);
     }
 }
 
