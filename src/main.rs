@@ -303,7 +303,7 @@ fn load_config(path: Option<&PathBuf>) -> Result<Config, Error> {
 }
 
 /// The context for one input: the channel hint, its source profile and the destination.
-fn context(engine: &Engine, hint: Option<TrafficType>, name: &str) -> Result<Context, Error> {
+fn context(engine: &Engine, hint: Option<TrafficType>, name: &str) -> Context {
     let mut ctx = Context::new()
         .with_source(engine.profile_for(name))
         .named(name);
@@ -313,7 +313,7 @@ fn context(engine: &Engine, hint: Option<TrafficType>, name: &str) -> Result<Con
     if let Some(destination) = engine.config().destination_environment {
         ctx = ctx.with_destination(destination);
     }
-    Ok(ctx)
+    ctx
 }
 
 type Stdout = io::BufWriter<io::StdoutLock<'static>>;
@@ -417,7 +417,7 @@ fn validate(args: ValidateArgs) -> Result<ExitCode, Error> {
     let mut stopped = false;
     let quiet = args.quiet;
     let fail_on = args.fail_on;
-    let context_for = |name: &str| context(&engine, hint, name);
+    let context_for = |name: &str| Ok(context(&engine, hint, name));
     batch::run(&engine, &args.paths, &options, context_for, |record| {
         let (mut report, line) = match record {
             Record::Report(report) => (report, None),

@@ -571,7 +571,7 @@ impl Columns {
             let [path, original, canonical, precision] = &mut self.datetimes;
             path.push(Some(d.path.to_string()));
             original.push(Some(d.original.to_string()));
-            canonical.push(d.canonical.as_ref().map(|c| c.to_string()));
+            canonical.push(owned(&d.canonical));
             precision.push(d.precision.as_ref().map(wire_name));
         }
         let end = self.datetimes[0].len() as i64;
@@ -849,7 +849,7 @@ impl From<&DatetimeEntry> for PyDatetime {
         PyDatetime {
             path: d.path.to_string(),
             original: d.original.to_string(),
-            canonical: d.canonical.as_ref().map(|c| c.to_string()),
+            canonical: owned(&d.canonical),
             precision: d.precision.as_ref().map(wire_name),
         }
     }

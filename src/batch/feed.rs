@@ -397,15 +397,20 @@ impl Cut<'_, '_> {
         Error::io(self.name.clone(), e)
     }
 
-    /// The next bytes past the head into `buf`, which is allocated at the first read
-    /// (a small file, read whole with its head, never needs it); 0 at the end.
-    fn read_chunk(&self, reader: &mut dyn Read, buf: &mut Vec<u8>) -> Result<usize, Error> {
-        if self.ended {
-            return Ok(0);
+    /// Makes `chunk` hold the next bytes to cut: what it holds already (the head), else
+    /// the next read, into its own allocation (grown to 64 KiB at the first read; a
+    /// small file, read whole with its head, never grows it). False at the end.
+    fn refill(&self, reader: &mut dyn Read, chunk: &mut Vec<u8>) -> Result<bool, Error> {
+        if !chunk.is_empty() {
+            return Ok(true);
         }
-        // Reuses the buffer's allocation when it has one (the MLLP cut hands it back).
-        buf.resize(CHUNK, 0);
-        read_some(reader, buf).map_err(|e| self.io(e))
+        if self.ended {
+            return Ok(false);
+        }
+        chunk.resize(CHUNK, 0);
+        let n = read_some(reader, chunk).map_err(|e| self.io(e))?;
+        chunk.truncate(n);
+        Ok(n > 0)
     }
 
     fn limit(&self, traffic: TrafficType) -> u64 {
@@ -488,27 +493,15 @@ impl Cut<'_, '_> {
         let mut events = Vec::new();
         let mut stray = false;
         let mut chunk = head;
-        // Allocated at the first read past `head`: a small file never needs it.
-        let mut buf = Vec::new();
         loop {
-            if chunk.is_empty() {
-                let n = self.read_chunk(reader, &mut buf)?;
-                if n == 0 {
-                    deframer.finish(&mut events);
-                    self.frames(&mut events, &ctx, &mut stray);
-                    break;
-                }
-                // The read buffer becomes the chunk, and comes back after it is cut: no
-                // copy of each read.
-                chunk = std::mem::take(&mut buf);
-                chunk.truncate(n);
+            if !self.refill(reader, &mut chunk)? {
+                deframer.finish(&mut events);
+                self.frames(&mut events, &ctx, &mut stray);
+                break;
             }
             let within = self.account(chunk.len());
             deframer.push(&chunk, &mut events);
             chunk.clear();
-            if buf.is_empty() {
-                buf = std::mem::take(&mut chunk);
-            }
             // Frames completed by what was read are validated, even past a bound.
             if !self.frames(&mut events, &ctx, &mut stray) || !within {
                 return Ok(());
@@ -604,23 +597,10 @@ impl Cut<'_, '_> {
             }
             None => head,
         };
-        // Allocated at the first read past `head`: a small file never needs it.
-        let mut buf = Vec::new();
-        loop {
-            if chunk.is_empty() {
-                let n = self.read_chunk(reader, &mut buf)?;
-                if n == 0 {
-                    break;
-                }
-                chunk = std::mem::take(&mut buf);
-                chunk.truncate(n);
-            }
+        while self.refill(reader, &mut chunk)? {
             let within = self.account(chunk.len());
             splitter.push(&chunk, &mut pieces);
             chunk.clear();
-            if buf.is_empty() {
-                buf = std::mem::take(&mut chunk);
-            }
             if !self.pieces(&mut pieces, &ctx) || !within {
                 return Ok(());
             }
