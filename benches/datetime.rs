@@ -99,7 +99,10 @@ fn benches(c: &mut Criterion) {
     );
 
     // Zone-resolved local time (no offset; the sender's IANA zone decides).
-    let tz = lookup_zone("America/New_York").unwrap();
+    // The baseline uses jiff itself, on the same bundled database.
+    let tz = jiff::tz::TimeZoneDatabase::bundled()
+        .get("America/New_York")
+        .unwrap();
     group(
         c,
         "datetime/zone_local",

@@ -355,7 +355,7 @@ pub struct SourceProfile {
     /// The profile's name in the configuration (`default` for `[source]`), reported as
     /// `source_profile`; `None` for a profile built in code without one.
     name: Option<String>,
-    pub(crate) zone: Option<jiff::tz::TimeZone>,
+    pub(crate) zone: Option<crate::datetime::Zone>,
     zone_name: Option<String>,
     /// The sender's environment type.
     pub environment: Option<Environment>,

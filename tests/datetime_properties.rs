@@ -393,11 +393,11 @@ proptest! {
         let c = canonicalize(&s.text(), s.syntax, &rules).unwrap();
         if c.dst_resolution().map(|d| d.transition) != Some(Transition::Gap) {
             let utc = c.utc().unwrap();
-            let ts = jiff::Timestamp::new(utc.unix_timestamp(), utc.nanosecond() as i32).unwrap();
-            let back = zone.to_datetime(ts);
+            let offset = zone.offset_at(utc.unix_timestamp()).unwrap();
+            let back = utc.to_offset(UtcOffset::from_whole_seconds(offset).unwrap());
             let said = s.said();
             prop_assert_eq!(
-                (back.year() as i32, back.month() as u8, back.day() as u8, back.hour() as u8, back.minute() as u8, back.second() as u8, back.subsec_nanosecond() as u32),
+                (back.year(), u8::from(back.month()), back.day(), back.hour(), back.minute(), back.second(), back.nanosecond()),
                 (said.year(), u8::from(said.month()), said.day(), said.hour(), said.minute(), said.second(), said.nanosecond())
             );
         }

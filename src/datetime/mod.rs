@@ -37,7 +37,7 @@ mod zone;
 pub use canonical::{canonicalize, canonicalize_as, Canonical, CanonicalText, Meaning, ZoneSource};
 pub use error::{DatetimeError, DatetimeErrorKind};
 pub use parse::PartialDateTime;
-pub use zone::{DstResolution, Transition};
+pub use zone::{DstResolution, Transition, Zone};
 
 use std::str::FromStr;
 
@@ -290,7 +290,7 @@ impl FromStr for DstPolicy {
 #[derive(Debug, Clone, Default)]
 pub struct ZoneRules {
     /// The sender's IANA zone, from its source profile.
-    pub sender_zone: Option<jiff::tz::TimeZone>,
+    pub sender_zone: Option<Zone>,
     /// An offset to use before the sender zone (HL7 v2: MSH-7's, where the source
     /// profile opts in), in seconds east of UTC.
     pub message_offset: Option<i32>,
@@ -344,10 +344,11 @@ pub fn check_time_of_day(value: &str) -> Result<(), DatetimeError> {
 
 /// Looks an IANA zone name up in jiff's bundled tz database, so results do not depend
 /// on the host's tzdata.
-pub fn lookup_zone(iana_name: &str) -> Result<jiff::tz::TimeZone, crate::error::ConfigError> {
+pub fn lookup_zone(iana_name: &str) -> Result<Zone, crate::error::ConfigError> {
     static DB: std::sync::OnceLock<jiff::tz::TimeZoneDatabase> = std::sync::OnceLock::new();
     DB.get_or_init(jiff::tz::TimeZoneDatabase::bundled)
         .get(iana_name)
+        .map(Zone::new)
         .map_err(|_| crate::error::ConfigError::UnknownZone {
             name: iana_name.to_owned(),
         })

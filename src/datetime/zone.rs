@@ -30,11 +30,37 @@ pub struct DstResolution {
     pub took_earlier: bool,
 }
 
+/// An IANA time zone from the tz database bundled with the crate, looked up by name
+/// with [`lookup_zone`](super::lookup_zone): where [`ZoneRules`](super::ZoneRules)
+/// places local times that carry no offset. The database's own types stay inside the
+/// crate.
+#[derive(Debug, Clone)]
+pub struct Zone(TimeZone);
+
+impl Zone {
+    pub(crate) fn new(zone: TimeZone) -> Self {
+        Zone(zone)
+    }
+
+    /// The zone's IANA name, such as `America/Chicago`.
+    pub fn name(&self) -> Option<&str> {
+        self.0.iana_name()
+    }
+
+    /// The zone's offset from UTC, in seconds east, at the instant `unix_seconds`
+    /// seconds after 1970-01-01T00:00:00Z; `None` outside the range the database
+    /// covers.
+    pub fn offset_at(&self, unix_seconds: i64) -> Option<i32> {
+        let instant = jiff::Timestamp::from_second(unix_seconds).ok()?;
+        Some(self.0.to_offset(instant).seconds())
+    }
+}
+
 /// The offset (seconds east of UTC) `zone` gives the local time `local`, resolved by
 /// `policy`, with a note when a gap or fold had to be resolved.
 pub(crate) fn offset_in_zone(
     local: &Fields,
-    zone: &TimeZone,
+    zone: &Zone,
     policy: DstPolicy,
 ) -> Result<(i32, Option<DstResolution>), Kind> {
     // Years are 1..=9999 and the fields are in range (checked by the parser); the
@@ -50,7 +76,7 @@ pub(crate) fn offset_in_zone(
         i32::try_from(local.nanos).map_err(|_| Kind::OutOfRange)?,
     )
     .map_err(|_| Kind::OutOfRange)?;
-    let (offset, note) = match zone.to_ambiguous_timestamp(civil).offset() {
+    let (offset, note) = match zone.0.to_ambiguous_timestamp(civil).offset() {
         AmbiguousOffset::Unambiguous { offset } => (offset, None),
         AmbiguousOffset::Gap { before, after } => {
             // A larger offset gives an earlier instant.
@@ -93,5 +119,20 @@ fn order(a: jiff::tz::Offset, b: jiff::tz::Offset) -> (jiff::tz::Offset, jiff::t
         (a, b)
     } else {
         (b, a)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::datetime::lookup_zone;
+
+    #[test]
+    fn a_zone_says_its_name_and_its_offset_on_either_side_of_a_transition() {
+        let chicago = lookup_zone("America/Chicago").unwrap();
+        assert_eq!(chicago.name(), Some("America/Chicago"));
+        // 2024-03-10T07:59:59Z is 01:59:59 CST; a second later it is 03:00:00 CDT.
+        assert_eq!(chicago.offset_at(1_710_057_599), Some(-6 * 3600));
+        assert_eq!(chicago.offset_at(1_710_057_600), Some(-5 * 3600));
+        assert_eq!(chicago.offset_at(i64::MAX), None);
     }
 }
