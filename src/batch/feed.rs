@@ -275,7 +275,7 @@ impl<'s> Feeder<'s> {
 
     /// Cuts one file (or archive entry) into units; `head` is its first bytes, already
     /// read.
-    fn container(&mut self, opened: Opened, head: Vec<u8>, reader: &mut dyn Read, ctx: Context) {
+    fn container(&mut self, opened: Opened, head: Vec<u8>, reader: &mut dyn Read, mut ctx: Context) {
         let Opened {
             name,
             canonical,
@@ -297,6 +297,9 @@ impl<'s> Feeder<'s> {
             }),
             0,
         );
+        // The collector names every report of a container (`name#k`), so the engine
+        // need not copy the name into each one first.
+        ctx.source_name = String::new();
         let mut cut = Cut {
             feeder: self,
             ctx: Arc::new(ctx),
