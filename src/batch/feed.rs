@@ -275,7 +275,13 @@ impl<'s> Feeder<'s> {
 
     /// Cuts one file (or archive entry) into units; `head` is its first bytes, already
     /// read.
-    fn container(&mut self, opened: Opened, head: Vec<u8>, reader: &mut dyn Read, mut ctx: Context) {
+    fn container(
+        &mut self,
+        opened: Opened,
+        head: Vec<u8>,
+        reader: &mut dyn Read,
+        mut ctx: Context,
+    ) {
         let Opened {
             name,
             canonical,

@@ -12,7 +12,6 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
 /// FNV-1a: the keys are short, trusted identifiers from the bundled data (`PID`, `CWE`,
 /// `0001`), looked up once per segment and composite value, so a cheap hash beats
@@ -169,12 +168,12 @@ pub struct ComponentDef(
 #[derive(Debug, Deserialize)]
 struct RawVersion {
     version: &'static str,
-    messages: HashMap<&'static str, &'static RawValue>,
-    groups: HashMap<&'static str, &'static RawValue>,
+    messages: HashMap<&'static str, Span>,
+    groups: HashMap<&'static str, Span>,
     choices: Vec<&'static str>,
-    segments: HashMap<&'static str, &'static RawValue>,
+    segments: HashMap<&'static str, Span>,
     datatypes: HashMap<&'static str, Vec<ComponentDef>>,
-    tables: HashMap<&'static str, &'static RawValue>,
+    tables: HashMap<&'static str, Span>,
     /// `"0001"` → `"hl7"` or `"user"` (see `tools/hl7v2/generate.py`); a table not
     /// listed is of unknown type.
     #[serde(default)]
@@ -182,16 +181,19 @@ struct RawVersion {
     events: HashMap<&'static str, &'static str>,
 }
 
+/// The byte range `[start, end)` of a part's raw JSON in its version's file.
+type Span = (usize, usize);
+
 /// A part of a version kept as raw JSON and built on first use; a part that does not
 /// parse builds empty (a build defect: `every_lazy_part_builds` checks them all).
 #[derive(Debug)]
 struct Lazy<T> {
-    raw: &'static RawValue,
+    raw: &'static str,
     built: OnceLock<T>,
 }
 
 impl<T> Lazy<T> {
-    fn new(raw: &'static RawValue) -> Lazy<T> {
+    fn new(raw: &'static str) -> Lazy<T> {
         Lazy {
             raw,
             built: OnceLock::new(),
@@ -203,14 +205,14 @@ impl<T> Lazy<T> {
 /// a value is first checked against it.
 #[derive(Debug)]
 struct Table {
-    raw: &'static RawValue,
+    raw: &'static str,
     values: OnceLock<HashSet<Box<[u8]>>>,
 }
 
 impl Table {
     fn values(&self) -> &HashSet<Box<[u8]>> {
         self.values.get_or_init(|| {
-            serde_json::from_str::<Vec<String>>(self.raw.get())
+            serde_json::from_str::<Vec<String>>(self.raw)
                 .map(|values| {
                     values
                         .into_iter()
@@ -223,11 +225,8 @@ impl Table {
 }
 
 /// True for the raw JSON of an empty array (`[]`, any spacing).
-fn is_empty_array(raw: &RawValue) -> bool {
-    raw.get()
-        .bytes()
-        .filter(|b| !b.is_ascii_whitespace())
-        .eq(*b"[]")
+fn is_empty_array(raw: &str) -> bool {
+    raw.bytes().filter(|b| !b.is_ascii_whitespace()).eq(*b"[]")
 }
 
 /// A segment group: its children, and what structure matching needs of it.
@@ -265,13 +264,17 @@ pub struct Version {
 }
 
 impl Version {
-    fn from_raw(raw: RawVersion) -> Version {
+    /// The version from its outline; `text` is the file the outline's ranges are in.
+    fn from_raw(raw: RawVersion, text: &'static str) -> Version {
+        // A range outside the text (a build defect `every_lazy_part_builds` would
+        // catch) reads as an empty list.
+        let part = |(start, end): Span| text.get(start..end).unwrap_or("[]");
         let mut v = Version {
             name: raw.version,
             messages: raw
                 .messages
                 .into_iter()
-                .map(|(name, raw)| (name, Lazy::new(raw)))
+                .map(|(name, range)| (name, Lazy::new(part(range))))
                 .collect(),
             group_index: HashMap::default(),
             groups: Vec::new(),
@@ -279,7 +282,7 @@ impl Version {
             segments: raw
                 .segments
                 .into_iter()
-                .map(|(name, raw)| (name, Lazy::new(raw)))
+                .map(|(name, range)| (name, Lazy::new(part(range))))
                 .collect(),
             datatypes: HashMap::default(),
             composites: Vec::new(),
@@ -294,9 +297,10 @@ impl Version {
         // a table whose type the generator could not decide is not known to be HL7's:
         // neither is bundled, so their values are never reported.
         let table_types = raw.table_types;
-        let mut tables: Vec<(&'static str, &'static RawValue)> = raw
+        let mut tables: Vec<(&'static str, &'static str)> = raw
             .tables
             .into_iter()
+            .map(|(name, range)| (name, part(range)))
             .filter(|(name, values)| {
                 !is_empty_array(values) && table_types.get(name).is_some_and(|t| *t == "hl7")
             })
@@ -318,7 +322,11 @@ impl Version {
                 .insert(name, u32::try_from(index).unwrap_or(u32::MAX));
             v.composites.push(components);
         }
-        let mut groups: Vec<(&'static str, &'static RawValue)> = raw.groups.into_iter().collect();
+        let mut groups: Vec<(&'static str, &'static str)> = raw
+            .groups
+            .into_iter()
+            .map(|(name, range)| (name, part(range)))
+            .collect();
         groups.sort_unstable_by(|a, b| a.0.cmp(b.0)); // unique keys: the same order as a stable sort
         v.group_index = groups
             .iter()
@@ -353,7 +361,7 @@ impl Version {
 
     /// Children as read, each group child marked with its group's index.
     fn children(&self, lazy: &Lazy<Vec<Child>>) -> Vec<Child> {
-        let mut children: Vec<Child> = serde_json::from_str(lazy.raw.get()).unwrap_or_default();
+        let mut children: Vec<Child> = serde_json::from_str(lazy.raw).unwrap_or_default();
         for child in children.iter_mut().filter(|c| c.is_group()) {
             child.4 = self.group_index.get(child.0).copied();
         }
@@ -494,8 +502,7 @@ impl Version {
         let id = std::str::from_utf8(id).ok()?;
         let lazy = self.segments.get(id)?;
         Some(lazy.built.get_or_init(|| {
-            let mut fields: Vec<FieldDef> =
-                serde_json::from_str(lazy.raw.get()).unwrap_or_default();
+            let mut fields: Vec<FieldDef> = serde_json::from_str(lazy.raw).unwrap_or_default();
             for field in &mut fields {
                 field.4 = self.kind_of(field.0);
                 field.5 = self.tables.get(field.3).copied();
@@ -566,26 +573,33 @@ impl Version {
 
 macro_rules! versions {
     ($($name:literal => $file:literal),* $(,)?) => {
-        /// Bundled versions, oldest first, with their generated JSON.
-        const FILES: &[(&str, &str)] = &[
-            $(($name, include_str!(concat!("../../schemas/hl7v2/", $file)))),*
+        /// Bundled versions, oldest first, with their generated JSON and its outline
+        /// (made by `build.rs`: the same members, with each message structure, group,
+        /// segment and table given as the byte range of its raw JSON in the file, so
+        /// that loading a version does not scan the whole file).
+        const FILES: &[(&str, &str, &str)] = &[
+            $((
+                $name,
+                include_str!(concat!("../../schemas/hl7v2/", $file, ".json")),
+                include_str!(concat!(env!("OUT_DIR"), "/", $file, ".outline.json")),
+            )),*
         ];
     };
 }
 
 versions! {
-    "2.1" => "v2_1.json",
-    "2.2" => "v2_2.json",
-    "2.3" => "v2_3.json",
-    "2.3.1" => "v2_3_1.json",
-    "2.4" => "v2_4.json",
-    "2.5" => "v2_5.json",
-    "2.5.1" => "v2_5_1.json",
-    "2.6" => "v2_6.json",
-    "2.7" => "v2_7.json",
-    "2.8" => "v2_8.json",
-    "2.8.1" => "v2_8_1.json",
-    "2.8.2" => "v2_8_2.json",
+    "2.1" => "v2_1",
+    "2.2" => "v2_2",
+    "2.3" => "v2_3",
+    "2.3.1" => "v2_3_1",
+    "2.4" => "v2_4",
+    "2.5" => "v2_5",
+    "2.5.1" => "v2_5_1",
+    "2.6" => "v2_6",
+    "2.7" => "v2_7",
+    "2.8" => "v2_8",
+    "2.8.1" => "v2_8_1",
+    "2.8.2" => "v2_8_2",
 }
 
 /// A local coding system name of table 0396: `L`, or `99` followed by alphanumeric
@@ -605,13 +619,13 @@ pub const KNOWN: &[&str] = &[
 
 fn loaded(index: usize) -> Option<&'static Version> {
     static CELLS: [OnceLock<Option<Version>>; 12] = [const { OnceLock::new() }; 12];
-    let (_, text) = FILES.get(index)?;
+    let &(_, text, outline) = FILES.get(index)?;
     CELLS
         .get(index)?
         .get_or_init(|| {
-            serde_json::from_str::<RawVersion>(text)
+            serde_json::from_str::<RawVersion>(outline)
                 .ok()
-                .map(Version::from_raw)
+                .map(|raw| Version::from_raw(raw, text))
         })
         .as_ref()
 }
@@ -619,7 +633,7 @@ fn loaded(index: usize) -> Option<&'static Version> {
 /// The definitions for an MSH-12 version: `(definitions, exact)`; `exact` is false when
 /// a nearby release stands in (2.7.1 → 2.7).
 pub fn version(name: &str) -> Option<(&'static Version, bool)> {
-    if let Some(i) = FILES.iter().position(|(n, _)| *n == name) {
+    if let Some(i) = FILES.iter().position(|(n, _, _)| *n == name) {
         return loaded(i).map(|v| (v, true));
     }
     if !KNOWN.contains(&name) {
@@ -627,7 +641,7 @@ pub fn version(name: &str) -> Option<(&'static Version, bool)> {
     }
     // Nearest earlier bundled release with the same major.minor (2.7.1 → 2.7).
     let minor: String = name.split('.').take(2).collect::<Vec<_>>().join(".");
-    let i = FILES.iter().rposition(|(n, _)| *n == minor)?;
+    let i = FILES.iter().rposition(|(n, _, _)| *n == minor)?;
     loaded(i).map(|v| (v, false))
 }
 
@@ -642,7 +656,7 @@ mod tests {
 
     #[test]
     fn every_bundled_version_loads() {
-        for (name, _) in FILES {
+        for (name, _, _) in FILES {
             let (v, exact) = version(name).unwrap();
             assert!(exact);
             assert_eq!(v.name, *name);
@@ -658,20 +672,20 @@ mod tests {
     /// from the bundled data (a lazy failure would silently check less).
     #[test]
     fn every_lazy_part_builds() {
-        for (name, _) in FILES {
+        for (name, _, _) in FILES {
             let (v, _) = version(name).unwrap();
             for (id, lazy) in &v.messages {
-                let parsed = serde_json::from_str::<Vec<Child>>(lazy.raw.get());
+                let parsed = serde_json::from_str::<Vec<Child>>(lazy.raw);
                 assert!(parsed.is_ok_and(|c| !c.is_empty()), "{name} {id}");
             }
             for (i, group) in v.groups.iter().enumerate() {
                 // A group may be empty in the data (v2.4 QBP_Q13_QBP); it must parse.
-                let parsed = serde_json::from_str::<Vec<Child>>(group.children.raw.get());
+                let parsed = serde_json::from_str::<Vec<Child>>(group.children.raw);
                 assert!(parsed.is_ok(), "{name} {}", group.name);
                 assert!(v.group_at(u32::try_from(i).unwrap()).is_some());
             }
             for (id, lazy) in &v.segments {
-                let parsed = serde_json::from_str::<Vec<FieldDef>>(lazy.raw.get());
+                let parsed = serde_json::from_str::<Vec<FieldDef>>(lazy.raw);
                 assert!(parsed.is_ok(), "{name} {id}");
             }
             for table in &v.table_values {

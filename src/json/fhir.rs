@@ -30,7 +30,6 @@ use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use crate::datetime::Syntax;
 use crate::report::ExchangePattern;
@@ -44,9 +43,14 @@ use super::Walk;
 /// The compact R4 definitions, generated (see the module docs).
 const DEFINITIONS: &str = include_str!("../../schemas/fhir/r4.json");
 
-/// The definitions file, read once: names borrowed from the `'static` text, and each
-/// type's elements and each value set's codes left as raw JSON until a payload needs
-/// them (a small resource touches a dozen of the 185 types).
+/// Their outline, made by `build.rs`: the same members, with each type and value set
+/// given as the byte range of its raw JSON in [`DEFINITIONS`], so that start-up reads
+/// 18 KB instead of scanning 363 KB.
+const OUTLINE: &str = include_str!(concat!(env!("OUT_DIR"), "/r4.outline.json"));
+
+/// The outline, read once: names borrowed from the `'static` text, and each type's
+/// elements and each value set's codes left as raw JSON until a payload needs them (a
+/// small resource touches a dozen of the 185 types).
 #[derive(Deserialize)]
 struct RawDefinitions<'a> {
     #[serde(rename = "fhirVersion")]
@@ -55,9 +59,15 @@ struct RawDefinitions<'a> {
     resources: Vec<&'a str>,
     primitives: HashMap<&'a str, RawPrimitive>,
     #[serde(borrow)]
-    types: HashMap<&'a str, &'a RawValue>,
+    types: HashMap<&'a str, (usize, usize)>,
     #[serde(rename = "valueSets", borrow)]
-    value_sets: HashMap<&'a str, &'a RawValue>,
+    value_sets: HashMap<&'a str, (usize, usize)>,
+}
+
+/// The raw JSON of a part of [`DEFINITIONS`] from its outline range; an empty array if
+/// the range is not in the text (a build defect the tests would catch).
+fn part((start, end): (usize, usize)) -> &'static str {
+    DEFINITIONS.get(start..end).unwrap_or("[]")
 }
 
 /// A primitive type; its regex keeps JSON escapes (`\\s`), so it is an owned string.
@@ -186,7 +196,7 @@ struct Complex {
 struct TypeSlot {
     name: &'static str,
     is_resource: bool,
-    raw: &'static RawValue,
+    raw: &'static str,
     /// The type (index 0) and its backbone elements; empty when the raw elements do
     /// not parse (a build defect the tests catch).
     tree: OnceLock<Vec<Complex>>,
@@ -195,14 +205,14 @@ struct TypeSlot {
 /// A required binding's value set, its codes collected on first use.
 struct ValueSet {
     name: &'static str,
-    raw: &'static RawValue,
+    raw: &'static str,
     codes: OnceLock<HashSet<&'static str>>,
 }
 
 impl ValueSet {
     fn codes(&self) -> &HashSet<&'static str> {
         self.codes.get_or_init(|| {
-            serde_json::from_str::<Vec<&'static str>>(self.raw.get())
+            serde_json::from_str::<Vec<&'static str>>(self.raw)
                 .map(|codes| codes.into_iter().collect())
                 .unwrap_or_default()
         })
@@ -223,7 +233,7 @@ struct Definitions {
 
 fn definitions() -> Option<&'static Definitions> {
     static DEFS: OnceLock<Option<Definitions>> = OnceLock::new();
-    DEFS.get_or_init(|| build(DEFINITIONS).ok()).as_ref()
+    DEFS.get_or_init(|| build(OUTLINE).ok()).as_ref()
 }
 
 /// The number of resource types the definitions describe.
@@ -286,7 +296,11 @@ fn build(text: &'static str) -> Result<Definitions, String> {
         });
     }
 
-    let mut vs: Vec<(&'static str, &'static RawValue)> = raw.value_sets.into_iter().collect();
+    let mut vs: Vec<(&'static str, &'static str)> = raw
+        .value_sets
+        .into_iter()
+        .map(|(name, range)| (name, part(range)))
+        .collect();
     vs.sort_unstable_by(|a, b| a.0.cmp(b.0)); // unique keys: the same order as a stable sort
     let value_set_index = vs.iter().enumerate().map(|(i, (n, _))| (*n, i)).collect();
     let value_sets = vs
@@ -299,7 +313,11 @@ fn build(text: &'static str) -> Result<Definitions, String> {
         .collect();
 
     let resources: HashSet<&str> = raw.resources.iter().copied().collect();
-    let mut types: Vec<(&'static str, &'static RawValue)> = raw.types.into_iter().collect();
+    let mut types: Vec<(&'static str, &'static str)> = raw
+        .types
+        .into_iter()
+        .map(|(name, range)| (name, part(range)))
+        .collect();
     types.sort_unstable_by(|a, b| a.0.cmp(b.0)); // unique keys: the same order as a stable sort
     let by_name: HashMap<&'static str, usize> = types
         .iter()
@@ -367,7 +385,7 @@ fn build_tree(defs: &Definitions, ty: usize) -> Vec<Complex> {
     let Some(slot) = defs.types.get(ty) else {
         return Vec::new();
     };
-    let Ok(raw) = serde_json::from_str::<Vec<RawElement<'static>>>(slot.raw.get()) else {
+    let Ok(raw) = serde_json::from_str::<Vec<RawElement<'static>>>(slot.raw) else {
         return Vec::new();
     };
     let mut ctx = BuildCtx {
