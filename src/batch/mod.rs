@@ -7,7 +7,7 @@
 //!   an HL7 batch file, NDJSON, an archive entry). Units are grouped into small jobs;
 //!   before a job is handed on, its bytes are taken from the **in-flight budget**;
 //! - **validators** take jobs from a shared board: `threads - 1` worker threads that
-//!   block when idle, and the caller's thread;
+//!   block when idle (started once a second job is queued), and the caller's thread;
 //! - the caller's thread is also the **collector**: it puts results back in input
 //!   order, names each report (`name#k`, `archive!/entry`), hands records to the sink
 //!   and returns the job's bytes to the budget. When the next result in order is not in
@@ -191,11 +191,11 @@ where
     // own beside one worker per core made three busy threads on two cores: the
     // collector and a worker took turns on one core thousands of times a run, and every
     // report crossed threads to be written and freed.
-    let threads = if options.threads > 0 {
-        options.threads
-    } else {
-        default_threads()
-    };
+    //
+    // Workers start when the producer queues a second job: a run of one small file (or
+    // of one job's worth) is validated on the caller's thread alone, without starting,
+    // waking and joining threads it has no use for, or asking the system for its core
+    // count.
     let shared = Shared {
         budget: Budget::new(options.in_flight_bytes),
         stop: AtomicBool::new(false),
@@ -209,20 +209,31 @@ where
     };
     std::thread::scope(|scope| {
         let (board, worker, shared, context_for) = (&board, &worker, &shared, &context_for);
-        for _ in 1..threads {
-            scope.spawn(move || {
-                while let Some(job) = board.job(shared) {
-                    let posted = Posted::new(board, &job);
-                    let done = worker.job(job.steps);
-                    posted.post(done);
-                }
-            });
-        }
+        let start_workers = move || {
+            let threads = if options.threads > 0 {
+                options.threads
+            } else {
+                default_threads()
+            };
+            for _ in 1..threads {
+                scope.spawn(move || {
+                    while let Some(job) = board.job(shared) {
+                        let posted = Posted::new(board, &job);
+                        let done = worker.job(job.steps);
+                        posted.post(done);
+                    }
+                });
+            }
+        };
         scope.spawn(move || {
             // Closed even if the walk panics, so the caller does not wait for ever.
             let _closed = Closed(board);
+            let started = std::cell::Cell::new(false);
             let spawn = |seq: u64, steps: Vec<Step>, charge: u64| {
                 board.queue(Job { seq, steps, charge });
+                if seq >= 1 && !started.replace(true) {
+                    start_workers();
+                }
             };
             let mut feeder = feed::Feeder::new(engine, options, shared, &spawn, context_for);
             feeder.all(paths);
