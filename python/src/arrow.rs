@@ -686,7 +686,12 @@ impl Batches {
     }
 
     pub(crate) fn push(&mut self, report: &Report) {
-        let embedded = serde_json::to_string(&report.embedded).unwrap_or_else(|_| "[]".to_owned());
+        // Most reports embed nothing: their `[]` needs no serializer.
+        let embedded = if report.embedded.is_empty() {
+            "[]".to_owned()
+        } else {
+            serde_json::to_string(&report.embedded).unwrap_or_else(|_| "[]".to_owned())
+        };
         self.make_room(text_bound(report, embedded.len()));
         let format = cached(&mut self.formats, report.format);
         let pattern = report

@@ -43,6 +43,7 @@ def payloads() -> List[Optional[bytes]]:
         b'{"resourceType": "Patient", "id": "x"}',
         "MSH|^~\\&|Ä|B|C|D|20240312083000||ADT^A01|1|P|2.5.1\r".encode(),
         None,
+        (ARCHIVE / "fhir" / "bundle_message_with_pdf.json").read_bytes(),  # embeds a report
         clean.read_bytes(),
     ]
 
@@ -93,6 +94,7 @@ def test_the_batch_holds_the_library_reports_with_nulls(arrow_schema) -> None:
     got = rows([out])
     check(got, expected(data, names))
     assert len(got) > len(data)  # the capture gave several rows
+    assert any(r["embedded"] != "[]" for r in got)
     by_source = {r["source"]: r for r in got}
     adt = by_source["p1"]
     assert by_source[f"p{len(data) - 1}"]["diagnostics"] == []
@@ -108,7 +110,7 @@ def test_the_batch_holds_the_library_reports_with_nulls(arrow_schema) -> None:
     assert xcpd["exchange"]["sender"]["issuer"] == "CN=north gateway"
     assert xcpd["exchange"]["destinations"] is None
     nulls = [r for r in got if r["valid"] is None]
-    assert [r["source"] for r in nulls] == ["p0", "p4", f"p{len(data) - 2}"]
+    assert [r["source"] for r in nulls] == ["p0", "p4", f"p{len(data) - 3}"]
     assert all(r["diagnostics"] is None and r["exchange"] is None for r in nulls)
 
 
