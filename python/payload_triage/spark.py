@@ -2,8 +2,9 @@
 
 Each executor's Python worker builds the engine once (on its first Arrow batch) and
 reuses it for every later batch and task; the payloads go through ``mapInArrow`` in
-Arrow batches, so no row is converted to a Python object more than once. The result
-has one row per message, with the CLI's JSON report as Spark columns::
+Arrow batches, whose buffers the engine reads and whose result buffers it fills, so no
+Python object is made per row or per value. The result has one row per message, with
+the CLI's JSON report as Spark columns::
 
     from pyspark.sql import SparkSession
     from payload_triage import spark as triage
