@@ -241,7 +241,11 @@ def _to_arrow(columns: Dict[str, Tuple[Any, ...]], arrow_schema: "pa.Schema") ->
     for field in arrow_schema:
         got = array(field.name, field.type)
         arrays.append(got if got.type == field.type else got.cast(field.type))
-    return pa.RecordBatch.from_arrays(arrays, schema=arrow_schema)
+    batch = pa.RecordBatch.from_arrays(arrays, schema=arrow_schema)
+    # A cheap check (buffer sizes against lengths and offsets' ends, not every value)
+    # before Spark's JVM reads the buffers.
+    batch.validate()
+    return batch
 
 
 def validate(
