@@ -1,6 +1,6 @@
 """Type stubs of the Rust extension ``payload_triage._native``."""
 
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 CONTRACT_VERSION: int
 """The version of the report contract (docs/contract.md) these reports follow."""
@@ -230,13 +230,14 @@ class Engine:
         calling thread, as inside a Spark task). ``sources``, when given, names each
         item and has one entry per item."""
     def _time_rust(self, data: Payload, iterations: int) -> float: ...
-    def _columns(
+    def _arrow_columns(
         self,
-        contents: Sequence[Optional[Payload]],
-        sources: Sequence[Optional[str]],
+        contents: Tuple[int, int, int, Optional[bytes], bytes, bytes],
+        sources: Optional[Tuple[int, int, int, Optional[bytes], bytes, bytes]],
         *,
         hint: Optional[str] = None,
         timezone: Optional[str] = None,
         environment: Optional[str] = None,
         messages: bool = True,
-    ) -> Dict[str, Any]: ...
+        chunk_bytes: Optional[int] = None,
+    ) -> List[Dict[str, Tuple[Any, ...]]]: ...

@@ -2,8 +2,9 @@
 
 Each executor's Python worker builds the engine once (on its first Arrow batch) and
 reuses it for every later batch and task; the payloads go through ``mapInArrow`` in
-Arrow batches, so no row is converted to a Python object more than once. The result
-has one row per message, with the CLI's JSON report as Spark columns::
+Arrow batches, whose buffers the engine reads and whose result buffers it fills, so no
+Python object is made per row or per value. The result has one row per message, with
+the CLI's JSON report as Spark columns::
 
     from pyspark.sql import SparkSession
     from payload_triage import spark as triage
@@ -160,75 +161,91 @@ def _validate_batches(
     has_source: bool,
 ) -> Iterator["pa.RecordBatch"]:
     """The ``mapInArrow`` function: column 0 holds the payloads, column 1 (if any) the
-    source names."""
-    import pyarrow as pa
-
+    source names. The engine reads the columns' Arrow buffers and fills the result's;
+    a batch whose text would pass Arrow ``string``'s 2 GiB comes back as several."""
     engine = _engine(config)
     for batch in batches:
-        contents = batch.column(0).to_pylist()
-        if has_source:
-            sources = batch.column(1).to_pylist()
-        else:
-            sources = [None] * len(contents)
-        yield _to_arrow(engine._columns(contents, sources, **options), arrow_schema)
+        yield from _report_batches(engine, batch, arrow_schema, options, has_source)
 
 
-def _to_arrow(columns: Dict[str, Any], arrow_schema: "pa.Schema") -> "pa.RecordBatch":
-    """The engine's columnar lists as an Arrow batch of `arrow_schema`, with no Python
-    object per row."""
+def _report_batches(
+    engine: Engine,
+    batch: "pa.RecordBatch",
+    arrow_schema: "pa.Schema",
+    options: Dict[str, Any],
+    has_source: bool,
+    **extra: Any,
+) -> Iterator["pa.RecordBatch"]:
+    """The report batches of one input batch (``extra``: ``chunk_bytes`` for tests)."""
     import pyarrow as pa
 
-    def invalid(flags: Any) -> "pa.Array":
-        return pa.array([not f for f in flags], pa.bool_())
+    contents = _var_buffers(batch.column(0), pa.binary())
+    sources = _var_buffers(batch.column(1), pa.string()) if has_source else None
+    for columns in engine._arrow_columns(contents, sources, **options, **extra):
+        yield _to_arrow(columns, arrow_schema)
 
-    def list_of_structs(prefix: str) -> "pa.Array":
-        field = arrow_schema.field(prefix).type.value_type
-        names = [field.field(i).name for i in range(field.num_fields)]
-        struct = pa.StructArray.from_arrays(
-            [pa.array(values, pa.string()) for values in columns[f"{prefix}_fields"]], names=names
-        )
-        return pa.ListArray.from_arrays(
-            pa.array(columns[f"{prefix}_offsets"], pa.int32()),
-            struct,
-            mask=invalid(columns[f"{prefix}_valid"]),
-        )
 
-    def parties(struct_type: "pa.StructType", fields: Dict[str, Any], mask: Any = None) -> "pa.Array":
-        names = [struct_type.field(i).name for i in range(struct_type.num_fields)]
-        return pa.StructArray.from_arrays(
-            [pa.array(fields[name], pa.string()) for name in names], names=names, mask=mask
-        )
+def _var_buffers(column: "pa.Array", kind: "pa.DataType") -> Tuple[Any, ...]:
+    """An Arrow binary or string column as the engine reads it: ``(length, offset,
+    offset width, validity, offsets, data)``, each buffer copied once into ``bytes``
+    (one object per buffer, none per row). Other types (views, dictionaries) are cast
+    to `kind` first."""
+    import pyarrow as pa
 
-    exchange_type = arrow_schema.field("exchange").type
-    exchange_children = []
-    for i in range(exchange_type.num_fields):
-        child = exchange_type.field(i)
-        if child.name == "sender":
-            array = parties(child.type, columns["sender_fields"], invalid(columns["sender_valid"]))
-        elif child.name == "destinations":
-            array = pa.ListArray.from_arrays(
-                pa.array(columns["destinations_offsets"], pa.int32()),
-                parties(child.type.value_type, columns["destinations_fields"]),
-                mask=invalid(columns["destinations_valid"]),
-            )
-        else:
-            array = pa.array(columns["exchange_fields"][child.name], pa.string())
-        exchange_children.append(array)
-    exchange = pa.StructArray.from_arrays(
-        exchange_children,
-        names=[exchange_type.field(i).name for i in range(exchange_type.num_fields)],
-        mask=invalid(columns["exchange_valid"]),
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    kind_of = column.type
+    if pa.types.is_large_binary(kind_of) or pa.types.is_large_string(kind_of):
+        width = 8
+    elif pa.types.is_binary(kind_of) or pa.types.is_string(kind_of):
+        width = 4
+    else:
+        column = column.cast(kind)
+        width = 4
+    validity, offsets, data = column.buffers()[:3]
+    return (
+        len(column),
+        column.offset,
+        width,
+        None if validity is None or column.null_count == 0 else validity.to_pybytes(),
+        b"" if offsets is None else offsets.to_pybytes(),
+        b"" if data is None else data.to_pybytes(),
     )
+
+
+def _to_arrow(columns: Dict[str, Tuple[Any, ...]], arrow_schema: "pa.Schema") -> "pa.RecordBatch":
+    """The engine's Arrow buffers (``{column path: (kind, length, null_count,
+    validity, *buffers)}``, a struct's fields at ``path.field``, a list's items at
+    ``path[]``) as a batch of `arrow_schema`, with no Python object per row or value."""
+    import pyarrow as pa
+
+    leaves = {"utf8": pa.string(), "int64": pa.int64(), "int32": pa.int32(), "bool": pa.bool_()}
+
+    def array(path: str, want: "pa.DataType") -> "pa.Array":
+        kind, length, null_count, validity, *data = columns[path]
+        buffers = [None if validity is None else pa.py_buffer(validity)]
+        buffers += [pa.py_buffer(b) for b in data]
+        if kind == "struct":
+            fields = [want.field(i) for i in range(want.num_fields)]
+            children = [array(f"{path}.{f.name}", f.type) for f in fields]
+            made = pa.struct([pa.field(f.name, c.type, f.nullable) for f, c in zip(fields, children)])
+            return pa.Array.from_buffers(made, length, buffers, null_count, children=children)
+        if kind == "list":
+            item = want.value_field
+            child = array(f"{path}[]", item.type)
+            made = pa.list_(pa.field(item.name, child.type, item.nullable))
+            return pa.Array.from_buffers(made, length, buffers, null_count, children=[child])
+        return pa.Array.from_buffers(leaves[kind], length, buffers, null_count)
+
     arrays = []
     for field in arrow_schema:
-        if field.name in ("diagnostics", "datetimes"):
-            array = list_of_structs(field.name)
-        elif field.name == "exchange":
-            array = exchange
-        else:
-            array = pa.array(columns[field.name], field.type)
-        arrays.append(array.cast(field.type) if array.type != field.type else array)
-    return pa.RecordBatch.from_arrays(arrays, schema=arrow_schema)
+        got = array(field.name, field.type)
+        arrays.append(got if got.type == field.type else got.cast(field.type))
+    batch = pa.RecordBatch.from_arrays(arrays, schema=arrow_schema)
+    # A cheap check (buffer sizes against lengths and offsets' ends, not every value)
+    # before Spark's JVM reads the buffers.
+    batch.validate()
+    return batch
 
 
 def validate(

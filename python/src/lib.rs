@@ -13,6 +13,8 @@
 
 use std::str::FromStr;
 
+mod arrow;
+
 use payload_triage::{
     Config, Context, DatetimeEntry, Diagnostic, Engine, Environment, Exchange, Party, Report,
     SourceProfile, TrafficType,
@@ -31,7 +33,7 @@ fn value_error(e: impl std::fmt::Display) -> PyErr {
 
 /// The serialized name of an enum value (`fhir_r4`, `second`, `query_response`): the
 /// same spelling the JSON report uses.
-fn wire_name<T: Serialize>(value: &T) -> String {
+pub(crate) fn wire_name<T: Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {
         Ok(Value::String(name)) => name,
         Ok(other) => other.to_string(),
@@ -192,17 +194,17 @@ impl PyEngine {
 
     /// One context per source name; the configuration's profiles are looked up only
     /// when it has any.
-    fn contexts(
+    fn contexts<S: AsRef<str>>(
         &self,
-        sources: &[Option<String>],
+        sources: &[Option<S>],
         count: usize,
         options: &Options,
     ) -> PyResult<Vec<Context>> {
         let name = |i: usize| -> &str {
             sources
                 .get(i)
-                .and_then(|s| s.as_deref())
-                .unwrap_or_default()
+                .and_then(|s| s.as_ref())
+                .map_or("", AsRef::as_ref)
         };
         if self.engine.config().sources.is_empty() {
             let base = self.context("", options).map_err(value_error)?;
@@ -344,61 +346,61 @@ impl PyEngine {
             .collect())
     }
 
-    /// The Spark helper's batch in columnar form: for each column of the result, a
-    /// list with one entry per row (one row per message of each payload, a row of nulls
-    /// but its source for a null payload); `diagnostics` and `datetimes` as list
-    /// offsets plus one list per struct field, `exchange` as a validity list plus a
-    /// `{field: list}` dict of its string fields, `sender` as a validity list plus a
-    /// dict of party fields, `destinations` as list offsets, validity and a dict of
-    /// party fields. Arrow arrays are built from these lists without a Python object
-    /// per row. Not part of the public API.
-    #[pyo3(signature = (contents, sources, *, hint = None, timezone = None, environment = None, messages = true))]
+    /// The Spark helper's batch as Arrow buffers, with no Python object per row or per
+    /// value. `contents` (and `sources`, when given) is an Arrow binary or string column
+    /// as `(length, offset, offset width, validity, offsets, data)`, the buffers as
+    /// `bytes`; a buffer that does not hold what its layout says is a `ValueError`.
+    /// Rows as `validate_messages` (or `validate` with `messages=False`) gives them for
+    /// each payload, a row of nulls but its source for a null payload. Returns a list
+    /// of chunks, more than one only when a batch's text would pass Arrow `string`'s
+    /// 2 GiB (`chunk_bytes` lowers that limit, for tests), each `{column path: (kind,
+    /// length, null_count, validity, *buffers)}`: a struct's fields are `path.field`,
+    /// a list's items `path[]`. Not part of the public API.
+    #[pyo3(signature = (contents, sources, *, hint = None, timezone = None, environment = None, messages = true, chunk_bytes = None))]
     #[allow(clippy::too_many_arguments)] // the Python keyword arguments
-    fn _columns<'py>(
+    fn _arrow_columns<'py>(
         &self,
         py: Python<'py>,
-        contents: Vec<Option<Bound<'py, PyAny>>>,
-        sources: Vec<Option<String>>,
+        contents: arrow::VarColumn<'py>,
+        sources: Option<arrow::VarColumn<'py>>,
         hint: Option<&str>,
         timezone: Option<&str>,
         environment: Option<&str>,
         messages: bool,
-    ) -> PyResult<Bound<'py, PyDict>> {
+        chunk_bytes: Option<usize>,
+    ) -> PyResult<Bound<'py, PyList>> {
         let options = Options::parse(hint, timezone, environment)?;
-        let payloads = contents
-            .iter()
-            .enumerate()
-            .map(|(i, item)| {
-                item.as_ref()
-                    .map(|data| payload(data, &format!("contents[{i}]")))
-                    .transpose()
-            })
-            .collect::<PyResult<Vec<_>>>()?;
-        let contexts = self.contexts(&sources, payloads.len(), &options)?;
-        let slices: Vec<Option<&[u8]>> = payloads
-            .iter()
-            .map(|p| p.as_ref().map(Payload::as_slice))
-            .collect();
+        let payloads = arrow::var_values(&contents, "contents")?;
+        let names = match &sources {
+            Some(column) => arrow::str_values(column, "sources")?,
+            None => vec![None; payloads.len()],
+        };
+        if names.len() != payloads.len() {
+            return Err(PyValueError::new_err(format!(
+                "sources has {} rows for {} payloads",
+                names.len(),
+                payloads.len()
+            )));
+        }
+        let contexts = self.contexts(&names, payloads.len(), &options)?;
         let engine = &self.engine;
-        let columns = py.detach(|| {
-            let mut columns = Columns::default();
-            for ((bytes, ctx), source) in slices.iter().zip(contexts.iter()).zip(sources.iter()) {
+        let limit = chunk_bytes.unwrap_or(arrow::MAX_CHUNK_TEXT);
+        let batches = py.detach(|| {
+            let mut batches = arrow::Batches::new(limit);
+            for ((bytes, ctx), name) in payloads.iter().zip(&contexts).zip(&names) {
                 match bytes {
-                    None => columns.push_null(source.clone()),
-                    Some(bytes) => {
-                        if messages {
-                            for report in engine.validate_messages(bytes, ctx) {
-                                columns.push(&report);
-                            }
-                        } else {
-                            columns.push(&engine.validate(bytes, ctx));
+                    None => batches.push_null(*name),
+                    Some(bytes) if messages => {
+                        for report in engine.validate_messages(bytes, ctx) {
+                            batches.push(&report);
                         }
                     }
+                    Some(bytes) => batches.push(&engine.validate(bytes, ctx)),
                 }
             }
-            columns
+            batches
         });
-        columns.into_py(py)
+        batches.into_py(py)
     }
 
     /// Seconds the Rust library takes for `iterations` calls of `Engine::validate` on
@@ -431,250 +433,6 @@ impl PyEngine {
 /// An optional string as Python writes it: `None` or a quoted string.
 fn py_repr(value: Option<&str>) -> String {
     value.map_or_else(|| "None".to_owned(), |s| format!("{s:?}"))
-}
-
-/// The report columns of a Spark batch, filled row by row in Rust.
-#[derive(Default)]
-struct Columns {
-    source: Vec<Option<String>>,
-    traffic_type: Vec<Option<&'static str>>,
-    format: Vec<Option<String>>,
-    size_bytes: Vec<Option<u64>>,
-    valid: Vec<Option<bool>>,
-    limit_bytes: Vec<Option<u64>>,
-    content_looks_like: Vec<Option<&'static str>>,
-    encoded_bytes: Vec<Option<u64>>,
-    embedded: Vec<Option<String>>,
-    contract_version: Vec<Option<u32>>,
-    source_profile: Vec<Option<String>>,
-    redacted: Vec<Option<bool>>,
-    /// Offsets into the flat diagnostic lists (rows + 1 entries); `None` rows are null.
-    diagnostics_offsets: Vec<i64>,
-    diagnostics_valid: Vec<bool>,
-    diagnostics: [Vec<String>; 4],
-    datetimes_offsets: Vec<i64>,
-    datetimes_valid: Vec<bool>,
-    datetimes: [Vec<Option<String>>; 4],
-    exchange_valid: Vec<bool>,
-    exchange: [Vec<Option<String>>; EXCHANGE_STRINGS.len()],
-    /// `exchange.sender`: null where the report has no sender.
-    sender_valid: Vec<bool>,
-    sender: PartyColumns,
-    /// `exchange.destinations`: offsets into the flat party lists (rows + 1 entries),
-    /// null where the report lists none (the JSON report then has no key).
-    destinations_offsets: Vec<i64>,
-    destinations_valid: Vec<bool>,
-    destinations: PartyColumns,
-}
-
-/// The string fields of the Spark `exchange` struct, in the order `Columns::push`
-/// fills them; `sender` and `destinations` follow them in the struct.
-const EXCHANGE_STRINGS: [&str; 11] = [
-    "pattern",
-    "version",
-    "message_type",
-    "event",
-    "structure",
-    "transaction",
-    "message_id",
-    "relates_to",
-    "claimed_environment",
-    "processing_id",
-    "acknowledgement_code",
-];
-
-/// The fields of a Spark party struct (`exchange.sender`, `exchange.destinations`),
-/// the keys of the JSON report's party object.
-const PARTY_FIELDS: [&str; 7] = [
-    "id",
-    "name",
-    "application",
-    "facility",
-    "address",
-    "home_community_id",
-    "issuer",
-];
-
-/// One list per party field, one entry per party.
-#[derive(Default)]
-struct PartyColumns([Vec<Option<String>>; PARTY_FIELDS.len()]);
-
-impl PartyColumns {
-    fn len(&self) -> usize {
-        self.0[0].len()
-    }
-
-    fn push(&mut self, party: Option<&Party>) {
-        let values = [
-            party.and_then(|p| owned(&p.id)),
-            party.and_then(|p| owned(&p.name)),
-            party.and_then(|p| owned(&p.application)),
-            party.and_then(|p| owned(&p.facility)),
-            party.and_then(|p| owned(&p.address)),
-            party.and_then(|p| owned(&p.home_community_id)),
-            party.and_then(|p| owned(&p.issuer)),
-        ];
-        for (column, value) in self.0.iter_mut().zip(values) {
-            column.push(value);
-        }
-    }
-
-    /// `{field name: list}`, so the Python side assembles the struct by name.
-    fn into_py(self, py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
-        let out = PyDict::new(py);
-        for (name, column) in PARTY_FIELDS.iter().zip(self.0) {
-            out.set_item(name, column)?;
-        }
-        Ok(out)
-    }
-}
-
-impl Columns {
-    fn offsets(&mut self) {
-        if self.diagnostics_offsets.is_empty() {
-            self.diagnostics_offsets.push(0);
-            self.datetimes_offsets.push(0);
-            self.destinations_offsets.push(0);
-        }
-    }
-
-    fn push(&mut self, report: &Report) {
-        self.offsets();
-        self.source.push(Some(report.source.clone()));
-        self.traffic_type.push(Some(report.traffic_type.as_str()));
-        self.format.push(Some(wire_name(&report.format)));
-        self.size_bytes.push(Some(report.size_bytes));
-        self.valid.push(Some(report.is_valid()));
-        self.limit_bytes.push(Some(report.limit_bytes));
-        self.content_looks_like
-            .push(report.content_looks_like.map(TrafficType::as_str));
-        self.encoded_bytes.push(report.encoded_bytes);
-        self.embedded.push(Some(
-            serde_json::to_string(&report.embedded).unwrap_or_else(|_| "[]".to_owned()),
-        ));
-        self.contract_version
-            .push(Some(payload_triage::CONTRACT_VERSION));
-        self.source_profile.push(report.source_profile.clone());
-        // Null unless redacted, as the JSON report has the key only then.
-        self.redacted.push(report.redacted.then_some(true));
-        for d in &report.diagnostics {
-            let [code, severity, path, message] = &mut self.diagnostics;
-            code.push(d.code.name().to_owned());
-            severity.push(d.severity.as_str().to_owned());
-            path.push(d.path.clone());
-            message.push(d.message.clone());
-        }
-        let end = self.diagnostics[0].len() as i64;
-        self.diagnostics_offsets.push(end);
-        self.diagnostics_valid.push(true);
-        for d in &report.datetimes {
-            let [path, original, canonical, precision] = &mut self.datetimes;
-            path.push(Some(d.path.to_string()));
-            original.push(Some(d.original.to_string()));
-            canonical.push(owned(&d.canonical));
-            precision.push(d.precision.as_ref().map(wire_name));
-        }
-        let end = self.datetimes[0].len() as i64;
-        self.datetimes_offsets.push(end);
-        self.datetimes_valid.push(true);
-        let e = &report.exchange;
-        self.exchange_valid.push(!e.is_empty());
-        let fields = [
-            e.pattern.as_ref().map(wire_name),
-            owned(&e.version),
-            owned(&e.message_type),
-            owned(&e.event),
-            owned(&e.structure),
-            owned(&e.transaction),
-            owned(&e.message_id),
-            owned(&e.relates_to),
-            e.claimed_environment.map(|x| x.as_str().to_owned()),
-            owned(&e.processing_id),
-            owned(&e.acknowledgement_code),
-        ];
-        for (column, value) in self.exchange.iter_mut().zip(fields) {
-            column.push(value);
-        }
-        // A sender with no field set is still `{}` in the JSON report: a struct of
-        // nulls here, not a null struct.
-        self.sender_valid.push(e.sender.is_some());
-        self.sender.push(e.sender.as_ref());
-        for party in &e.destinations {
-            self.destinations.push(Some(party));
-        }
-        self.destinations_offsets
-            .push(self.destinations.len() as i64);
-        self.destinations_valid.push(!e.destinations.is_empty());
-    }
-
-    /// A null payload: its source, every other column null.
-    fn push_null(&mut self, source: Option<String>) {
-        self.offsets();
-        self.source.push(source);
-        self.traffic_type.push(None);
-        self.format.push(None);
-        self.size_bytes.push(None);
-        self.valid.push(None);
-        self.limit_bytes.push(None);
-        self.content_looks_like.push(None);
-        self.encoded_bytes.push(None);
-        self.embedded.push(None);
-        self.contract_version.push(None);
-        self.source_profile.push(None);
-        self.redacted.push(None);
-        let end = self.diagnostics[0].len() as i64;
-        self.diagnostics_offsets.push(end);
-        self.diagnostics_valid.push(false);
-        let end = self.datetimes[0].len() as i64;
-        self.datetimes_offsets.push(end);
-        self.datetimes_valid.push(false);
-        self.exchange_valid.push(false);
-        for column in &mut self.exchange {
-            column.push(None);
-        }
-        self.sender_valid.push(false);
-        self.sender.push(None);
-        self.destinations_offsets
-            .push(self.destinations.len() as i64);
-        self.destinations_valid.push(false);
-    }
-
-    fn into_py(mut self, py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
-        self.offsets();
-        let out = PyDict::new(py);
-        out.set_item("source", self.source)?;
-        out.set_item("traffic_type", self.traffic_type)?;
-        out.set_item("format", self.format)?;
-        out.set_item("size_bytes", self.size_bytes)?;
-        out.set_item("valid", self.valid)?;
-        out.set_item("limit_bytes", self.limit_bytes)?;
-        out.set_item("content_looks_like", self.content_looks_like)?;
-        out.set_item("encoded_bytes", self.encoded_bytes)?;
-        out.set_item("embedded", self.embedded)?;
-        out.set_item("contract_version", self.contract_version)?;
-        out.set_item("source_profile", self.source_profile)?;
-        out.set_item("redacted", self.redacted)?;
-        out.set_item("diagnostics_offsets", self.diagnostics_offsets)?;
-        out.set_item("diagnostics_valid", self.diagnostics_valid)?;
-        let [code, severity, path, message] = self.diagnostics;
-        out.set_item("diagnostics_fields", (code, severity, path, message))?;
-        out.set_item("datetimes_offsets", self.datetimes_offsets)?;
-        out.set_item("datetimes_valid", self.datetimes_valid)?;
-        let [path, original, canonical, precision] = self.datetimes;
-        out.set_item("datetimes_fields", (path, original, canonical, precision))?;
-        out.set_item("exchange_valid", self.exchange_valid)?;
-        let fields = PyDict::new(py);
-        for (name, column) in EXCHANGE_STRINGS.iter().zip(self.exchange) {
-            fields.set_item(name, column)?;
-        }
-        out.set_item("exchange_fields", fields)?;
-        out.set_item("sender_valid", self.sender_valid)?;
-        out.set_item("sender_fields", self.sender.into_py(py)?)?;
-        out.set_item("destinations_offsets", self.destinations_offsets)?;
-        out.set_item("destinations_valid", self.destinations_valid)?;
-        out.set_item("destinations_fields", self.destinations.into_py(py)?)?;
-        Ok(out)
-    }
 }
 
 /// The report on one payload (or one message of it): the CLI's JSON report as an

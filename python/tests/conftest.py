@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List
+from typing import Any, Dict, List
 
 import pytest
 
@@ -114,6 +114,30 @@ def party_messages() -> Dict[str, bytes]:
     assert b"    <wsa:To>" in xcpd
     xcpd = xcpd.replace(b"    <wsa:To>", header + b"    <wsa:To>", 1)
     return {"ack.hl7": ack, "redox.json": redox, "xcpd.xml": xcpd}
+
+
+def present(struct: Dict[str, Any]) -> Dict[str, Any]:
+    """A struct without its null fields: the JSON object without its absent keys."""
+    return {k: v for k, v in struct.items() if v is not None}
+
+
+def row_to_report(row: Dict[str, Any]) -> Dict[str, Any]:
+    """A result row back in the shape of the JSON report: optional keys absent when
+    null, `exchange` (and its `sender` and `destinations` parties) without its null
+    fields, `embedded` parsed."""
+    report = dict(row)
+    for key in ("content_looks_like", "encoded_bytes", "exchange", "source_profile", "redacted"):
+        if report.get(key) is None:
+            report.pop(key, None)
+    if "exchange" in report:
+        exchange = present(report["exchange"])
+        if "sender" in exchange:
+            exchange["sender"] = present(exchange["sender"])
+        if "destinations" in exchange:
+            exchange["destinations"] = [present(p) for p in exchange["destinations"]]
+        report["exchange"] = exchange
+    report["embedded"] = json.loads(report["embedded"])
+    return report
 
 
 def files_under(*roots: Path) -> List[Path]:

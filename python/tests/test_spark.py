@@ -3,7 +3,6 @@ public corpora give, row for row, the CLI's JSON reports."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Dict, List
 from urllib.parse import unquote, urlparse
@@ -15,31 +14,7 @@ pytest.importorskip("pyarrow")
 
 from payload_triage import spark as triage  # noqa: E402
 
-from conftest import ARCHIVE, cli_reports, files_under, party_messages  # noqa: E402
-
-
-def present(struct: Dict[str, Any]) -> Dict[str, Any]:
-    """A struct without its null fields: the JSON object without its absent keys."""
-    return {k: v for k, v in struct.items() if v is not None}
-
-
-def row_to_report(row: Dict[str, Any]) -> Dict[str, Any]:
-    """A result row back in the shape of the JSON report: optional keys absent when
-    null, `exchange` (and its `sender` and `destinations` parties) without its null
-    fields, `embedded` parsed."""
-    report = dict(row)
-    for key in ("content_looks_like", "encoded_bytes", "exchange", "source_profile", "redacted"):
-        if report.get(key) is None:
-            report.pop(key, None)
-    if "exchange" in report:
-        exchange = present(report["exchange"])
-        if "sender" in exchange:
-            exchange["sender"] = present(exchange["sender"])
-        if "destinations" in exchange:
-            exchange["destinations"] = [present(p) for p in exchange["destinations"]]
-        report["exchange"] = exchange
-    report["embedded"] = json.loads(report["embedded"])
-    return report
+from conftest import ARCHIVE, cli_reports, files_under, party_messages, row_to_report  # noqa: E402
 
 
 def local_name(source: str) -> str:
