@@ -243,7 +243,7 @@ fn top_level(s: &[u8]) -> TopLevel {
 /// The members of an object whose `{` has been read; `None` when the bytes end (or stop
 /// being JSON) before the object decides.
 fn members(s: &[u8]) -> Option<TopLevel> {
-    let mut blocks = Blocks::new(s, 0);
+    let mut blocks = Blocks::unstarted(s);
     let mut at = skip_json_space(s, 0);
     if s.get(at) == Some(&b'}') {
         return Some(TopLevel::Neither);
@@ -252,24 +252,17 @@ fn members(s: &[u8]) -> Option<TopLevel> {
         if s.get(at) != Some(&b'"') {
             return None;
         }
-        let end = blocks.string_end(at)?;
+        let (end, _) = string_end(s, at + 1)?;
         let key = s.get(at + 1..end)?;
-        let escaped = blocks.has_backslash(at + 1, end);
         at = skip_json_space(s, end + 1);
         if s.get(at) != Some(&b':') {
             return None;
         }
         at = skip_json_space(s, at + 1);
-        // Keys are compared by length first: nearly every key is neither.
-        if (key.len() == b"resourceType".len() || escaped) && key_is(key, escaped, b"resourceType")
-        {
+        if spells(key, b"resourceType") {
             return Some(TopLevel::Fhir);
         }
-        if (key.len() == b"Meta".len() || escaped)
-            && s.get(at) == Some(&b'{')
-            && key_is(key, escaped, b"Meta")
-            && has_member(s, at + 1, b"DataModel")
-        {
+        if s.get(at) == Some(&b'{') && spells(key, b"Meta") && has_member(s, at + 1, b"DataModel") {
             return Some(TopLevel::Redox);
         }
         at = skip_json_space(s, blocks.skip_value(at)?);
@@ -284,20 +277,16 @@ fn members(s: &[u8]) -> Option<TopLevel> {
 /// Whether the object whose `{` ends just before `at` has a member named `name` among
 /// its own members (not in nested values).
 fn has_member(s: &[u8], at: usize, name: &[u8]) -> bool {
-    // `at` is outside any string: the blocks may start there.
-    let mut blocks = Blocks::new(s, at);
+    let mut blocks = Blocks::unstarted(s);
     let mut at = skip_json_space(s, at);
     loop {
         if s.get(at) != Some(&b'"') {
             return false;
         }
-        let Some(end) = blocks.string_end(at) else {
+        let Some((end, _)) = string_end(s, at + 1) else {
             return false;
         };
-        let escaped = blocks.has_backslash(at + 1, end);
-        if s.get(at + 1..end)
-            .is_some_and(|key| key_is(key, escaped, name))
-        {
+        if s.get(at + 1..end).is_some_and(|key| spells(key, name)) {
             return true;
         }
         at = skip_json_space(s, end + 1);
@@ -313,6 +302,22 @@ fn has_member(s: &[u8], at: usize, name: &[u8]) -> bool {
         }
         at = skip_json_space(s, at + 1);
     }
+}
+
+/// Whether the raw bytes of a JSON string (between its quotes) spell `name`, a name of
+/// ASCII letters. A letter is one raw byte or a six-byte `\uXXXX` (RFC 8259 section 7:
+/// no two-character escape stands for a letter), so only a raw length of `name.len()`
+/// plus a multiple of five can spell it: nearly every key is turned down by its length
+/// alone, and only the raw bytes of one of exactly `name.len()` are compared as they are.
+#[inline(always)]
+fn spells(raw: &[u8], name: &[u8]) -> bool {
+    if raw.len() == name.len() {
+        return raw == name;
+    }
+    raw.len() > name.len()
+        && raw.len() <= 6 * name.len()
+        && (raw.len() - name.len()) % 5 == 0
+        && key_is(raw, true, name)
 }
 
 /// Whether the raw bytes of a JSON string (between its quotes) spell `name`. RFC 8259
@@ -485,32 +490,22 @@ struct RawMasks {
     close: u64,
 }
 
-/// The four masks of 32 bytes, in the low 32 bits of each.
-#[inline(always)]
-fn half_masks(half: [u8; 32]) -> [u64; 4] {
-    use wide::{u8x32, CmpEq};
-    let v = u8x32::new(half);
-    let folded = v | u8x32::splat(0x20);
-    // `move_mask` gives one bit per lane, lane 0 lowest, in the low 32 bits.
-    let bits = |m: u8x32| u64::from(m.move_mask().cast_unsigned());
-    [
-        bits(v.cmp_eq(u8x32::splat(b'"'))),
-        bits(v.cmp_eq(u8x32::splat(b'\\'))),
-        bits(folded.cmp_eq(u8x32::splat(b'{'))),
-        bits(folded.cmp_eq(u8x32::splat(b'}'))),
-    ]
-}
-
 #[inline(always)]
 fn raw_masks(block: &[u8; BLOCK]) -> RawMasks {
-    let lo = half_masks(block.first_chunk::<32>().copied().unwrap_or([0; 32]));
-    let hi = half_masks(block.last_chunk::<32>().copied().unwrap_or([0; 32]));
-    let join = |i: usize| lo.get(i).copied().unwrap_or(0) | (hi.get(i).copied().unwrap_or(0) << 32);
+    use wide::{u8x32, CmpEq};
+    let lo = u8x32::new(block.first_chunk::<32>().copied().unwrap_or([0; 32]));
+    let hi = u8x32::new(block.last_chunk::<32>().copied().unwrap_or([0; 32]));
+    // `move_mask` gives one bit per lane, lane 0 lowest, in the low 32 bits.
+    let bits =
+        |v: u8x32, byte: u8| u64::from(v.cmp_eq(u8x32::splat(byte)).move_mask().cast_unsigned());
+    let both = |byte: u8| bits(lo, byte) | bits(hi, byte) << 32;
+    let fold = u8x32::splat(0x20);
+    let (lo_folded, hi_folded) = (lo | fold, hi | fold);
     RawMasks {
-        quote: join(0),
-        backslash: join(1),
-        open: join(2),
-        close: join(3),
+        quote: both(b'"'),
+        backslash: both(b'\\'),
+        open: bits(lo_folded, b'{') | bits(hi_folded, b'{') << 32,
+        close: bits(lo_folded, b'}') | bits(hi_folded, b'}') << 32,
     }
 }
 
@@ -566,7 +561,6 @@ struct Blocks<'a> {
     start: usize,
     /// Unescaped quotes.
     quote: u64,
-    backslash: u64,
     /// Bytes inside strings (opening quote included).
     in_string: u64,
     /// Brackets outside strings.
@@ -585,7 +579,6 @@ impl<'a> Blocks<'a> {
             s,
             start,
             quote: 0,
-            backslash: 0,
             in_string: 0,
             open: 0,
             close: 0,
@@ -594,6 +587,21 @@ impl<'a> Blocks<'a> {
         };
         blocks.classify();
         blocks
+    }
+
+    /// No block yet: the first nested value starts them. Costs nothing to a payload
+    /// decided before one.
+    fn unstarted(s: &'a [u8]) -> Self {
+        Blocks {
+            s,
+            start: usize::MAX / 2,
+            quote: 0,
+            in_string: 0,
+            open: 0,
+            close: 0,
+            escape_carry: 0,
+            string_carry: 0,
+        }
     }
 
     /// Classifies the block at `self.start`; past the end of `s` it reads as zeros.
@@ -612,7 +620,6 @@ impl<'a> Blocks<'a> {
         };
         let escaped = escaped_bytes(raw.backslash, &mut self.escape_carry);
         self.quote = raw.quote & !escaped;
-        self.backslash = raw.backslash;
         self.in_string = prefix_xor(self.quote) ^ self.string_carry;
         self.string_carry = 0u64.wrapping_sub(self.in_string >> 63);
         self.open = raw.open & !self.in_string;
@@ -631,13 +638,13 @@ impl<'a> Blocks<'a> {
         true
     }
 
-    /// The bit of `at` in the current block, moving forward to the block that holds it.
+    /// The bit of `at`, which must be outside any string: in the current block when it
+    /// holds `at`, else in blocks started afresh at `at`. Only nested values are read
+    /// in blocks, so the top-level members between them are not classified at all.
     #[inline(always)]
     fn offset_of(&mut self, at: usize) -> Option<u32> {
-        while at >= self.start + BLOCK {
-            if !self.advance() {
-                return None;
-            }
+        if at >= self.start + BLOCK || at < self.start {
+            *self = Blocks::new(self.s, at);
         }
         u32::try_from(at.checked_sub(self.start)?).ok()
     }
@@ -659,95 +666,49 @@ impl<'a> Blocks<'a> {
         self.quote == 0 && self.in_string == u64::MAX
     }
 
-    /// The closing quote of the string whose opening quote is at `open`.
-    #[inline(always)]
-    fn string_end(&mut self, open: usize) -> Option<usize> {
-        let bit = self.offset_of(open)?;
-        let mut quotes = self.quote & (!1u64 << bit);
-        loop {
-            if quotes != 0 {
-                return Some(self.start + quotes.trailing_zeros() as usize);
-            }
-            if self.all_string() {
-                return self.finish_long_string();
-            }
-            if !self.advance() {
-                return None;
-            }
-            quotes = self.quote;
-        }
-    }
-
-    /// Whether `s[from..to]` holds a backslash; a key's escapes are read only then.
-    #[inline(always)]
-    fn has_backslash(&self, from: usize, to: usize) -> bool {
-        match (from.checked_sub(self.start), to.checked_sub(self.start)) {
-            (Some(lo), Some(hi)) if hi < BLOCK => {
-                // Bits lo..hi.
-                let below_hi = (1u64 << hi) - 1;
-                self.backslash & below_hi & !((1u64 << lo) - 1) != 0
-            }
-            _ => self
-                .s
-                .get(from..to)
-                .is_some_and(|raw| memchr::memchr(b'\\', raw).is_some()),
-        }
-    }
-
     /// Skips one JSON value at `at` and returns where it ends: a string, a number or
     /// literal, or a whole array or object. No allocation and no recursion, so nesting
     /// depth costs nothing; `None` when the bytes end first.
     #[inline(always)]
     fn skip_value(&mut self, at: usize) -> Option<usize> {
         match self.s.get(at)? {
-            b'"' => self.string_end(at).map(|end| end + 1),
+            b'"' => string_end(self.s, at + 1).map(|(end, _)| end + 1),
             b'{' | b'[' => self.skip_nested(at),
             _ => {
                 // A number, `true`, `false` or `null`: up to the next delimiter.
                 let mut end = at;
-                loop {
-                    let class = class(*self.s.get(end)?);
-                    if class & ENDS_SCALAR != 0 {
-                        break;
-                    }
-                    if class & BREAKS_SCALAR != 0 {
-                        return None;
-                    }
+                let mut class = class(*self.s.get(end)?);
+                while class & (ENDS_SCALAR | BREAKS_SCALAR) == 0 {
                     end += 1;
+                    class = self::class(*self.s.get(end)?);
                 }
-                (end > at).then_some(end)
+                (end > at && class & BREAKS_SCALAR == 0).then_some(end)
             }
         }
     }
 
     /// Skips the array or object whose bracket is at `at` by counting brackets outside
-    /// strings. A block whose closing brackets are fewer than the depth cannot end the
-    /// value, so it costs one count of its brackets; only in a block where the depth
-    /// may reach zero are brackets taken one by one. Brackets are not matched by kind
-    /// (the value is not validated here, only stepped over).
+    /// strings: the blocks hand over only the brackets, so strings, numbers and space
+    /// cost nothing here, and each bracket costs a few branch-free operations.
+    /// (`count_ones` would let a whole block be counted at once, but baseline x86-64
+    /// has no `popcnt` instruction and its software version costs more than the few
+    /// brackets of a block.) Brackets are not matched by kind: the value is not
+    /// validated here, only stepped over.
     fn skip_nested(&mut self, at: usize) -> Option<usize> {
         let mut from = !0u64 << self.offset_of(at)?;
         let mut depth = 0usize;
         loop {
-            let opens = self.open & from;
             let closes = self.close & from;
-            let closing = closes.count_ones() as usize;
-            if depth > closing {
-                depth = depth + opens.count_ones() as usize - closing;
-            } else {
-                let mut brackets = opens | closes;
-                while brackets != 0 {
-                    let bit = brackets & brackets.wrapping_neg();
-                    if opens & bit != 0 {
-                        depth += 1;
-                    } else {
-                        depth = depth.checked_sub(1)?;
-                        if depth == 0 {
-                            return Some(self.start + bit.trailing_zeros() as usize + 1);
-                        }
-                    }
-                    brackets ^= bit;
+            let mut brackets = (self.open | closes) & from;
+            while brackets != 0 {
+                let k = brackets.trailing_zeros();
+                // +1 for an opening bracket, -1 for a closing one.
+                let closing = ((closes >> k) & 1) as usize;
+                depth = depth.wrapping_add(1).wrapping_sub(closing << 1);
+                if depth == 0 {
+                    return Some(self.start + k as usize + 1);
                 }
+                brackets &= brackets - 1;
             }
             if self.all_string() {
                 self.finish_long_string()?;
