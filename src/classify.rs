@@ -316,7 +316,7 @@ fn spells(raw: &[u8], name: &[u8]) -> bool {
     }
     raw.len() > name.len()
         && raw.len() <= 6 * name.len()
-        && (raw.len() - name.len()) % 5 == 0
+        && (raw.len() - name.len()).is_multiple_of(5)
         && key_is(raw, true, name)
 }
 
