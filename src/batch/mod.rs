@@ -209,6 +209,7 @@ where
     };
     std::thread::scope(|scope| {
         let (board, worker, shared, context_for) = (&board, &worker, &shared, &context_for);
+        // Returns the number of validators.
         let start_workers = move || {
             let threads = if options.threads > 0 {
                 options.threads
@@ -224,15 +225,22 @@ where
                     }
                 });
             }
+            threads
         };
         scope.spawn(move || {
             // Closed even if the walk panics, so the caller does not wait for ever.
             let _closed = Closed(board);
-            let started = std::cell::Cell::new(false);
+            // Jobs waiting for a validator, at most: two per validator once the
+            // workers run. A producer far ahead of the validators gains nothing and
+            // costs much on two cores: with 64 MiB in flight it cut a whole 25 MB
+            // capture at once, so the frames were fresh memory from an arena grown a
+            // page at a time (5,000 `mprotect` calls, each stalling the validators'
+            // page faults: 1.69x instead of 1.9x, `tools/scale/run.sh`).
+            let depth = std::cell::Cell::new(usize::MAX);
             let spawn = |seq: u64, steps: Vec<Step>, charge: u64| {
-                board.queue(Job { seq, steps, charge });
-                if seq >= 1 && !started.replace(true) {
-                    start_workers();
+                board.queue(Job { seq, steps, charge }, depth.get(), shared);
+                if seq >= 1 && depth.get() == usize::MAX {
+                    depth.set(start_workers().max(1).saturating_mul(2));
                 }
             };
             let mut feeder = feed::Feeder::new(engine, options, shared, &spawn, context_for);
@@ -265,6 +273,8 @@ struct Board {
     /// A job was queued, a result posted, or the producer is done (the caller waits on
     /// it).
     changed: Condvar,
+    /// A job was taken (the producer waits on it when the queue is full).
+    taken: Condvar,
 }
 
 #[derive(Default)]
@@ -293,8 +303,16 @@ impl Board {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn queue(&self, job: Job) {
+    /// Queues a job once fewer than `depth` wait (or the run was stopped: the job is
+    /// then dropped with the rest).
+    fn queue(&self, job: Job, depth: usize, shared: &Shared) {
         let mut state = self.lock();
+        while state.jobs.len() >= depth && !shared.stopped() {
+            state = self
+                .taken
+                .wait(state)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
         state.queued = state.queued.max(job.seq + 1);
         state.jobs.push_back(job);
         drop(state);
@@ -311,6 +329,7 @@ impl Board {
         let _state = self.lock();
         self.queued.notify_all();
         self.changed.notify_all();
+        self.taken.notify_all();
     }
 
     /// The next job for a worker; `None` once the producer is done and the queue is
@@ -322,6 +341,7 @@ impl Board {
                 return None;
             }
             if let Some(job) = state.jobs.pop_front() {
+                self.taken.notify_one();
                 return Some(job);
             }
             if state.closed {
@@ -347,6 +367,7 @@ impl Board {
                 return Turn::Write(done, charge);
             }
             if let Some(job) = state.jobs.pop_front() {
+                self.taken.notify_one();
                 return Turn::Validate(job);
             }
             if state.closed && next >= state.queued {
