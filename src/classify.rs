@@ -576,14 +576,8 @@ impl<'a> Blocks<'a> {
     /// The blocks of `s` from `start`, which must not be inside a string.
     fn new(s: &'a [u8], start: usize) -> Self {
         let mut blocks = Blocks {
-            s,
             start,
-            quote: 0,
-            in_string: 0,
-            open: 0,
-            close: 0,
-            escape_carry: 0,
-            string_carry: 0,
+            ..Blocks::unstarted(s)
         };
         blocks.classify();
         blocks
