@@ -18,7 +18,7 @@ use serde_json::value::RawValue;
 
 /// Which top-level members of each kind of file map names to raw parts.
 const FHIR_PARTS: &[&str] = &["types", "valueSets"];
-const HL7V2_PARTS: &[&str] = &["messages", "groups", "segments", "tables"];
+const HL7V2_PARTS: &[&str] = &["messages", "groups", "segments", "tables", "datatypes"];
 
 type Failure = Box<dyn std::error::Error>;
 

@@ -172,7 +172,7 @@ struct RawVersion {
     groups: HashMap<&'static str, Span>,
     choices: Vec<&'static str>,
     segments: HashMap<&'static str, Span>,
-    datatypes: HashMap<&'static str, Vec<ComponentDef>>,
+    datatypes: HashMap<&'static str, Span>,
     tables: HashMap<&'static str, Span>,
     /// `"0001"` → `"hl7"` or `"user"` (see `tools/hl7v2/generate.py`); a table not
     /// listed is of unknown type.
@@ -250,7 +250,8 @@ pub struct Version {
     choices: Vec<&'static str>,
     segments: HashMap<&'static str, Lazy<Vec<FieldDef>>>,
     datatypes: HashMap<&'static str, u32>,
-    composites: Vec<Vec<ComponentDef>>,
+    /// Components of each composite data type, read when a value of it is first checked.
+    composites: Vec<Lazy<Vec<ComponentDef>>>,
     /// Bundled tables by number, as indices into `table_values`.
     tables: HashMap<&'static str, u32>,
     /// Each bundled table's values (never empty: empty tables are not bundled).
@@ -315,12 +316,16 @@ impl Version {
             });
         }
         v.coding_systems = v.tables.get("0396").copied();
-        let mut names: Vec<(&'static str, Vec<ComponentDef>)> = raw.datatypes.into_iter().collect();
+        let mut names: Vec<(&'static str, &'static str)> = raw
+            .datatypes
+            .into_iter()
+            .map(|(name, range)| (name, part(range)))
+            .collect();
         names.sort_unstable_by(|a, b| a.0.cmp(b.0)); // unique keys: the same order as a stable sort
         for (index, (name, components)) in names.into_iter().enumerate() {
             v.datatypes
                 .insert(name, u32::try_from(index).unwrap_or(u32::MAX));
-            v.composites.push(components);
+            v.composites.push(Lazy::new(components));
         }
         let mut groups: Vec<(&'static str, &'static str)> = raw
             .groups
@@ -346,16 +351,6 @@ impl Version {
             .keys()
             .map(|name| (*name, OnceLock::new()))
             .collect();
-        let kinds: Vec<(Kind, Option<u32>)> = v
-            .composites
-            .iter()
-            .flatten()
-            .map(|c| (v.kind_of(c.0), v.tables.get(c.1).copied()))
-            .collect();
-        for (component, (kind, table)) in v.composites.iter_mut().flatten().zip(kinds) {
-            component.2 = kind;
-            component.3 = table;
-        }
         v
     }
 
@@ -513,9 +508,16 @@ impl Version {
 
     /// A composite data type's components by its index ([`Kind::Composite`]).
     pub fn composite(&self, index: u32) -> Option<&[ComponentDef]> {
-        self.composites
-            .get(usize::try_from(index).ok()?)
-            .map(Vec::as_slice)
+        let lazy = self.composites.get(usize::try_from(index).ok()?)?;
+        Some(lazy.built.get_or_init(|| {
+            let mut components: Vec<ComponentDef> =
+                serde_json::from_str(lazy.raw).unwrap_or_default();
+            for component in &mut components {
+                component.2 = self.kind_of(component.0);
+                component.3 = self.tables.get(component.1).copied();
+            }
+            components
+        }))
     }
 
     /// Whether the table is bundled, and if so whether it holds `value`.
@@ -690,6 +692,15 @@ mod tests {
             }
             for table in &v.table_values {
                 assert!(!table.values().is_empty(), "{name}");
+            }
+            for (dt, &index) in &v.datatypes {
+                let parsed =
+                    serde_json::from_str::<Vec<ComponentDef>>(v.composites[index as usize].raw);
+                assert!(parsed.is_ok_and(|c| !c.is_empty()), "{name} {dt}");
+                assert!(
+                    v.composite(index).is_some_and(|c| !c.is_empty()),
+                    "{name} {dt}"
+                );
             }
         }
     }
