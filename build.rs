@@ -8,7 +8,8 @@
 //! for FHIR and 3.7 M for HL7 v2.5.1, most of a small payload's run. This script does
 //! that reading here instead. For each file it writes `<stem>.outline.json` to
 //! `OUT_DIR`: the file's top-level members as they are, except the large maps of raw
-//! parts, whose values become `[start, end]`, the byte range of the part in the file.
+//! parts, which become arrays of `[name, start, end]` in name order, `start..end` being
+//! the byte range of the part in the file.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -61,16 +62,17 @@ fn outline(path: &Path, parts: &[&str], out: &str) -> Result<(), Failure> {
         // Names are borrowed from the text: a generated file holds no escapes in them.
         let map: BTreeMap<&str, &RawValue> =
             serde_json::from_str(value.get()).map_err(|e| at(&e))?;
-        json.push('{');
+        // An array in name order (the map's), so that start-up need not sort.
+        json.push('[');
         for (j, (name, raw)) in map.iter().enumerate() {
             if j > 0 {
                 json.push(',');
             }
             let start = raw.get().as_ptr() as usize - base;
             let end = start + raw.get().len();
-            write!(json, "{}:[{start},{end}]", serde_json::to_string(name)?)?;
+            write!(json, "[{},{start},{end}]", serde_json::to_string(name)?)?;
         }
-        json.push('}');
+        json.push(']');
     }
     json.push('}');
     let stem = path

@@ -168,12 +168,12 @@ pub struct ComponentDef(
 #[derive(Debug, Deserialize)]
 struct RawVersion {
     version: &'static str,
-    messages: HashMap<&'static str, Span>,
-    groups: HashMap<&'static str, Span>,
+    messages: Vec<Part>,
+    groups: Vec<Part>,
     choices: Vec<&'static str>,
-    segments: HashMap<&'static str, Span>,
-    datatypes: HashMap<&'static str, Span>,
-    tables: HashMap<&'static str, Span>,
+    segments: Vec<Part>,
+    datatypes: Vec<Part>,
+    tables: Vec<Part>,
     /// `"0001"` → `"hl7"` or `"user"` (see `tools/hl7v2/generate.py`); a table not
     /// listed is of unknown type.
     #[serde(default)]
@@ -181,8 +181,9 @@ struct RawVersion {
     events: HashMap<&'static str, &'static str>,
 }
 
-/// The byte range `[start, end)` of a part's raw JSON in its version's file.
-type Span = (usize, usize);
+/// A part of a version in its outline: its name and the byte range of its raw JSON in
+/// the version's file. The outline lists parts in name order.
+type Part = (&'static str, usize, usize);
 
 /// A part of a version kept as raw JSON and built on first use; a part that does not
 /// parse builds empty (a build defect: `every_lazy_part_builds` checks them all).
@@ -269,13 +270,16 @@ impl Version {
     fn from_raw(raw: RawVersion, text: &'static str) -> Version {
         // A range outside the text (a build defect `every_lazy_part_builds` would
         // catch) reads as an empty list.
-        let part = |(start, end): Span| text.get(start..end).unwrap_or("[]");
+        let part = |(name, start, end): Part| (name, text.get(start..end).unwrap_or("[]"));
         let mut v = Version {
             name: raw.version,
             messages: raw
                 .messages
                 .into_iter()
-                .map(|(name, range)| (name, Lazy::new(part(range))))
+                .map(|p| {
+                    let (name, raw) = part(p);
+                    (name, Lazy::new(raw))
+                })
                 .collect(),
             group_index: HashMap::default(),
             groups: Vec::new(),
@@ -283,7 +287,10 @@ impl Version {
             segments: raw
                 .segments
                 .into_iter()
-                .map(|(name, range)| (name, Lazy::new(part(range))))
+                .map(|p| {
+                    let (name, raw) = part(p);
+                    (name, Lazy::new(raw))
+                })
                 .collect(),
             datatypes: HashMap::default(),
             composites: Vec::new(),
@@ -298,15 +305,14 @@ impl Version {
         // a table whose type the generator could not decide is not known to be HL7's:
         // neither is bundled, so their values are never reported.
         let table_types = raw.table_types;
-        let mut tables: Vec<(&'static str, &'static str)> = raw
+        let tables: Vec<(&'static str, &'static str)> = raw
             .tables
             .into_iter()
-            .map(|(name, range)| (name, part(range)))
+            .map(part)
             .filter(|(name, values)| {
                 !is_empty_array(values) && table_types.get(name).is_some_and(|t| *t == "hl7")
             })
             .collect();
-        tables.sort_unstable_by(|a, b| a.0.cmp(b.0)); // unique keys: the same order as a stable sort
         for (index, (name, raw)) in tables.into_iter().enumerate() {
             v.tables
                 .insert(name, u32::try_from(index).unwrap_or(u32::MAX));
@@ -316,23 +322,12 @@ impl Version {
             });
         }
         v.coding_systems = v.tables.get("0396").copied();
-        let mut names: Vec<(&'static str, &'static str)> = raw
-            .datatypes
-            .into_iter()
-            .map(|(name, range)| (name, part(range)))
-            .collect();
-        names.sort_unstable_by(|a, b| a.0.cmp(b.0)); // unique keys: the same order as a stable sort
-        for (index, (name, components)) in names.into_iter().enumerate() {
+        for (index, (name, components)) in raw.datatypes.into_iter().map(part).enumerate() {
             v.datatypes
                 .insert(name, u32::try_from(index).unwrap_or(u32::MAX));
             v.composites.push(Lazy::new(components));
         }
-        let mut groups: Vec<(&'static str, &'static str)> = raw
-            .groups
-            .into_iter()
-            .map(|(name, range)| (name, part(range)))
-            .collect();
-        groups.sort_unstable_by(|a, b| a.0.cmp(b.0)); // unique keys: the same order as a stable sort
+        let groups: Vec<(&'static str, &'static str)> = raw.groups.into_iter().map(part).collect();
         v.group_index = groups
             .iter()
             .enumerate()

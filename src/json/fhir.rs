@@ -59,15 +59,16 @@ struct RawDefinitions<'a> {
     resources: Vec<&'a str>,
     primitives: HashMap<&'a str, RawPrimitive>,
     #[serde(borrow)]
-    types: HashMap<&'a str, (usize, usize)>,
+    types: Vec<(&'a str, usize, usize)>,
     #[serde(rename = "valueSets", borrow)]
-    value_sets: HashMap<&'a str, (usize, usize)>,
+    value_sets: Vec<(&'a str, usize, usize)>,
 }
 
-/// The raw JSON of a part of [`DEFINITIONS`] from its outline range; an empty array if
-/// the range is not in the text (a build defect the tests would catch).
-fn part((start, end): (usize, usize)) -> &'static str {
-    DEFINITIONS.get(start..end).unwrap_or("[]")
+/// A type's or value set's name and raw JSON in [`DEFINITIONS`], from its outline entry
+/// (name order); an empty array if the range is not in the text (a build defect the
+/// tests would catch).
+fn part((name, start, end): (&'static str, usize, usize)) -> (&'static str, &'static str) {
+    (name, DEFINITIONS.get(start..end).unwrap_or("[]"))
 }
 
 /// A primitive type; its regex keeps JSON escapes (`\\s`), so it is an owned string.
@@ -296,12 +297,7 @@ fn build(text: &'static str) -> Result<Definitions, String> {
         });
     }
 
-    let mut vs: Vec<(&'static str, &'static str)> = raw
-        .value_sets
-        .into_iter()
-        .map(|(name, range)| (name, part(range)))
-        .collect();
-    vs.sort_unstable_by(|a, b| a.0.cmp(b.0)); // unique keys: the same order as a stable sort
+    let vs: Vec<(&'static str, &'static str)> = raw.value_sets.into_iter().map(part).collect();
     let value_set_index = vs.iter().enumerate().map(|(i, (n, _))| (*n, i)).collect();
     let value_sets = vs
         .into_iter()
@@ -313,12 +309,7 @@ fn build(text: &'static str) -> Result<Definitions, String> {
         .collect();
 
     let resources: HashSet<&str> = raw.resources.iter().copied().collect();
-    let mut types: Vec<(&'static str, &'static str)> = raw
-        .types
-        .into_iter()
-        .map(|(name, range)| (name, part(range)))
-        .collect();
-    types.sort_unstable_by(|a, b| a.0.cmp(b.0)); // unique keys: the same order as a stable sort
+    let types: Vec<(&'static str, &'static str)> = raw.types.into_iter().map(part).collect();
     let by_name: HashMap<&'static str, usize> = types
         .iter()
         .enumerate()
