@@ -3,6 +3,8 @@
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 CONTRACT_VERSION: int
+_EXCHANGE_FIELDS: List[str]
+_PARTY_FIELDS: List[str]
 """The version of the report contract (docs/contract.md) these reports follow."""
 
 Payload = Union[bytes, bytearray]

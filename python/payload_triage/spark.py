@@ -28,7 +28,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, Optional, Tuple
 
-from ._native import Engine
+from ._native import _EXCHANGE_FIELDS, _PARTY_FIELDS, Engine
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
@@ -41,7 +41,6 @@ __all__ = ["REPORT_COLUMNS", "REPORT_SCHEMA_DDL", "report_schema", "validate"]
 # fields are all optional (its `sender` a party struct, its `destinations` an array of
 # them; the fields added after the first release come last); `embedded` (nested reports of embedded files) is the JSON
 # array of the contract as text, because Spark has no recursive types.
-_PARTY_FIELDS = ("id", "name", "application", "facility", "address", "home_community_id", "issuer")
 _PARTY = "STRUCT<" + ", ".join(f"{name}: STRING" for name in _PARTY_FIELDS) + ">"
 _COLUMNS = (
     ("source", "STRING"),
@@ -53,10 +52,9 @@ _COLUMNS = (
     ("datetimes", "ARRAY<STRUCT<path: STRING, original: STRING, canonical: STRING, precision: STRING>>"),
     (
         "exchange",
-        "STRUCT<pattern: STRING, version: STRING, message_type: STRING, event: STRING, "
-        "structure: STRING, transaction: STRING, message_id: STRING, relates_to: STRING, "
-        "claimed_environment: STRING, processing_id: STRING, acknowledgement_code: STRING, "
-        f"sender: {_PARTY}, destinations: ARRAY<{_PARTY}>>",
+        "STRUCT<"
+        + "".join(f"{name}: STRING, " for name in _EXCHANGE_FIELDS)
+        + f"sender: {_PARTY}, destinations: ARRAY<{_PARTY}>>",
     ),
     ("limit_bytes", "BIGINT"),
     ("content_looks_like", "STRING"),
@@ -111,19 +109,7 @@ def report_schema() -> "StructType":
     diagnostic = strings("code", "severity", "path", "message")
     datetime = strings("path", "original", "canonical", "precision")
     party = strings(*_PARTY_FIELDS)
-    exchange = strings(
-        "pattern",
-        "version",
-        "message_type",
-        "event",
-        "structure",
-        "transaction",
-        "message_id",
-        "relates_to",
-        "claimed_environment",
-        "processing_id",
-        "acknowledgement_code",
-    )
+    exchange = strings(*_EXCHANGE_FIELDS)
     exchange = exchange.add("sender", party, True).add("destinations", ArrayType(party, True), True)
     types = {
         "source": StringType(),

@@ -345,7 +345,7 @@ const DATETIME_FIELDS: [&str; 4] = ["path", "original", "canonical", "precision"
 
 /// The string fields of the result's `exchange` struct, in the order
 /// [`Chunk::push`] fills them; `sender` and `destinations` follow.
-const EXCHANGE_STRINGS: [&str; 11] = [
+pub(crate) const EXCHANGE_STRINGS: [&str; 11] = [
     "pattern",
     "version",
     "message_type",
@@ -361,7 +361,7 @@ const EXCHANGE_STRINGS: [&str; 11] = [
 
 /// The fields of a party struct (`exchange.sender`, `exchange.destinations`), the keys
 /// of the JSON report's party object.
-const PARTY_FIELDS: [&str; 7] = [
+pub(crate) const PARTY_FIELDS: [&str; 7] = [
     "id",
     "name",
     "application",

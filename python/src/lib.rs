@@ -777,6 +777,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyExchange>()?;
     m.add_class::<PyParty>()?;
     m.add("CONTRACT_VERSION", payload_triage::CONTRACT_VERSION)?;
+    // The Spark helper's schema names the struct fields the Arrow writer fills: one list.
+    m.add("_EXCHANGE_FIELDS", arrow::EXCHANGE_STRINGS.to_vec())?;
+    m.add("_PARTY_FIELDS", arrow::PARTY_FIELDS.to_vec())?;
     Ok(())
 }
 
