@@ -418,10 +418,12 @@ fn validate(args: ValidateArgs) -> Result<ExitCode, Error> {
     let quiet = args.quiet;
     let fail_on = args.fail_on;
     let context_for = |name: &str| Ok(context(&engine, hint, name));
-    batch::run(&engine, &args.paths, &options, context_for, |record| {
-        let (mut report, line) = match record {
+    // Records are lent, not given: the runner frees each report on the thread that
+    // built it (see `batch::visit`).
+    batch::visit(&engine, &args.paths, &options, context_for, |record| {
+        let (report, line) = match record {
             Record::Report(report) => (report, None),
-            Record::JsonLine(report, line) => (report, Some(line)),
+            Record::JsonLine(report, line) => (report, Some(line.as_str())),
             Record::Failed(e) => {
                 let path = e.input_name().map(str::to_owned);
                 let message = e.to_string();
@@ -438,13 +440,13 @@ fn validate(args: ValidateArgs) -> Result<ExitCode, Error> {
                 }));
             }
             Record::Skipped { path, kind } => {
-                let event = Event::Skipped { path: &path, kind };
+                let event = Event::Skipped { path, kind };
                 summary.count(&event);
                 return step(progress.suspend(|| {
                     writeln!(
                         io::stderr(),
                         "triage: {}: skipped, a {kind} is not read",
-                        printable(&path)
+                        printable(path)
                     )?;
                     write_event(&mut primary, &mut files, &event, None, quiet)
                 }));
@@ -460,7 +462,7 @@ fn validate(args: ValidateArgs) -> Result<ExitCode, Error> {
                 return step(write_event(&mut primary, &mut files, &event, None, quiet));
             }
         };
-        let worst = summary.count_report(&report);
+        let worst = summary.count_report(report);
         let fails = match fail_on {
             FailOn::Error => !report.is_valid(),
             FailOn::Warning => worst >= Some(Severity::Warning),
@@ -469,13 +471,13 @@ fn validate(args: ValidateArgs) -> Result<ExitCode, Error> {
             failing += 1;
         }
         progress.advance(report.size_bytes);
-        if !filter.shows(&report) {
+        if !filter.shows(report) {
             return ControlFlow::Continue(());
         }
-        filter.trim(&mut report);
-        let event = Event::Report(&report);
-        let written = progress
-            .suspend(|| write_event(&mut primary, &mut files, &event, line.as_deref(), quiet));
+        filter.trim(report);
+        let event = Event::Report(report);
+        let written =
+            progress.suspend(|| write_event(&mut primary, &mut files, &event, line, quiet));
         let flow = step(written);
         stopped |= flow.is_break();
         flow

@@ -583,3 +583,121 @@ fn standard_input_that_is_a_capture_is_cut_too() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(sources(&json_lines(&out)), vec!["-#1", "-#2", "-#3"]);
 }
+
+/// Messages for a capture large enough to be cut by the producer (over 256 KiB):
+/// most small, every 97th over 64 KiB (kept in its own buffer rather than its job's
+/// shared one), every 31st invalid.
+fn mixed_messages() -> Vec<Vec<u8>> {
+    (0..900)
+        .map(|i| {
+            let mut m = message(i);
+            if i % 31 == 0 {
+                // No PV1: a required segment missing.
+                let at = m.windows(4).position(|w| w == b"PV1|").unwrap();
+                m.truncate(at);
+            }
+            if i % 97 == 0 {
+                m.extend(b"NTE|1||");
+                m.extend(std::iter::repeat_n(b'x', 70_000 + i));
+                m.push(b'\r');
+            }
+            // No segment terminator after the last segment, so that a message cut
+            // one byte short (`PV1|1|`) differs in its report.
+            m.pop();
+            m
+        })
+        .collect()
+}
+
+#[test]
+fn a_large_capture_reports_each_message_as_the_message_alone_would_be() {
+    let dir = tempfile::tempdir().unwrap();
+    let messages = mixed_messages();
+    let mut cap = Vec::new();
+    for (i, m) in messages.iter().enumerate() {
+        write(dir.path(), &format!("one/{i:04}.hl7"), m);
+        cap.push(0x0B);
+        cap.extend(m);
+        cap.extend(b"\x1c\r");
+    }
+    assert!(cap.len() > 256 * 1024);
+    let cap = write(dir.path(), "c.mllp", &cap);
+    let one = dir.path().join("one");
+    let alone = json_lines(&triage(&[
+        "validate",
+        "--format",
+        "json",
+        one.to_str().unwrap(),
+    ]));
+    assert_eq!(alone.len(), messages.len());
+    for args in [
+        &["--jobs", "1"][..],
+        &["--jobs", "2"],
+        &["--in-flight-bytes", "1"],
+    ] {
+        let mut argv = vec!["validate", "--format", "json"];
+        argv.extend(args);
+        argv.push(&cap);
+        let framed = json_lines(&triage(&argv));
+        assert_eq!(framed.len(), messages.len(), "{args:?}");
+        for (i, (mut framed, mut alone)) in framed.into_iter().zip(alone.clone()).enumerate() {
+            assert_eq!(framed["source"], format!("{cap}#{}", i + 1));
+            // A framed message counts its three block bytes.
+            assert_eq!(
+                framed["size_bytes"].as_u64().unwrap(),
+                alone["size_bytes"].as_u64().unwrap() + 3
+            );
+            for line in [&mut framed, &mut alone] {
+                let object = line.as_object_mut().unwrap();
+                object.remove("source");
+                object.remove("size_bytes");
+            }
+            assert_eq!(framed, alone, "message {i}, {args:?}");
+        }
+    }
+}
+
+#[test]
+fn lent_records_are_the_records_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cap = Vec::new();
+    for m in mixed_messages() {
+        cap.push(0x0B);
+        cap.extend(m);
+        cap.extend(b"\x1c\r");
+    }
+    write(dir.path(), "in/c.mllp", &cap);
+    for i in 0..40 {
+        write(dir.path(), &format!("in/{i:02}.hl7"), &message(i));
+    }
+    write(
+        dir.path(),
+        "in/x.ndjson",
+        b"{}\n{\"resourceType\":\"Basic\"}\n",
+    );
+    let root = vec![dir.path().join("in")];
+    let engine = Engine::new(Config::default()).unwrap();
+    let options = Options::default().with_json_lines(true).with_threads(2);
+    let context = |name: &str| Ok(Context::new().named(name));
+    let line = |record: &Record| match record {
+        Record::JsonLine(report, line) => {
+            assert_eq!(*line, report.to_json_line());
+            line.clone()
+        }
+        other => panic!("unexpected record {other:?}"),
+    };
+    let mut given = Vec::new();
+    batch::run(&engine, &root, &options, context, |record| {
+        given.push(line(&record));
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    let mut lent = Vec::new();
+    batch::visit(&engine, &root, &options, context, |record| {
+        lent.push(line(record));
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    assert_eq!(given.len(), 900 + 40 + 2);
+    assert_eq!(lent, given);
+}

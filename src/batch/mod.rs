@@ -182,6 +182,75 @@ where
     C: Fn(&str) -> Result<Context, Error> + Sync,
     S: FnMut(Record) -> ControlFlow<()>,
 {
+    runner(
+        engine,
+        paths,
+        options,
+        context_for,
+        |record: &mut Option<Record>| record.take().map_or(ControlFlow::Continue(()), &mut sink),
+    )
+}
+
+/// [`run`], with each record lent to `sink` instead of given: the runner frees it
+/// afterwards, on the thread that built it.
+///
+/// With glibc's allocator, memory freed on another thread than the one that
+/// allocated it makes the threads wait on each other's arena locks; a report holds
+/// several allocations, so on many cores this form is the faster one (the `triage`
+/// command line uses it). The records and their order are those of [`run`].
+///
+/// ```
+/// use std::ops::ControlFlow;
+/// use payload_triage::batch::{self, Options, Record};
+/// use payload_triage::{Context, Engine};
+///
+/// let dir = std::env::temp_dir().join(format!("triage-visit-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// std::fs::write(dir.join("two.ndjson"), b"{\"resourceType\":\"Basic\",\"code\":{}}\n{}\n")?;
+/// let mut valid = Vec::new();
+/// batch::visit(&Engine::default(), &[dir.clone()], &Options::default(), |name| Ok(Context::new().named(name)), |record| {
+///     if let Record::Report(report) = record {
+///         valid.push(report.is_valid());
+///     }
+///     ControlFlow::Continue(())
+/// })?;
+/// assert_eq!(valid.len(), 2);
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn visit<C, S>(
+    engine: &Engine,
+    paths: &[PathBuf],
+    options: &Options,
+    context_for: C,
+    mut sink: S,
+) -> Result<(), Error>
+where
+    C: Fn(&str) -> Result<Context, Error> + Sync,
+    S: FnMut(&mut Record) -> ControlFlow<()>,
+{
+    runner(
+        engine,
+        paths,
+        options,
+        context_for,
+        |record: &mut Option<Record>| record.as_mut().map_or(ControlFlow::Continue(()), &mut sink),
+    )
+}
+
+/// The runner behind [`run`] and [`visit`]: the sink gets each record in an `Option`,
+/// and what it leaves there is freed by the thread that built it.
+fn runner<C, S>(
+    engine: &Engine,
+    paths: &[PathBuf],
+    options: &Options,
+    context_for: C,
+    mut sink: S,
+) -> Result<(), Error>
+where
+    C: Fn(&str) -> Result<Context, Error> + Sync,
+    S: FnMut(&mut Option<Record>) -> ControlFlow<()>,
+{
     // Workers are plain threads that block when idle. A rayon pool was tried first: its
     // idle workers spin, and on a 2-core machine the spinning took the cores from the
     // producer and the collector (`tools/scale/run.sh` measured 1.4x instead of 1.8x).
@@ -216,13 +285,19 @@ where
             } else {
                 default_threads()
             };
-            for _ in 1..threads {
+            for index in 0..threads.saturating_sub(1) {
                 scope.spawn(move || {
-                    while let Some(job) = board.job(shared) {
-                        let posted = Posted::new(board, &job);
-                        let done = worker.job(job.steps);
-                        posted.post(done);
+                    let mut emptied = Vec::new();
+                    while let Some((job, mut trash)) = board.job(index, shared, &mut emptied) {
+                        // What the collector wrote of this worker's earlier jobs; the
+                        // bins go back to the collector, empty, with the next call.
+                        trash.iter_mut().for_each(Vec::clear);
+                        emptied = trash;
+                        let posted = Posted::new(board, &job, index);
+                        let done = worker.job(job.steps, &job.arena);
+                        posted.post(done, job.arena);
                     }
+                    drop(board.trash(index));
                 });
             }
             threads
@@ -237,13 +312,21 @@ where
             // page at a time (5,000 `mprotect` calls, each stalling the validators'
             // page faults: 1.69x instead of 1.9x, `tools/scale/run.sh`).
             let depth = std::cell::Cell::new(usize::MAX);
-            let spawn = |seq: u64, steps: Vec<Step>, charge: u64| {
-                board.queue(Job { seq, steps, charge }, depth.get(), shared);
+            let spawn = |seq: u64, steps: Vec<Step>, arena: Vec<u8>, charge: u64| {
+                let job = Job {
+                    seq,
+                    steps,
+                    arena,
+                    charge,
+                };
+                board.queue(job, depth.get(), shared);
                 if seq >= 1 && depth.get() == usize::MAX {
                     depth.set(start_workers().max(1).saturating_mul(2));
                 }
+                board.spare()
             };
-            let mut feeder = feed::Feeder::new(engine, options, shared, &spawn, context_for);
+            let mut feeder =
+                feed::Feeder::new(engine, options, shared, &spawn, context_for).share_buffers();
             feeder.all(paths);
             feeder.flush();
         });
@@ -260,8 +343,15 @@ where
 struct Job {
     seq: u64,
     steps: Vec<Step>,
+    /// The bytes of its units held as [`Bytes::Shared`].
+    arena: Vec<u8>,
     charge: u64,
 }
+
+/// Shared buffers kept for reuse, at most; a buffer larger than [`SPARE_BYTES`] is
+/// dropped instead (a job's buffer holds about a quarter of a megabyte).
+const SPARES: usize = 8;
+const SPARE_BYTES: usize = 4 * 1024 * 1024;
 
 /// Jobs waiting for a validator and results waiting to be written, under one lock, so
 /// that the caller's thread can wait for either.
@@ -280,16 +370,36 @@ struct Board {
 #[derive(Default)]
 struct BoardState {
     jobs: std::collections::VecDeque<Job>,
-    results: BTreeMap<u64, (Vec<Done>, u64)>,
+    results: BTreeMap<u64, Posting>,
+    /// For each worker, what the collector is done with of what it built.
+    trash: Vec<Vec<Vec<Garbage>>>,
+    /// Bins the workers emptied, for the collector to fill again.
+    empty_bins: Vec<Vec<Garbage>>,
+    /// Validated jobs' shared buffers, emptied, for the producer to fill again.
+    spares: Vec<Vec<u8>>,
     /// Jobs queued so far; with `closed`, the sequence number the run ends at.
     queued: u64,
     /// The producer has queued its last job.
     closed: bool,
+    /// Who waits, so that a change wakes only those who wait for it: with the
+    /// standard library's futex condition variables every notification is a system
+    /// call, waiter or not (10^6 tiny frames made about 9 per job).
+    idle_workers: usize,
+    collector_waits: bool,
+    producer_waits: bool,
+}
+
+/// A validated job's result.
+struct Posting {
+    done: Vec<Done>,
+    charge: u64,
+    /// The worker that built it; `None` for the caller's thread.
+    by: Option<usize>,
 }
 
 /// What the caller's thread does next.
 enum Turn {
-    Write(Vec<Done>, u64),
+    Write(Posting),
     Validate(Job),
     Finished,
 }
@@ -308,16 +418,23 @@ impl Board {
     fn queue(&self, job: Job, depth: usize, shared: &Shared) {
         let mut state = self.lock();
         while state.jobs.len() >= depth && !shared.stopped() {
+            state.producer_waits = true;
             state = self
                 .taken
                 .wait(state)
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
+            state.producer_waits = false;
         }
         state.queued = state.queued.max(job.seq + 1);
         state.jobs.push_back(job);
+        let (worker, collector) = (state.idle_workers > 0, state.collector_waits);
         drop(state);
-        self.queued.notify_one();
-        self.changed.notify_one();
+        if worker {
+            self.queued.notify_one();
+        }
+        if collector {
+            self.changed.notify_one();
+        }
     }
 
     fn close(&self) {
@@ -332,51 +449,115 @@ impl Board {
         self.taken.notify_all();
     }
 
-    /// The next job for a worker; `None` once the producer is done and the queue is
-    /// empty, or the run was stopped.
-    fn job(&self, shared: &Shared) -> Option<Job> {
+    /// The next job for worker `index`, with what the collector finished with of the
+    /// worker's earlier jobs; `None` once the producer is done and the queue is empty,
+    /// or the run was stopped.
+    fn job(
+        &self,
+        index: usize,
+        shared: &Shared,
+        emptied: &mut Vec<Vec<Garbage>>,
+    ) -> Option<(Job, Vec<Vec<Garbage>>)> {
         let mut state = self.lock();
+        for bin in emptied.drain(..) {
+            if state.empty_bins.len() < SPARES {
+                state.empty_bins.push(bin);
+            }
+        }
         loop {
             if shared.stopped() {
                 return None;
             }
             if let Some(job) = state.jobs.pop_front() {
-                self.taken.notify_one();
-                return Some(job);
+                if state.producer_waits {
+                    self.taken.notify_one();
+                }
+                let trash = state.trash.get_mut(index).map(std::mem::take);
+                return Some((job, trash.unwrap_or_default()));
             }
             if state.closed {
                 return None;
             }
+            state.idle_workers += 1;
             state = self
                 .queued
                 .wait(state)
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
+            state.idle_workers -= 1;
         }
     }
 
-    fn post(&self, seq: u64, done: Vec<Done>, charge: u64) {
-        self.lock().results.insert(seq, (done, charge));
-        self.changed.notify_one();
+    /// What the collector finished with of worker `index`'s jobs.
+    fn trash(&self, index: usize) -> Vec<Vec<Garbage>> {
+        let mut state = self.lock();
+        state
+            .trash
+            .get_mut(index)
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    /// Hands what the collector finished with to the workers that built it.
+    fn discard(&self, bins: &mut [Vec<Garbage>]) {
+        let mut state = self.lock();
+        for (index, bin) in bins.iter_mut().enumerate() {
+            if bin.is_empty() {
+                continue;
+            }
+            if state.trash.len() <= index {
+                state.trash.resize_with(index + 1, Vec::new);
+            }
+            let empty = state.empty_bins.pop().unwrap_or_default();
+            if let Some(trash) = state.trash.get_mut(index) {
+                trash.push(std::mem::replace(bin, empty));
+            }
+        }
+    }
+
+    /// Posts a job's result, and keeps its shared buffer for reuse.
+    fn post(&self, seq: u64, posting: Posting, mut arena: Vec<u8>) {
+        let mut state = self.lock();
+        state.results.insert(seq, posting);
+        if state.spares.len() < SPARES && arena.capacity() <= SPARE_BYTES {
+            arena.clear();
+            state.spares.push(std::mem::take(&mut arena));
+        }
+        let wake = state.collector_waits;
+        drop(state);
+        // Outside the lock (when it was not kept).
+        drop(arena);
+        if wake {
+            self.changed.notify_one();
+        }
+    }
+
+    /// An empty buffer for the next job: a validated job's, when there is one.
+    fn spare(&self) -> Vec<u8> {
+        self.lock().spares.pop().unwrap_or_default()
     }
 
     /// Result `next` when it is in, else a job to validate, else waits.
     fn turn(&self, next: u64) -> Turn {
         let mut state = self.lock();
         loop {
-            if let Some((done, charge)) = state.results.remove(&next) {
-                return Turn::Write(done, charge);
+            if let Some(posting) = state.results.remove(&next) {
+                return Turn::Write(posting);
             }
             if let Some(job) = state.jobs.pop_front() {
-                self.taken.notify_one();
+                if state.producer_waits {
+                    self.taken.notify_one();
+                }
                 return Turn::Validate(job);
             }
             if state.closed && next >= state.queued {
                 return Turn::Finished;
             }
+            state.collector_waits = true;
             state = self
                 .changed
                 .wait(state)
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
+            state.collector_waits = false;
         }
     }
 }
@@ -412,29 +593,41 @@ struct Posted<'a> {
     board: &'a Board,
     seq: u64,
     charge: u64,
+    by: usize,
     done: bool,
 }
 
 impl<'a> Posted<'a> {
-    fn new(board: &'a Board, job: &Job) -> Self {
+    fn new(board: &'a Board, job: &Job, by: usize) -> Self {
         Posted {
             board,
             seq: job.seq,
             charge: job.charge,
+            by,
             done: false,
         }
     }
 
-    fn post(mut self, done: Vec<Done>) {
+    fn post(mut self, done: Vec<Done>, arena: Vec<u8>) {
         self.done = true;
-        self.board.post(self.seq, done, self.charge);
+        let posting = Posting {
+            done,
+            charge: self.charge,
+            by: Some(self.by),
+        };
+        self.board.post(self.seq, posting, arena);
     }
 }
 
 impl Drop for Posted<'_> {
     fn drop(&mut self) {
         if !self.done {
-            self.board.post(self.seq, Vec::new(), self.charge);
+            let posting = Posting {
+                done: Vec::new(),
+                charge: self.charge,
+                by: Some(self.by),
+            };
+            self.board.post(self.seq, posting, Vec::new());
         }
     }
 }
@@ -470,7 +663,8 @@ impl Shared {
 
 /// The in-flight byte budget: the producer takes, the collector gives back.
 struct Budget {
-    used: Mutex<u64>,
+    /// Bytes in flight, and whether the producer waits for some to be given back.
+    used: Mutex<(u64, bool)>,
     freed: Condvar,
     cap: u64,
 }
@@ -478,7 +672,7 @@ struct Budget {
 impl Budget {
     fn new(cap: u64) -> Self {
         Budget {
-            used: Mutex::new(0),
+            used: Mutex::new((0, false)),
             freed: Condvar::new(),
             cap: cap.max(1),
         }
@@ -490,24 +684,32 @@ impl Budget {
         let Ok(mut used) = self.used.lock() else {
             return false;
         };
-        while *used > 0 && used.saturating_add(bytes) > self.cap {
+        while used.0 > 0 && used.0.saturating_add(bytes) > self.cap {
             if stop.load(Ordering::Relaxed) {
                 return false;
             }
+            used.1 = true;
             used = match self.freed.wait(used) {
                 Ok(used) => used,
                 Err(_) => return false,
             };
+            used.1 = false;
         }
-        *used += bytes;
+        used.0 += bytes;
         !stop.load(Ordering::Relaxed)
     }
 
     fn give(&self, bytes: u64) {
-        if let Ok(mut used) = self.used.lock() {
-            *used = used.saturating_sub(bytes);
+        let waits = match self.used.lock() {
+            Ok(mut used) => {
+                used.0 = used.0.saturating_sub(bytes);
+                used.1
+            }
+            Err(_) => true,
+        };
+        if waits {
+            self.freed.notify_all();
         }
-        self.freed.notify_all();
     }
 
     fn wake(&self) {
@@ -539,9 +741,25 @@ impl Note {
     }
 }
 
+/// A unit's bytes.
+pub(crate) enum Bytes {
+    Own(Vec<u8>),
+    /// A range of its job's shared buffer.
+    Shared(std::ops::Range<usize>),
+}
+
+impl Bytes {
+    fn get<'a>(&'a self, arena: &'a [u8]) -> &'a [u8] {
+        match self {
+            Bytes::Own(bytes) => bytes,
+            Bytes::Shared(range) => arena.get(range.clone()).unwrap_or_default(),
+        }
+    }
+}
+
 /// One payload to validate: a file, or one message of a container.
 pub(crate) struct Unit {
-    bytes: Vec<u8>,
+    bytes: Bytes,
     size: u64,
     ctx: Arc<Context>,
     /// Notes for the unit's first report (stray bytes before an MLLP frame).
@@ -613,20 +831,23 @@ struct Worker<'a> {
 }
 
 impl Worker<'_> {
-    /// Validates one job's steps; nothing once the run was stopped.
-    fn job(&self, steps: Vec<Step>) -> Vec<Done> {
+    /// Validates one job's steps (their shared bytes in `arena`); nothing once the run
+    /// was stopped.
+    fn job(&self, steps: Vec<Step>, arena: &[u8]) -> Vec<Done> {
         let mut done = Vec::with_capacity(steps.len());
         if !self.shared.stopped() {
-            self.steps(steps, &mut done);
+            self.steps(steps, arena, &mut done);
         }
         done
     }
 
-    fn steps(&self, steps: Vec<Step>, done: &mut Vec<Done>) {
+    fn steps(&self, steps: Vec<Step>, arena: &[u8], done: &mut Vec<Done>) {
         for step in steps {
             done.push(match step {
                 Step::Begin(begin) => Done::Begin(begin),
-                Step::Unit(unit) => validate_unit(self.engine, unit, self.options.json_lines),
+                Step::Unit(unit) => {
+                    validate_unit(self.engine, unit, arena, self.options.json_lines)
+                }
                 Step::End { notes } => Done::End { notes },
                 Step::Report(report) => Done::Report(report),
                 Step::Failed(error) => Done::Failed(error),
@@ -639,7 +860,11 @@ impl Worker<'_> {
                         stop: AtomicBool::new(false),
                     };
                     let cut = std::cell::RefCell::new(Vec::new());
-                    let spawn = |_: u64, steps: Vec<Step>, _: u64| cut.borrow_mut().extend(steps);
+                    // Its units keep their own buffers (the feeder shares none).
+                    let spawn = |_: u64, steps: Vec<Step>, _: Vec<u8>, _: u64| {
+                        cut.borrow_mut().extend(steps);
+                        Vec::new()
+                    };
                     let mut feeder = feed::Feeder::new(
                         self.engine,
                         self.options,
@@ -649,7 +874,7 @@ impl Worker<'_> {
                     );
                     feeder.file(&path);
                     feeder.flush();
-                    self.steps(cut.take(), done);
+                    self.steps(cut.take(), &[], done);
                     continue;
                 }
             });
@@ -657,8 +882,9 @@ impl Worker<'_> {
     }
 }
 
-fn validate_unit(engine: &Engine, unit: Unit, json_lines: bool) -> Done {
-    let mut reports = engine.run(&unit.bytes, unit.size, &unit.ctx, 0);
+fn validate_unit(engine: &Engine, unit: Unit, arena: &[u8], json_lines: bool) -> Done {
+    let bytes = unit.bytes.get(arena);
+    let mut reports = engine.run(bytes, unit.size, &unit.ctx, 0);
     if let [report] = reports.as_mut_slice() {
         // A message's size counts its framing (MLLP block bytes, the line end), as it
         // would in its container.
@@ -687,8 +913,8 @@ fn validate_unit(engine: &Engine, unit: Unit, json_lines: bool) -> Done {
     }) && !reports.is_empty();
     let canonical = (unit.canonical && within_limit && json).then(|| {
         let mut out = engine
-            .canonical_document(&unit.bytes, &unit.ctx)
-            .unwrap_or_else(|_| unit.bytes.clone());
+            .canonical_document(bytes, &unit.ctx)
+            .unwrap_or_else(|_| bytes.to_vec());
         out.extend_from_slice(&unit.trail);
         out
     });
@@ -744,12 +970,90 @@ fn attach(engine: &Engine, report: &mut Report, notes: &[Note]) {
 struct Open {
     begin: Begin,
     count: u64,
-    /// The latest report (and its rendered line), held until the next one or the end
-    /// (so that end-of-container notes can still be added, and a lone report keeps the
-    /// plain name).
-    held: Option<(Report, Option<String>)>,
+    /// The latest report (and its rendered line, and who built them), held until the
+    /// next one or the end (so that end-of-container notes can still be added, and a
+    /// lone report keeps the plain name).
+    held: Option<(Report, Option<String>, Option<usize>)>,
     /// `None` until the first canonical piece; `Some(None)` once creating it failed.
     writer: Option<Option<canonical::Writer>>,
+}
+
+/// What the collector is done with, to be freed by the worker that built it.
+///
+/// glibc makes a thread that frees another thread's allocation take that thread's
+/// arena lock, and a report holds several allocations: the caller's thread freeing
+/// every report a worker built had the two waiting on each other (`strace -f -k`: most
+/// of a two-core run's `futex` calls were `free` under `drop_in_place<Report>` in the
+/// collector).
+#[expect(
+    dead_code,
+    reason = "the values are only held, to be dropped on the thread that built them"
+)]
+enum Garbage {
+    /// What a report owns beyond its inline fields (moving the whole report would
+    /// copy several hundred bytes per message).
+    Report {
+        diagnostics: Vec<crate::report::Diagnostic>,
+        datetimes: Vec<crate::report::DatetimeEntry>,
+        embedded: Vec<Report>,
+    },
+    Line(String),
+    Reports(Vec<(Report, Option<String>)>),
+    Done(Vec<Done>),
+    Bytes(Vec<u8>),
+}
+
+impl Garbage {
+    fn report(mut report: Report) -> Option<Garbage> {
+        let garbage = Garbage::Report {
+            diagnostics: std::mem::take(&mut report.diagnostics),
+            datetimes: std::mem::take(&mut report.datetimes),
+            embedded: std::mem::take(&mut report.embedded),
+        };
+        match &garbage {
+            Garbage::Report {
+                diagnostics,
+                datetimes,
+                embedded,
+            } if diagnostics.capacity() + datetimes.capacity() + embedded.capacity() == 0 => None,
+            _ => Some(garbage),
+        }
+    }
+}
+
+/// The collector's garbage, one bin per worker, handed over after each job written.
+#[derive(Default)]
+struct Bins(Vec<Vec<Garbage>>);
+
+impl Bins {
+    /// What `report` owns beyond its inline fields, for worker `by`; the rest is
+    /// freed here.
+    fn report(&mut self, by: Option<usize>, report: Report) {
+        if by.is_some() {
+            if let Some(garbage) = Garbage::report(report) {
+                self.put(by, garbage);
+            }
+        }
+    }
+
+    /// Keeps `garbage` for worker `by`; what the caller's thread built (`None`) is
+    /// freed here and now.
+    fn put(&mut self, by: Option<usize>, garbage: Garbage) {
+        let Some(index) = by else {
+            return;
+        };
+        if let Garbage::Reports(reports) = &garbage {
+            if reports.capacity() == 0 {
+                return;
+            }
+        }
+        if self.0.len() <= index {
+            self.0.resize_with(index + 1, Vec::new);
+        }
+        if let Some(bin) = self.0.get_mut(index) {
+            bin.push(garbage);
+        }
+    }
 }
 
 /// The collector: restores input order and names the reports.
@@ -761,23 +1065,33 @@ fn collect<S>(
     options: &Options,
     sink: &mut S,
 ) where
-    S: FnMut(Record) -> ControlFlow<()>,
+    S: FnMut(&mut Option<Record>) -> ControlFlow<()>,
 {
     let mut next = 0u64;
     let mut open: Option<Open> = None;
+    let mut bins = Bins::default();
     loop {
-        let (done, charge) = match board.turn(next) {
-            Turn::Write(done, charge) => (done, charge),
+        let Posting {
+            mut done,
+            charge,
+            by,
+        } = match board.turn(next) {
+            Turn::Write(posting) => posting,
             Turn::Validate(job) => {
                 // Nothing to write yet: validate a job here, as a worker would.
-                let done = worker.job(job.steps);
-                board.post(job.seq, done, job.charge);
+                let done = worker.job(job.steps, &job.arena);
+                let posting = Posting {
+                    done,
+                    charge: job.charge,
+                    by: None,
+                };
+                board.post(job.seq, posting, job.arena);
                 continue;
             }
             Turn::Finished => return,
         };
         next += 1;
-        for item in done {
+        for item in done.drain(..) {
             let flow = match item {
                 Done::Begin(begin) => {
                     open = Some(Open {
@@ -788,36 +1102,51 @@ fn collect<S>(
                     });
                     ControlFlow::Continue(())
                 }
-                Done::Reports { reports, canonical } => {
+                Done::Reports {
+                    mut reports,
+                    canonical,
+                } => {
                     let mut flow = ControlFlow::Continue(());
                     if let Some(open) = open.as_mut() {
                         if let Some(bytes) = canonical {
                             if let Err(e) = write_canonical(open, options, &bytes) {
-                                flow = sink(Record::Failed(e));
+                                flow = deliver(sink, Record::Failed(e), None, &mut bins);
                             }
+                            bins.put(by, Garbage::Bytes(bytes));
                         }
-                        for report in reports {
+                        for (report, line) in reports.drain(..) {
                             open.count += 1;
-                            if let Some((previous, line)) = open.held.replace(report) {
+                            let Some((previous, line, built_by)) =
+                                open.held.replace((report, line, by))
+                            else {
+                                continue;
+                            };
+                            if flow.is_continue() {
                                 let name = numbered(&open.begin.name, open.count - 1);
-                                if flow.is_continue() {
-                                    flow = emit(previous, line, name, sink);
+                                flow = emit(previous, line, name, built_by, sink, &mut bins);
+                            } else {
+                                bins.report(built_by, previous);
+                                if let Some(line) = line {
+                                    bins.put(built_by, Garbage::Line(line));
                                 }
                             }
                         }
                     }
+                    bins.put(by, Garbage::Reports(reports));
                     flow
                 }
                 Done::End { notes } => match open.take() {
-                    Some(open) => finish(engine, open, notes, sink),
+                    Some(open) => finish(engine, open, notes, sink, &mut bins),
                     None => ControlFlow::Continue(()),
                 },
                 Done::Report(mut report) => {
                     engine.seal(&mut report, None);
-                    sink(Record::Report(report))
+                    deliver(sink, Record::Report(report), None, &mut bins)
                 }
-                Done::Failed(error) => sink(Record::Failed(error)),
-                Done::Skipped { path, kind } => sink(Record::Skipped { path, kind }),
+                Done::Failed(error) => deliver(sink, Record::Failed(error), None, &mut bins),
+                Done::Skipped { path, kind } => {
+                    deliver(sink, Record::Skipped { path, kind }, None, &mut bins)
+                }
             };
             if flow.is_break() {
                 shared.stop.store(true, Ordering::SeqCst);
@@ -825,8 +1154,31 @@ fn collect<S>(
                 return;
             }
         }
+        bins.put(by, Garbage::Done(done));
+        board.discard(&mut bins.0);
         shared.budget.give(charge);
     }
+}
+
+/// Lends `record` to the sink; what it leaves of a report goes to the bin of the
+/// worker that built it (`by`).
+fn deliver<S>(sink: &mut S, record: Record, by: Option<usize>, bins: &mut Bins) -> ControlFlow<()>
+where
+    S: FnMut(&mut Option<Record>) -> ControlFlow<()>,
+{
+    let mut slot = Some(record);
+    let flow = sink(&mut slot);
+    let (report, line) = match slot {
+        Some(Record::Report(report)) => (report, None),
+        Some(Record::JsonLine(report, line)) => (report, Some(line)),
+        _ => return flow,
+    };
+    // The box and the name were made here: freed here.
+    bins.report(by, *report);
+    if let Some(line) = line {
+        bins.put(by, Garbage::Line(line));
+    }
+    flow
 }
 
 /// `name#k`, in one allocation.
@@ -839,37 +1191,52 @@ fn numbered(name: &str, k: u64) -> String {
     out
 }
 
-fn emit<S>(mut report: Report, line: Option<String>, name: String, sink: &mut S) -> ControlFlow<()>
+fn emit<S>(
+    mut report: Report,
+    line: Option<String>,
+    name: String,
+    by: Option<usize>,
+    sink: &mut S,
+    bins: &mut Bins,
+) -> ControlFlow<()>
 where
-    S: FnMut(Record) -> ControlFlow<()>,
+    S: FnMut(&mut Option<Record>) -> ControlFlow<()>,
 {
-    match line {
+    let record = match line {
         Some(line) => {
             let line = splice(line, &name);
             report.source = name;
             let line = line.unwrap_or_else(|| report.to_json_line());
-            sink(Record::JsonLine(Box::new(report), line))
+            Record::JsonLine(Box::new(report), line)
         }
         None => {
             report.source = name;
-            sink(Record::Report(Box::new(report)))
+            Record::Report(Box::new(report))
         }
-    }
+    };
+    deliver(sink, record, by, bins)
 }
 
 /// Ends a container: its held report takes the end notes and its name.
-fn finish<S>(engine: &Engine, mut open: Open, notes: Vec<Note>, sink: &mut S) -> ControlFlow<()>
+fn finish<S>(
+    engine: &Engine,
+    mut open: Open,
+    notes: Vec<Note>,
+    sink: &mut S,
+    bins: &mut Bins,
+) -> ControlFlow<()>
 where
-    S: FnMut(Record) -> ControlFlow<()>,
+    S: FnMut(&mut Option<Record>) -> ControlFlow<()>,
 {
     let mut flow = ControlFlow::Continue(());
     if let Some(Some(writer)) = open.writer.take() {
         let target = writer.target().to_path_buf();
         if let Err(e) = writer.commit() {
-            flow = sink(Record::Failed(Error::write(names::path(&target), e)));
+            let failed = Record::Failed(Error::write(names::path(&target), e));
+            flow = deliver(sink, failed, None, bins);
         }
     }
-    if let Some((mut report, mut line)) = open.held.take() {
+    if let Some((mut report, mut line, by)) = open.held.take() {
         let before = (report.diagnostics.len(), report.size_bytes);
         attach(engine, &mut report, &notes);
         engine.seal(&mut report, None);
@@ -890,7 +1257,9 @@ where
             report.source = source;
         }
         if flow.is_continue() {
-            flow = emit(report, line, name, sink);
+            flow = emit(report, line, name, by, sink, bins);
+        } else {
+            bins.report(by, report);
         }
     }
     flow

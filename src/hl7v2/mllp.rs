@@ -167,6 +167,19 @@ impl Deframer {
         self.buffer.len()
     }
 
+    /// Gives back the buffer of a frame handed out earlier, to be filled again: a
+    /// stream of frames then reuses one allocation instead of making one per frame.
+    /// A buffer larger than `max_frame` is dropped.
+    pub fn recycle(&mut self, mut buffer: Vec<u8>) {
+        if self.buffer.is_empty()
+            && self.buffer.capacity() < buffer.capacity()
+            && buffer.capacity() <= self.max_frame
+        {
+            buffer.clear();
+            self.buffer = buffer;
+        }
+    }
+
     fn flush_stray(&mut self, out: &mut Vec<Event>) {
         if self.stray > 0 {
             out.push(Event::BytesBetweenFrames { len: self.stray });
@@ -302,6 +315,33 @@ mod tests {
             }
         ));
         assert_eq!(got.len(), 4);
+    }
+
+    #[test]
+    fn a_recycled_buffer_is_filled_again_and_never_leaks_old_bytes() {
+        let mut d = Deframer::new(64);
+        let mut ev = Vec::new();
+        d.push(b"\x0bMSH|LONGER-FIRST-FRAME\x1c\r", &mut ev);
+        let Some(Event::Frame(first)) = ev.pop() else {
+            panic!("no frame: {ev:?}");
+        };
+        let capacity = first.capacity();
+        d.recycle(first);
+        // Recycled while a frame is open and partly held: the held bytes stay.
+        d.push(b"\x0bMSH|B", &mut ev);
+        d.recycle(Vec::with_capacity(1000));
+        d.push(b"2\x1c\r\x0bMSH|C\x1c\r", &mut ev);
+        assert_eq!(
+            ev,
+            [
+                Event::Frame(b"MSH|B2".to_vec()),
+                Event::Frame(b"MSH|C".to_vec())
+            ]
+        );
+        assert!(capacity >= b"MSH|LONGER-FIRST-FRAME".len());
+        // A buffer over the frame bound is not kept.
+        d.recycle(Vec::with_capacity(65));
+        assert!(d.buffer.capacity() <= 64);
     }
 
     #[test]
