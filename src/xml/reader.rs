@@ -306,13 +306,16 @@ fn first_invalid_char(text: &[u8]) -> Option<usize> {
     let control = |b: u8| (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r');
     let suspect = |b: u8| control(b) | (b == 0xEF);
     let mut base = 0;
-    // A cheaper first test (any byte below 0x20 or equal to 0xEF) lets blocks of printable
-    // text and base64 through; a block with white space then takes the exact fold.
-    let rough = |b: u8| (b < 0x20) | (b == 0xEF);
-    for block in text.chunks(BLOCK) {
-        if block.iter().fold(false, |acc, &b| acc | rough(b))
-            && block.iter().fold(false, |acc, &b| acc | suspect(b))
-        {
+    // Whole blocks are fixed-size arrays, so the exact fold compiles to a handful of
+    // vector compares per 32 bytes with no remainder loop; the tail is one short block.
+    let blocks = text.chunks_exact(BLOCK);
+    let tail = blocks.remainder();
+    let flagged = |block: &[u8]| match <&[u8; BLOCK]>::try_from(block) {
+        Ok(whole) => whole.iter().fold(false, |acc, &b| acc | suspect(b)),
+        Err(_) => block.iter().fold(false, |acc, &b| acc | suspect(b)),
+    };
+    for block in blocks.chain(std::iter::once(tail)) {
+        if flagged(block) {
             for (i, &b) in block.iter().enumerate() {
                 let at = base + i;
                 // `EF BF BE` / `EF BF BF` may straddle the block end: read on in `text`.
@@ -348,6 +351,29 @@ fn split_qname(name: &str) -> Option<(&str, &str)> {
     // colons without a `memchr` call per name, which dominated the profile.
     // A branch-free count first (it vectorises); the position only when there is one.
     let bytes = name.as_bytes();
+    // ASCII names (nearly all): one pass that checks every byte against NameChar and
+    // finds the colon; the first byte of each part must be a NameStartChar other than
+    // `:` (Namespaces in XML 1.0 production 4, XML 1.0 productions 4 and 4a).
+    if bytes.is_ascii() {
+        let mut colons = 0usize;
+        let mut at = 0usize;
+        let mut ok = true;
+        for (i, &b) in bytes.iter().enumerate() {
+            ok &= b.is_ascii_alphanumeric() | (b == b'_') | (b == b'-') | (b == b'.') | (b == b':');
+            if b == b':' {
+                colons += 1;
+                at = i;
+            }
+        }
+        let start = |b: Option<&u8>| b.is_some_and(|&b| b.is_ascii_alphabetic() | (b == b'_'));
+        return match colons {
+            0 if ok && start(bytes.first()) => Some(("", name)),
+            1 if ok && start(bytes.first()) && start(bytes.get(at + 1)) => {
+                Some((name.get(..at)?, name.get(at + 1..)?))
+            }
+            _ => None,
+        };
+    }
     let colons = bytes
         .iter()
         .fold(0usize, |n, &b| n + usize::from(b == b':'));
@@ -461,6 +487,16 @@ impl<'a> Scopes<'a> {
 
     /// The URI bound to `prefix` by a declaration in scope, if any.
     fn declared(&self, prefix: &str) -> Option<&Cow<'a, str>> {
+        // Real documents declare a handful of prefixes: a backward scan (innermost
+        // first) costs less than hashing the name; the map keeps many scopes linear.
+        if self.bindings.len() <= 16 {
+            return self
+                .bindings
+                .iter()
+                .rev()
+                .find(|(p, _, _)| same(p, prefix))
+                .map(|(_, uri, _)| uri);
+        }
         let index = *self.innermost.get(prefix)?;
         self.bindings.get(index).map(|(_, uri, _)| uri)
     }
@@ -532,13 +568,20 @@ pub fn read_as<'a, V: Visitor<'a>>(
             "a DOCTYPE declaration is refused: no DTD, no entity declarations",
         ));
     }
-    let text = std::str::from_utf8(body).map_err(|e| {
-        Fatal::new(
-            Problem::Encoding,
-            bom + e.valid_up_to() as u64,
-            "the bytes are not valid UTF-8",
-        )
-    })?;
+    // One SIMD pass (simdutf8's fast flavour); only a document that fails it is
+    // validated again to find where (the compat flavour reports the offset).
+    let text = match simdutf8::basic::from_utf8(body) {
+        Ok(text) => text,
+        Err(_) => {
+            let valid_up_to =
+                simdutf8::compat::from_utf8(body).map_or_else(|e| e.valid_up_to(), |_| 0);
+            return Err(Fatal::new(
+                Problem::Encoding,
+                bom + valid_up_to as u64,
+                "the bytes are not valid UTF-8",
+            ));
+        }
+    };
     if let Some(at) = first_invalid_char(body) {
         return Err(Fatal::new(
             Problem::InvalidCharacter,
@@ -985,6 +1028,10 @@ fn resolve(r: &BytesRef<'_>) -> Result<char, (Problem, &'static str)> {
     resolve_reference(name)
 }
 
+/// How many bytes of an attribute value are searched byte by byte before a vector
+/// search takes over.
+const SHORT_VALUE: usize = 32;
+
 /// Parses the attributes of a start tag (XML 1.0 section 3.1, productions 40–41) from the
 /// text after the element name, registers namespace declarations in `scopes`, and
 /// fills `attrs` with the others, namespace resolved. Returns whether some attribute
@@ -1038,10 +1085,21 @@ fn parse_attributes<'a>(
         let mut has_lt = false;
         let mut from = 0usize;
         let close = loop {
-            let hit = inner
-                .as_bytes()
-                .get(from..)
-                .and_then(|tail| memchr::memchr3(quote, b'<', b'&', tail))
+            // Most values are short: a byte loop over the first few bytes spares the
+            // set-up of a vector search, which takes over for longer values.
+            let tail = inner.as_bytes().get(from..).unwrap_or_default();
+            let near = tail.get(..SHORT_VALUE).unwrap_or(tail);
+            let found = match near
+                .iter()
+                .position(|&b| (b == quote) | (b == b'<') | (b == b'&'))
+            {
+                Some(p) => Some(p),
+                None => tail
+                    .get(near.len()..)
+                    .and_then(|far| memchr::memchr3(quote, b'<', b'&', far))
+                    .map(|p| near.len() + p),
+            };
+            let hit = found
                 .map(|p| from + p)
                 .ok_or(syntax("an attribute value is not closed"))?;
             match inner.as_bytes().get(hit) {
