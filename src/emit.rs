@@ -106,7 +106,7 @@ fn is_forging(c: char) -> bool {
 fn has_forging(text: &str) -> bool {
     let printable = text
         .bytes()
-        .fold(true, |ok, b| ok & (b >= 0x20) & (b < 0x7F));
+        .fold(true, |ok, b| ok & (0x20..0x7F).contains(&b));
     !printable && text.chars().any(is_forging)
 }
 
