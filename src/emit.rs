@@ -101,6 +101,15 @@ fn is_forging(c: char) -> bool {
         || ('\u{2066}'..='\u{2069}').contains(&c)
 }
 
+/// Whether `text` holds a character [`is_forging`] flags. Printable ASCII (nearly every
+/// path) is told by a branch-free byte fold; other text is decoded and checked.
+fn has_forging(text: &str) -> bool {
+    let printable = text
+        .bytes()
+        .fold(true, |ok, b| ok & (0x20..0x7F).contains(&b));
+    !printable && text.chars().any(is_forging)
+}
+
 /// `text` made safe to show and bounded in length: control characters escaped as
 /// `\u{XX}`, and the middle of an overlong text replaced by `…[N bytes cut]…`.
 pub(crate) fn safe_text(text: String) -> String {
@@ -340,7 +349,7 @@ impl<'a> Emitter<'a> {
         if self.report.datetimes.len() < self.config.bounds.datetimes_per_report && self.budget > 0
         {
             // Most paths need no escaping and fit inline: no allocation then.
-            let path = if path.len() <= MAX_TEXT_BYTES && !path.chars().any(is_forging) {
+            let path = if path.len() <= MAX_TEXT_BYTES && !has_forging(path) {
                 Text::from(path)
             } else {
                 Text::from(safe_text(path.to_owned()))

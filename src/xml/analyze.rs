@@ -286,6 +286,19 @@ impl<'a, 'r, 'e> Analyzer<'a, 'r, 'e> {
         }
     }
 
+    /// Records the datetime in attribute `name` of the current element at `path/@name`,
+    /// written onto the end of the element's own path and cut off again, so no path is
+    /// allocated per attribute.
+    fn record_attribute(&mut self, name: &str, value: &str, syntax: DtSyntax, how: RecordAs) {
+        let mut path = std::mem::take(&mut self.path);
+        let len = path.len();
+        path.push_str("/@");
+        path.push_str(name);
+        self.record_as(&path, value, syntax, how.utc, how.calendar);
+        path.truncate(len);
+        self.path = path;
+    }
+
     /// Whether a TS element means a calendar date (`datetime calendar-date` rules).
     fn is_calendar_date(&self, parent: Option<&str>, local: &str) -> bool {
         self.schema
@@ -362,13 +375,12 @@ fn push_index(path: &mut String, k: u32) {
     path.push(']');
 }
 
-/// `path/@name`, allocated once at its final size.
-fn attribute_path(path: &str, name: &str) -> String {
-    let mut at = String::with_capacity(path.len() + 2 + name.len());
-    at.push_str(path);
-    at.push_str("/@");
-    at.push_str(name);
-    at
+/// How a datetime is recorded: read in UTC when it carries no offset, and whether a TS
+/// element means a calendar date.
+#[derive(Clone, Copy)]
+struct RecordAs {
+    utc: bool,
+    calendar: bool,
 }
 
 impl<'a> Visitor<'a> for Analyzer<'a, '_, '_> {
@@ -404,11 +416,9 @@ impl<'a> Visitor<'a> for Analyzer<'a, '_, '_> {
                 && matches!(self.kind, Kind::Soap12 | Kind::Soap11));
 
         // Structure rules.
-        let wants = self.matcher.start(
-            tag.local,
-            &|name| tag.attr(name).map(str::to_owned),
-            &self.path,
-        );
+        let wants = self
+            .matcher
+            .start(tag.local, &|name| tag.attr(name), &self.path);
         if wants.text {
             self.capture(depth, Purpose::Rule);
         }
@@ -433,9 +443,16 @@ impl<'a> Visitor<'a> for Analyzer<'a, '_, '_> {
                     if is_ts || is_bound {
                         ts = is_ts;
                         if let Some(value) = tag.attr("value") {
-                            let at = attribute_path(&self.path, "value");
                             let calendar = is_ts && self.is_calendar_date(parent_local, tag.local);
-                            self.record_as(&at, value, DtSyntax::Ts, false, calendar);
+                            self.record_attribute(
+                                "value",
+                                value,
+                                DtSyntax::Ts,
+                                RecordAs {
+                                    utc: false,
+                                    calendar,
+                                },
+                            );
                         }
                     }
                 }
@@ -456,9 +473,12 @@ impl<'a> Visitor<'a> for Analyzer<'a, '_, '_> {
                 for (element, attr, syntax) in &self.schema.attr_datetimes {
                     if element == tag.local {
                         if let Some(value) = tag.attr(attr) {
-                            let at = attribute_path(&self.path, attr);
                             let syntax = *syntax;
-                            self.record(&at, value, syntax, false);
+                            let how = RecordAs {
+                                utc: false,
+                                calendar: false,
+                            };
+                            self.record_attribute(attr, value, syntax, how);
                         }
                     }
                 }

@@ -622,10 +622,12 @@ impl<'s> Matcher<'s> {
     }
 
     /// An element starts at `path` (its concrete location path).
-    pub fn start(
+    /// `attr` gives an attribute's value borrowed from the tag, so a lookup allocates
+    /// nothing.
+    pub fn start<'v>(
         &mut self,
         local: &str,
-        attr: &dyn Fn(&str) -> Option<String>,
+        attr: &dyn Fn(&str) -> Option<&'v str>,
         path: &str,
     ) -> Wants {
         let parent_from = self.frames.last().copied().unwrap_or(0);
@@ -655,7 +657,7 @@ impl<'s> Matcher<'s> {
                     continue;
                 }
                 if let Some((name, value)) = &step.predicate {
-                    if attr(name).as_deref() != Some(value.as_str()) {
+                    if attr(name) != Some(value.as_str()) {
                         continue;
                     }
                 }
@@ -681,7 +683,7 @@ impl<'s> Matcher<'s> {
                         }),
                         Some(value) => {
                             if let Some(p) = &rule.pattern {
-                                if !p.matches(&value) {
+                                if !p.matches(value) {
                                     self.violate(Violation {
                                         set: parent.set as usize,
                                         condition: rule.condition,
@@ -869,8 +871,7 @@ mod tests {
                 m.end(&p, Some("x"));
             } else {
                 let p = format!("{}/{}", path.last().unwrap(), name);
-                let id = id.map(str::to_owned);
-                m.start(name, &|a| if a == "id" { id.clone() } else { None }, &p);
+                m.start(name, &|a| if a == "id" { *id } else { None }, &p);
                 path.push(p);
             }
         }
