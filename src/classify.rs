@@ -520,15 +520,14 @@ fn raw_masks(block: &[u8; BLOCK]) -> RawMasks {
     // `move_mask` gives one bit per lane, lane 0 lowest, in the low 32 bits.
     let bits =
         |v: u8x32, byte: u8| u64::from(v.cmp_eq(u8x32::splat(byte)).move_mask().cast_unsigned());
-    // Opaque to the optimiser, as in [`member_masks`].
-    let both = |byte: u8| std::hint::black_box(bits(lo, byte) | bits(hi, byte) << 32);
+    let both = |byte: u8| bits(lo, byte) | bits(hi, byte) << 32;
     let fold = u8x32::splat(0x20);
     let (lo_folded, hi_folded) = (lo | fold, hi | fold);
     RawMasks {
         quote: both(b'"'),
         backslash: both(b'\\'),
-        open: std::hint::black_box(bits(lo_folded, b'{') | bits(hi_folded, b'{') << 32),
-        close: std::hint::black_box(bits(lo_folded, b'}') | bits(hi_folded, b'}') << 32),
+        open: bits(lo_folded, b'{') | bits(hi_folded, b'{') << 32,
+        close: bits(lo_folded, b'}') | bits(hi_folded, b'}') << 32,
     }
 }
 
