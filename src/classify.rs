@@ -1778,7 +1778,6 @@ mod tests {
                     prop::sample::select(b"\":,{}[] \\\x01Mr1".to_vec()),
                 ),
             )
-            .prop_map(|d| d.map(|(at, how, byte)| (at, how, byte)))
         }
 
         fn object() -> impl Strategy<Value = Vec<u8>> {
