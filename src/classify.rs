@@ -243,6 +243,16 @@ fn top_level(s: &[u8]) -> TopLevel {
 /// The members of an object whose `{` has been read; `None` when the bytes end (or stop
 /// being JSON) before the object decides.
 fn members(s: &[u8]) -> Option<TopLevel> {
+    members_from(s, PLAIN_MEMBERS_FROM)
+}
+
+/// Where in an object the walk first tries [`skip_plain_members`]: a payload decided
+/// before it costs what it did before the skip existed (the flat cost of an early key).
+const PLAIN_MEMBERS_FROM: usize = 512;
+
+/// [`members`], trying the block skip over plain members from `bulk_from` on (never,
+/// with `usize::MAX`: the member-by-member walk alone, which the tests compare with).
+fn members_from(s: &[u8], mut bulk_from: usize) -> Option<TopLevel> {
     let mut blocks = Blocks::unstarted(s);
     let mut at = skip_json_space(s, 0);
     if s.get(at) == Some(&b'}') {
@@ -251,6 +261,18 @@ fn members(s: &[u8]) -> Option<TopLevel> {
     loop {
         if s.get(at) != Some(&b'"') {
             return None;
+        }
+        if at >= bulk_from {
+            let (restart, until) = skip_plain_members(s, at);
+            // Where the skip stopped, members are walked one by one to the end of the
+            // block that stopped it; one that stops it at once backs off further, so a
+            // payload the skip cannot serve pays for a block in several, not in each.
+            bulk_from = if restart == at {
+                until.saturating_add(4 * BLOCK)
+            } else {
+                until
+            };
+            at = restart;
         }
         let (end, _) = string_end(s, at + 1)?;
         let key = s.get(at + 1..end)?;
@@ -493,8 +515,8 @@ struct RawMasks {
 #[inline(always)]
 fn raw_masks(block: &[u8; BLOCK]) -> RawMasks {
     use wide::{u8x32, CmpEq};
-    let lo = u8x32::new(block.first_chunk::<32>().copied().unwrap_or([0; 32]));
-    let hi = u8x32::new(block.last_chunk::<32>().copied().unwrap_or([0; 32]));
+    let lo = u8x32::new(*block.first_chunk::<32>().unwrap_or(&[0; 32]));
+    let hi = u8x32::new(*block.last_chunk::<32>().unwrap_or(&[0; 32]));
     // `move_mask` gives one bit per lane, lane 0 lowest, in the low 32 bits.
     let bits =
         |v: u8x32, byte: u8| u64::from(v.cmp_eq(u8x32::splat(byte)).move_mask().cast_unsigned());
@@ -711,6 +733,151 @@ impl<'a> Blocks<'a> {
             }
             from = !0;
         }
+    }
+}
+
+/// Where the bytes of interest to [`skip_plain_members`] are in one block, before
+/// strings are known.
+#[derive(Debug, Clone, Copy, Default)]
+struct MemberMasks {
+    quote: u64,
+    backslash: u64,
+    colon: u64,
+    comma: u64,
+    /// `{`, `[`, `}` and `]`.
+    bracket: u64,
+    /// RFC 8259 section 2 white space.
+    space: u64,
+    /// `M` and `r`: the first letters of `Meta` and `resourceType` (with `\`, the first
+    /// bytes any spelling of them can have).
+    initial: u64,
+}
+
+#[inline(always)]
+fn member_masks(block: &[u8; BLOCK]) -> MemberMasks {
+    use wide::{u8x32, CmpEq};
+    #[inline(always)]
+    fn both(lo: u8x32, hi: u8x32, f: impl Fn(u8x32) -> u8x32) -> u64 {
+        let mask = |v: u8x32| u64::from(f(v).move_mask().cast_unsigned());
+        // Opaque to the optimiser, which otherwise takes the mask apart bit by bit to
+        // fuse it with the shifts that follow (ten times the instructions).
+        std::hint::black_box(mask(lo) | mask(hi) << 32)
+    }
+    #[inline(always)]
+    fn eq(v: u8x32, byte: u8) -> u8x32 {
+        v.cmp_eq(u8x32::splat(byte))
+    }
+    let lo = u8x32::new(*block.first_chunk::<32>().unwrap_or(&[0; 32]));
+    let hi = u8x32::new(*block.last_chunk::<32>().unwrap_or(&[0; 32]));
+    let fold = u8x32::splat(0x20);
+    let space = both(lo, hi, |v| {
+        eq(v, b' ') | eq(v, b'\t') | eq(v, b'\n') | eq(v, b'\r')
+    });
+    MemberMasks {
+        quote: both(lo, hi, |v| eq(v, b'"')),
+        backslash: both(lo, hi, |v| eq(v, b'\\')),
+        colon: both(lo, hi, |v| eq(v, b':')),
+        comma: both(lo, hi, |v| eq(v, b',')),
+        bracket: both(lo, hi, |v| eq(v | fold, b'{') | eq(v | fold, b'}')),
+        space,
+        initial: both(lo, hi, |v| eq(v, b'M') | eq(v, b'r')),
+    }
+}
+
+/// For each bit of `after` (a byte just after a token), the first byte from there on
+/// that is not white space: adding a bit at the start of a run of ones carries to the
+/// first zero after it. `carry` is 1 when a run of white space leaves the block (the
+/// next block's first byte is then reached the same way); it is set for the next block.
+#[inline(always)]
+fn follow(after: u64, space: u64, carry: &mut u64) -> u64 {
+    let (sum, over) = after.overflowing_add(space);
+    let (sum, over_in) = sum.overflowing_add(*carry);
+    *carry = u64::from(over | over_in);
+    sum & !space
+}
+
+/// Skips top-level members that need no look, a block at a time, from the member whose
+/// key opens at `at` (after a comma or the object's `{`). Returns where the
+/// member-by-member walk resumes (a key that opens after a comma, all before it checked)
+/// and the end of the block the skip stopped in.
+///
+/// A block is skipped when, with strings known from its masks (as in [`Blocks`]), it
+/// holds no bracket and no backslash outside strings, no key whose first byte is `M`,
+/// `r` or `\` (so none can spell a deciding key, see [`spells`]), and its tokens come in
+/// the order the walk accepts (RFC 8259 section 4): a key is followed by a colon, a colon
+/// by a string or a scalar, a value by a comma, a comma by a key, each with only white
+/// space between, and each of these the only way to reach the other. Scalars are runs of
+/// bytes outside strings that are none of those nor white space: a scalar the walk would
+/// take whole but which holds a colon (`1:2`) stops the skip, never passes it. Anything
+/// else (a nested value, the object's end, a deciding key, a long string, the bytes'
+/// end) stops the skip, and the walk reads that member as it always has, so the skip
+/// changes how fast the walk goes, never what it decides.
+fn skip_plain_members(s: &[u8], at: usize) -> (usize, usize) {
+    let mut start = at;
+    let mut restart = at;
+    let (mut escape_carry, mut string_carry, mut value_open_carry) = (0u64, 0u64, 0u64);
+    let (mut after_key, mut after_colon, mut after_value, mut after_comma) = (0u64, 0, 0, 0);
+    let (mut key_last, mut colon_last, mut value_last, mut comma_last) = (0u64, 0, 0, 1);
+    let (mut scalar_last, mut key_open_last) = (0u64, 0u64);
+    loop {
+        let Some(block) = s.get(start..).and_then(<[u8]>::first_chunk::<BLOCK>) else {
+            return (restart, s.len());
+        };
+        let until = start + BLOCK;
+        let raw = member_masks(block);
+        let escaped = escaped_bytes(raw.backslash, &mut escape_carry);
+        let quote = raw.quote & !escaped;
+        let in_string = prefix_xor(quote) ^ string_carry;
+        let opens = quote & in_string;
+        let closes = quote & !in_string;
+        let outside = !(in_string | closes);
+        let space = raw.space & outside;
+        if (raw.bracket | raw.backslash) & outside != 0 || (quote == 0 && in_string == u64::MAX) {
+            return (restart, until);
+        }
+        let colon = raw.colon & outside;
+        let comma = raw.comma & outside;
+        let scalar = outside & !(colon | comma | space);
+        let scalar_starts = scalar & !(scalar << 1 | scalar_last);
+        let scalar_ends = !scalar & (scalar << 1 | scalar_last);
+        // Values start where colons lead: strings there are values, the others keys.
+        let after_colons = follow(colon << 1 | colon_last, space, &mut after_colon);
+        let value_opens = opens & after_colons;
+        let key_opens = opens & !after_colons;
+        // A value string's closing quote: its opening bit carried through the string.
+        let (sum, over) = in_string.overflowing_add(value_opens);
+        let (sum, over_in) = sum.overflowing_add(value_open_carry);
+        let value_closes = sum & !in_string & closes;
+        let key_closes = closes & !value_closes;
+        let after_keys = follow(key_closes << 1 | key_last, space, &mut after_key);
+        let after_values = follow(
+            value_closes << 1 | value_last | scalar_ends,
+            space,
+            &mut after_value,
+        );
+        let after_commas = follow(comma << 1 | comma_last, space, &mut after_comma);
+        let initial = raw.initial | raw.backslash;
+        let deciding = key_opens & (initial >> 1) | key_open_last & initial & 1;
+        if after_keys != colon
+            || after_colons != value_opens | scalar_starts
+            || after_values != comma
+            || after_commas != key_opens
+            || deciding != 0
+        {
+            return (restart, until);
+        }
+        value_open_carry = u64::from(over | over_in);
+        string_carry = 0u64.wrapping_sub(in_string >> 63);
+        key_last = key_closes >> 63;
+        colon_last = colon >> 63;
+        value_last = value_closes >> 63;
+        comma_last = comma >> 63;
+        scalar_last = scalar >> 63;
+        key_open_last = key_opens >> 63;
+        if key_opens != 0 {
+            restart = start + 63 - key_opens.leading_zeros() as usize;
+        }
+        start = until;
     }
 }
 
@@ -1468,6 +1635,185 @@ mod tests {
                 let part = &bytes[..cut.index(bytes.len() + 1)];
                 let got = top_level(part);
                 prop_assert!(got == TopLevel::Undecided || got == expected, "{:?} vs {:?}", got, expected);
+            }
+        }
+    }
+
+    /// The walk as it was before the block skip over plain members, and with the skip
+    /// tried at every member from the first: both must decide alike on any bytes.
+    fn top_level_with(s: &[u8], bulk_from: usize) -> TopLevel {
+        let s = skip_bom_and_space(s);
+        let Some(body) = s.strip_prefix(b"{") else {
+            return TopLevel::Undecided;
+        };
+        members_from(body, bulk_from).unwrap_or(TopLevel::Undecided)
+    }
+
+    #[test]
+    fn plain_members_are_skipped_as_they_are_walked() {
+        let mut many = b"{".to_vec();
+        for i in 0..2_000u32 {
+            many.extend_from_slice(
+                format!("\"k{i}\" : \"v{i}\\\"\" ,\n\t\"n{i}\":-{i}.5e3,").as_bytes(),
+            );
+        }
+        let cases: Vec<Vec<u8>> = vec![
+            [many.clone(), br#""Meta":{"DataModel":"Results"}}"#.to_vec()].concat(),
+            [many.clone(), br#""resourceType":"Bundle"}"#.to_vec()].concat(),
+            [many.clone(), br#""r\u0065sourceType":"Bundle"}"#.to_vec()].concat(),
+            [
+                many.clone(),
+                br#""\u004Deta":{"DataModel":"Results"}}"#.to_vec(),
+            ]
+            .concat(),
+            [
+                many.clone(),
+                br#""Meta":1,"x":{"Meta":{"DataModel":1}}}"#.to_vec(),
+            ]
+            .concat(),
+            [many.clone(), br#""last":null}"#.to_vec()].concat(),
+            // A scalar holding a colon or a bracket is one scalar to the walk.
+            [
+                many.clone(),
+                br#""a":1:2,"b":1{,"resourceType":1}"#.to_vec(),
+            ]
+            .concat(),
+            // A scalar ended by a quote, a missing comma, a missing colon, two commas.
+            [many.clone(), br#""a":1"","resourceType":1}"#.to_vec()].concat(),
+            [many.clone(), br#""a":1 "b":2,"resourceType":1}"#.to_vec()].concat(),
+            [many.clone(), br#""a" 1,"resourceType":1}"#.to_vec()].concat(),
+            [many.clone(), br#""a":1,,"resourceType":1}"#.to_vec()].concat(),
+            [
+                many.clone(),
+                b"\"a\":\x01,\"b\"\x01:1,\"resourceType\":1}".to_vec(),
+            ]
+            .concat(),
+            [many.clone(), br#""a":,"resourceType":1}"#.to_vec()].concat(),
+            [many.clone(), br#""a":1\,"resourceType":1}"#.to_vec()].concat(),
+            [many.clone(), br#"[],"resourceType":1}"#.to_vec()].concat(),
+            [many.clone(), br#""a":"b":"c","resourceType":1}"#.to_vec()].concat(),
+            [many.clone(), br#""a":"b","c","resourceType":1}"#.to_vec()].concat(),
+        ];
+        for (n, case) in cases.iter().enumerate() {
+            let walked = top_level_with(case, usize::MAX);
+            for cut in [case.len(), case.len() - 1, case.len() / 2, case.len() - 30] {
+                let part = &case[..cut];
+                assert_eq!(
+                    top_level_with(part, 0),
+                    top_level_with(part, usize::MAX),
+                    "case {n} cut at {cut}"
+                );
+                assert_eq!(top_level(part), top_level_with(part, usize::MAX));
+            }
+            // Shifted against the block edges.
+            for pad in 1..70 {
+                let shifted = [
+                    b"{\"pad\":\"".as_slice(),
+                    &vec![b'p'; pad],
+                    b"\",",
+                    &case[1..],
+                ]
+                .concat();
+                assert_eq!(
+                    top_level_with(&shifted, 0),
+                    top_level_with(&shifted, usize::MAX),
+                    "case {n} pad {pad}"
+                );
+            }
+            let expected = [
+                TopLevel::Redox,
+                TopLevel::Fhir,
+                TopLevel::Fhir,
+                TopLevel::Redox,
+                TopLevel::Neither,
+                TopLevel::Neither,
+                TopLevel::Fhir,
+            ];
+            if let Some(want) = expected.get(n) {
+                assert_eq!(walked, *want, "case {n}");
+            } else {
+                assert_eq!(walked, TopLevel::Undecided, "case {n}");
+            }
+        }
+    }
+
+    mod plain_member_skip {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// A member as text: mostly plain, sometimes deciding, nested or broken.
+        fn member() -> impl Strategy<Value = String> {
+            let key = prop_oneof![
+                8 => "[a-z]{0,6}".prop_map(|k| format!("\"{k}\"")),
+                1 => "[a-z]{0,3}".prop_map(|k| format!("\"{k}\\\"\\\\\"")),
+                1 => Just(r#""Meta""#.to_string()),
+                1 => Just(r#""resourceType""#.to_string()),
+                1 => Just(r#""M\u0065ta""#.to_string()),
+                1 => Just(r#""\u0072esourceType""#.to_string()),
+                1 => Just(r#""M""#.to_string()),
+                1 => Just(r#""r""#.to_string()),
+            ];
+            let value = prop_oneof![
+                6 => "-?[0-9]{1,5}",
+                4 => "[a-z:,{}\\[\\] ]{0,20}".prop_map(|v| format!("\"{v}\"")),
+                2 => Just("true".to_string()),
+                1 => Just(r#""\\\"""#.to_string()),
+                1 => (0usize..140).prop_map(|n| format!("\"{}\"", "x".repeat(n))),
+                1 => Just(r#"{"DataModel":1}"#.to_string()),
+                1 => Just(r#"[1,{"a":"]"}]"#.to_string()),
+            ];
+            let space =
+                prop_oneof![6 => Just(""), 1 => Just(" "), 1 => Just("\n\t"), 1 => Just("\r\n  ")];
+            (key, space.clone(), value, space)
+                .prop_map(|(k, s, v, s2)| format!("{s2}{k}{s}:{s2}{v}{s}"))
+        }
+
+        /// Damage: a byte put in, taken out or changed, from those that matter.
+        fn damage() -> impl Strategy<Value = Option<(prop::sample::Index, u8, u8)>> {
+            prop::option::weighted(
+                0.5,
+                (
+                    any::<prop::sample::Index>(),
+                    0u8..3,
+                    prop::sample::select(b"\":,{}[] \\\x01Mr1".to_vec()),
+                ),
+            )
+        }
+
+        fn object() -> impl Strategy<Value = Vec<u8>> {
+            (
+                prop::collection::vec(member(), 0..80),
+                prop::sample::select(vec!["}", "", "]", ",}"]),
+                damage(),
+                damage(),
+            )
+                .prop_map(|(members, end, d1, d2)| {
+                    let mut bytes = format!("{{{}{end}", members.join(",")).into_bytes();
+                    for (at, how, byte) in [d1, d2].into_iter().flatten() {
+                        let at = at.index(bytes.len());
+                        match how {
+                            0 => bytes.insert(at, byte),
+                            1 => {
+                                bytes.remove(at);
+                            }
+                            _ => bytes[at] = byte,
+                        }
+                    }
+                    bytes
+                })
+        }
+
+        proptest! {
+            #![proptest_config(super::against_a_full_parse::config())]
+
+            /// The skip never changes a decision: on members plain, deciding, nested and
+            /// broken, at any offset against the blocks, and cut anywhere.
+            #[test]
+            fn the_skip_decides_as_the_walk(bytes in object(), cut in any::<prop::sample::Index>()) {
+                let part = &bytes[..cut.index(bytes.len() + 1)];
+                for s in [&bytes[..], part] {
+                    prop_assert_eq!(top_level_with(s, 0), top_level_with(s, usize::MAX));
+                }
             }
         }
     }
