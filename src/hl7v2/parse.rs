@@ -262,6 +262,247 @@ impl<'a> Iterator for Split<'a> {
     }
 }
 
+/// One delimiter in a segment: its byte offset in the segment and which byte it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mark {
+    /// Offset in the segment's raw bytes.
+    pub at: usize,
+    /// The delimiter byte (field, repetition, component or subcomponent separator).
+    pub byte: u8,
+}
+
+/// One field of an indexed segment: its byte range and the range of its marks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FieldSpan {
+    start: usize,
+    end: usize,
+    marks_from: usize,
+    marks_to: usize,
+}
+
+/// Every separator position of one segment, found in a single scan of its bytes.
+///
+/// The field, repetition, component and subcomponent separators (HL7 v2.5 section
+/// 2.5.4) are recorded in order; every nested level (field, repetition, component,
+/// subcomponent) is then read from these marks instead of rescanning bytes. The buffers
+/// are kept from segment to segment, so indexing allocates only while they grow.
+#[derive(Debug, Default)]
+pub struct SegmentIndex {
+    marks: Vec<Mark>,
+    fields: Vec<FieldSpan>,
+    escape: bool,
+    repetition: bool,
+    subcomponent: bool,
+    header: bool,
+}
+
+/// A byte in every lane of a word.
+const fn splat(b: u8) -> u64 {
+    (b as u64) * 0x0101_0101_0101_0101
+}
+
+/// The high bit of each byte of `x` that is zero, exactly (no carry between lanes).
+#[inline]
+fn zero_bytes(x: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7)
+}
+
+impl SegmentIndex {
+    /// An empty index.
+    pub fn new() -> Self {
+        SegmentIndex::default()
+    }
+
+    /// Indexes `raw` (one segment, terminator excluded) with the delimiters `d`: one
+    /// pass over its bytes, eight at a time.
+    pub fn index(&mut self, raw: &[u8], d: &Delimiters) {
+        self.marks.clear();
+        self.fields.clear();
+        let (f, r, c, s) = (d.field, d.repetition, d.component, d.subcomponent);
+        let (sf, sr, sc, ss) = (splat(f), splat(r), splat(c), splat(s));
+        // Without a declared escape character none can occur: look for the field
+        // separator, which is counted elsewhere, and ignore the answer.
+        let e = d.escape.unwrap_or(f);
+        let se = splat(e);
+        let mut escapes = 0u64;
+        let mut chunks = raw.chunks_exact(8);
+        let mut base = 0usize;
+        for chunk in chunks.by_ref() {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            let w = u64::from_le_bytes(word);
+            escapes |= zero_bytes(w ^ se);
+            let mut hits =
+                zero_bytes(w ^ sf) | zero_bytes(w ^ sr) | zero_bytes(w ^ sc) | zero_bytes(w ^ ss);
+            while hits != 0 {
+                let lane = (hits.trailing_zeros() / 8) as usize;
+                hits &= hits - 1;
+                if let Some(&byte) = chunk.get(lane) {
+                    self.marks.push(Mark {
+                        at: base + lane,
+                        byte,
+                    });
+                }
+            }
+            base += 8;
+        }
+        for (i, &b) in chunks.remainder().iter().enumerate() {
+            if b == e {
+                escapes |= 1;
+            }
+            if b == f || b == r || b == c || b == s {
+                self.marks.push(Mark {
+                    at: base + i,
+                    byte: b,
+                });
+            }
+        }
+        self.escape = d.escape.is_some() && escapes != 0;
+        self.repetition = self.marks.iter().any(|m| m.byte == r);
+        self.subcomponent = self.marks.iter().any(|m| m.byte == s);
+
+        // Fields: the segment id, then the field separator (as [`Segment::fields`]).
+        let header = matches!(raw.get(..3), Some(b"MSH" | b"FHS" | b"BHS"));
+        self.header = header;
+        if raw.get(3) != Some(&f) {
+            return;
+        }
+        let first = self.marks.partition_point(|m| m.at < 4);
+        let mut start = 4usize;
+        let mut from = first;
+        for (i, m) in self.marks.iter().enumerate().skip(first) {
+            if m.byte == f {
+                self.fields.push(FieldSpan {
+                    start,
+                    end: m.at,
+                    marks_from: from,
+                    marks_to: i,
+                });
+                start = m.at + 1;
+                from = i + 1;
+            }
+        }
+        self.fields.push(FieldSpan {
+            start: start.min(raw.len()),
+            end: raw.len(),
+            marks_from: from,
+            marks_to: self.marks.len(),
+        });
+    }
+
+    /// True when the segment holds the escape character.
+    pub fn has_escape(&self) -> bool {
+        self.escape
+    }
+
+    /// True when the segment holds the repetition separator.
+    pub fn has_repetition(&self) -> bool {
+        self.repetition
+    }
+
+    /// True when the segment holds the subcomponent separator.
+    pub fn has_subcomponent(&self) -> bool {
+        self.subcomponent
+    }
+
+    /// Number of fields after the segment id (for MSH, FHS and BHS, MSH-1 not counted).
+    pub fn field_count(&self) -> usize {
+        self.fields.len()
+    }
+
+    /// Field `n` (1-based HL7 number, as [`Segment::field`]) of `raw`, the segment this
+    /// index was built from. MSH-1 (the field separator itself) is not offered here.
+    pub fn field<'a, 'i>(&'i self, raw: &'a [u8], n: usize) -> Option<Piece<'a, 'i>> {
+        let k = if self.header {
+            n.checked_sub(2)?
+        } else {
+            n.checked_sub(1)?
+        };
+        let span = self.fields.get(k)?;
+        Some(Piece {
+            raw,
+            start: span.start,
+            end: span.end,
+            marks: self
+                .marks
+                .get(span.marks_from..span.marks_to)
+                .unwrap_or_default(),
+        })
+    }
+}
+
+/// A value inside an indexed segment (a field, repetition, component or subcomponent)
+/// with the separator marks it holds, so it is split without scanning its bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Piece<'a, 'i> {
+    raw: &'a [u8],
+    start: usize,
+    end: usize,
+    marks: &'i [Mark],
+}
+
+impl<'a, 'i> Piece<'a, 'i> {
+    /// The value's bytes.
+    #[inline]
+    pub fn bytes(&self) -> &'a [u8] {
+        self.raw.get(self.start..self.end).unwrap_or_default()
+    }
+
+    /// True for an empty value.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.end <= self.start
+    }
+
+    /// The pieces between `sep`, as [`split`] yields them (an empty value yields one
+    /// empty piece).
+    #[inline]
+    pub fn split(self, sep: u8) -> PieceSplit<'a, 'i> {
+        PieceSplit {
+            piece: Some(self),
+            sep,
+        }
+    }
+}
+
+/// Iterator returned by [`Piece::split`].
+#[derive(Debug, Clone)]
+pub struct PieceSplit<'a, 'i> {
+    piece: Option<Piece<'a, 'i>>,
+    sep: u8,
+}
+
+impl<'a, 'i> Iterator for PieceSplit<'a, 'i> {
+    type Item = Piece<'a, 'i>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Piece<'a, 'i>> {
+        let piece = self.piece?;
+        match piece.marks.iter().position(|m| m.byte == self.sep) {
+            Some(i) => {
+                let at = piece.marks.get(i).map_or(piece.end, |m| m.at);
+                self.piece = Some(Piece {
+                    raw: piece.raw,
+                    start: at + 1,
+                    end: piece.end,
+                    marks: piece.marks.get(i + 1..).unwrap_or_default(),
+                });
+                Some(Piece {
+                    raw: piece.raw,
+                    start: piece.start,
+                    end: at,
+                    marks: piece.marks.get(..i).unwrap_or_default(),
+                })
+            }
+            None => {
+                self.piece = None;
+                Some(piece)
+            }
+        }
+    }
+}
+
 /// The segments of a message or batch, split on `\r`, `\n` or `\r\n`. Empty lines are
 /// skipped.
 #[derive(Debug, Clone)]
@@ -415,6 +656,93 @@ mod tests {
         assert_eq!(unsplit(b"a^b", b'&').collect::<Vec<_>>(), [&b"a^b"[..]]);
         assert_eq!(unsplit(b"", b'&').collect::<Vec<_>>(), [&b""[..]]);
         assert_eq!(split(b"", b'&').collect::<Vec<_>>(), [&b""[..]]);
+    }
+
+    /// Every field, repetition, component and subcomponent read from the index, in
+    /// the order the scanning parser yields them.
+    fn nested_by_index(raw: &[u8], d: &Delimiters) -> Vec<(usize, Vec<Vec<Vec<Vec<u8>>>>)> {
+        let mut index = SegmentIndex::new();
+        index.index(raw, d);
+        let header = matches!(raw.get(..3), Some(b"MSH" | b"FHS" | b"BHS"));
+        let (first, count) = if header {
+            (2, index.field_count() + 1)
+        } else {
+            (1, index.field_count())
+        };
+        (first..=count)
+            .map(|n| {
+                let f = index.field(raw, n).unwrap();
+                let reps = f
+                    .split(d.repetition)
+                    .map(|r| {
+                        r.split(d.component)
+                            .map(|c| {
+                                c.split(d.subcomponent)
+                                    .map(|s| s.bytes().to_vec())
+                                    .collect()
+                            })
+                            .collect()
+                    })
+                    .collect();
+                (n, reps)
+            })
+            .collect()
+    }
+
+    fn nested_by_scan(raw: &[u8], d: &Delimiters) -> Vec<(usize, Vec<Vec<Vec<Vec<u8>>>>)> {
+        let seg = Segment { raw, offset: 0 };
+        seg.fields(d)
+            .filter(|(n, _)| !(seg.is_header() && *n == 1))
+            .map(|(n, f)| {
+                let reps = split(f, d.repetition)
+                    .map(|r| {
+                        split(r, d.component)
+                            .map(|c| split(c, d.subcomponent).map(<[u8]>::to_vec).collect())
+                            .collect()
+                    })
+                    .collect();
+                (n, reps)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_index_reads_every_level_as_the_scanning_parser_does() {
+        let d = Delimiters::default();
+        let cases: [&[u8]; 13] = [
+            b"PID|\xfc\x7c\xde\xfe^\x80\x00\x01|x\xa6\x5e\xfe\x7e\x01\x00\x00&\xff|",
+            b"PID|1||100001^^^HOSP^MR~200002^^^STATE^SS||TESTPATIENT^ALEX^Q^JR||19800101|U",
+            b"OBX|1|NM|2345-7^GLUCOSE^LN||93|mg/dL^mg/dL^UCUM|70-99|N|||F|||20240102030405-0500|LAB^GENERAL LAB",
+            b"MSH|^~\\&|LAB|GH|EHR|GH|20240102030405-0500||ORU^R01^ORU_R01|1|P|2.5.1",
+            b"PID",
+            b"PID|",
+            b"PID||",
+            b"ZZZ|a&b&c^d~e^f&&|",
+            b"NTE|1||a\\F\\b^c",
+            b"OBX|1|ED|x||^AP^PDF^Base64^QUJD",
+            b"AL1|1|DA|PCN^PENICILLIN^L|MO|RASH|20100101|||||||||||||||||||||||||||||||",
+            b"PV1|1|I|WARD1^101^A^GENERAL HOSPITAL||||2001^DOCTOR^PAT^^^DR|||MED|",
+            b"XYZ|~~~|^^^|&&&|",
+        ];
+        for raw in cases {
+            assert_eq!(nested_by_index(raw, &d), nested_by_scan(raw, &d), "{raw:?}");
+        }
+        // Delimiters other than the defaults, and no subcomponent separator declared
+        // (the field separator stands in for it).
+        let msh = b"MSH#!@$%#A#B!C@D!E%F";
+        let odd = Delimiters::from_header(msh).unwrap();
+        assert_eq!(nested_by_index(msh, &odd), nested_by_scan(msh, &odd));
+        let msh = b"MSH|^~|A^B~C&D|E";
+        let two = Delimiters::from_header(msh).unwrap();
+        assert_eq!(two.subcomponent, b'|');
+        assert_eq!(nested_by_index(msh, &two), nested_by_scan(msh, &two));
+        let mut index = SegmentIndex::new();
+        index.index(b"PID|1|a\\E\\b", &d);
+        assert!(index.has_escape());
+        assert!(!index.has_repetition());
+        index.index(b"PID|1|a~b&c", &d);
+        assert!(!index.has_escape());
+        assert!(index.has_repetition() && index.has_subcomponent());
     }
 
     #[test]

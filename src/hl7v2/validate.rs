@@ -10,7 +10,7 @@ use std::fmt;
 
 use super::codes::*;
 use super::escape;
-use super::parse::{split, unsplit, Delimiters, HeaderError, Segment, Segments, Split};
+use super::parse::{split, Delimiters, HeaderError, Piece, Segment, SegmentIndex, Segments};
 use super::schema::{self, Child, FieldDef, Kind, Version};
 use crate::datetime::{self, Syntax, ZoneRules};
 use crate::emit::{Claim, Emitter, LazyText};
@@ -45,45 +45,106 @@ impl Place<'_> {
     /// Appends the path to `out` without the `fmt` machinery: paths are written for
     /// every datetime entry, so this is on the hot path.
     fn write_into(&self, out: &mut String) {
+        // Everything written is ASCII (the id's graphic bytes, `?` for others, digits and
+        // punctuation): it is built in a byte buffer and appended once.
+        let mut path = AsciiPath::default();
         for &b in self.segment {
-            out.push(if b.is_ascii_graphic() { b as char } else { '?' });
+            path.push(if b.is_ascii_graphic() { b } else { b'?' });
         }
         if self.occurrence > 1 {
-            out.push('[');
-            push_number(out, self.occurrence as usize);
-            out.push(']');
+            path.push(b'[');
+            path.number(self.occurrence as usize);
+            path.push(b']');
         }
         if self.field > 0 {
-            out.push('-');
-            push_number(out, self.field);
+            path.push(b'-');
+            path.number(self.field);
         }
         if self.component > 0 {
-            out.push('.');
-            push_number(out, self.component);
+            path.push(b'.');
+            path.number(self.component);
         }
         if self.subcomponent > 0 {
-            out.push('.');
-            push_number(out, self.subcomponent);
+            path.push(b'.');
+            path.number(self.subcomponent);
+        }
+        path.append_to(out);
+    }
+}
+
+/// A path under construction: ASCII bytes in a fixed buffer, spilled into the string
+/// when full (a segment id is 3 bytes and numbers at most 20 digits, so it seldom is).
+struct AsciiPath {
+    buf: [u8; 64],
+    len: usize,
+    spilled: String,
+}
+
+impl Default for AsciiPath {
+    fn default() -> Self {
+        AsciiPath {
+            buf: [0; 64],
+            len: 0,
+            spilled: String::new(),
         }
     }
 }
 
-/// Appends the decimal digits of `n`.
-fn push_number(out: &mut String, mut n: usize) {
-    let mut digits = [0u8; 20];
-    let mut len = 0;
-    loop {
-        if let Some(slot) = digits.get_mut(len) {
-            *slot = b'0' + (n % 10) as u8;
-        }
-        len += 1;
-        n /= 10;
-        if n == 0 || len >= digits.len() {
-            break;
+impl AsciiPath {
+    #[inline]
+    fn push(&mut self, b: u8) {
+        if let Some(slot) = self.buf.get_mut(self.len) {
+            *slot = b;
+            self.len += 1;
+        } else {
+            self.flush();
+            self.push(b);
         }
     }
-    for &d in digits.get(..len).unwrap_or_default().iter().rev() {
-        out.push(d as char);
+
+    fn flush(&mut self) {
+        let done = self.buf.get(..self.len).unwrap_or_default();
+        self.spilled
+            .push_str(std::str::from_utf8(done).unwrap_or_default());
+        self.len = 0;
+    }
+
+    /// Appends the decimal digits of `n`.
+    fn number(&mut self, mut n: usize) {
+        let mut digits = [0u8; 20];
+        let mut start = digits.len();
+        loop {
+            start -= 1;
+            if let Some(slot) = digits.get_mut(start) {
+                *slot = b'0' + (n % 10) as u8;
+            }
+            n /= 10;
+            if n == 0 || start == 0 {
+                break;
+            }
+        }
+        for &d in digits.get(start..).unwrap_or_default() {
+            self.push(d);
+        }
+    }
+
+    fn append_to(mut self, out: &mut String) {
+        if !self.spilled.is_empty() {
+            self.flush();
+            out.push_str(&self.spilled);
+            return;
+        }
+        let done = self.buf.get(..self.len).unwrap_or_default();
+        out.push_str(std::str::from_utf8(done).unwrap_or_default());
+    }
+}
+
+/// The value as text: borrowed when it is UTF-8, as it nearly always is (the check runs
+/// a word at a time), else with replacement characters.
+fn lossy(value: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(value) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(value),
     }
 }
 
@@ -263,6 +324,40 @@ struct Ty<'t> {
     table_index: Option<u32>,
 }
 
+/// Table answers remembered per message.
+const MAX_TABLE_ANSWERS: usize = 32;
+/// Longest value whose table answer is remembered (coded values are short).
+const TABLE_ANSWER_BYTES: usize = 14;
+
+/// Whether an HL7 table holds a value, as [`Version::table_has_at`] answered it.
+#[derive(Clone, Copy)]
+struct TableAnswer {
+    index: u32,
+    len: u8,
+    value: [u8; TABLE_ANSWER_BYTES],
+    known: Option<bool>,
+}
+
+impl TableAnswer {
+    fn new(index: u32, value: &[u8], known: Option<bool>) -> Option<TableAnswer> {
+        let mut copy = [0u8; TABLE_ANSWER_BYTES];
+        copy.get_mut(..value.len())?.copy_from_slice(value);
+        Some(TableAnswer {
+            index,
+            len: u8::try_from(value.len()).ok()?,
+            value: copy,
+            known,
+        })
+    }
+
+    #[inline]
+    fn is(&self, index: u32, value: &[u8]) -> bool {
+        self.index == index
+            && usize::from(self.len) == value.len()
+            && self.value.get(..value.len()) == Some(value)
+    }
+}
+
 struct Checker<'a, 'r, 'e> {
     v: &'static Version,
     d: Delimiters,
@@ -274,30 +369,20 @@ struct Checker<'a, 'r, 'e> {
     path: String,
     /// Scratch for a TS value joined as `TS.1^TS.2`.
     joined: Vec<u8>,
-    /// Whether the segment being checked holds a repetition / subcomponent separator
-    /// at all: one vectorised search per segment spares re-scanning every field and
-    /// component for a separator it cannot contain.
-    segment_has_repetition: bool,
-    segment_has_subcomponent: bool,
+    /// Table look-ups already answered in this message: a message repeats the same few
+    /// coded values (OBX-2, OBX-11, coding systems), each hashed once.
+    answers: Vec<TableAnswer>,
+    /// The separator positions of the segment being checked, found in one scan and
+    /// reused from segment to segment: fields, repetitions, components and
+    /// subcomponents are all read from it.
+    index: SegmentIndex,
 }
 
 impl Checker<'_, '_, '_> {
-    /// The pieces of `value` between `sep`, without scanning for a repetition or
-    /// subcomponent separator that the segment does not contain.
-    fn pieces<'v>(&self, value: &'v [u8], sep: u8) -> Split<'v> {
-        let absent = (sep == self.d.repetition && !self.segment_has_repetition)
-            || (sep == self.d.subcomponent && !self.segment_has_subcomponent);
-        if absent {
-            unsplit(value, sep)
-        } else {
-            split(value, sep)
-        }
-    }
-
     fn datetime(&mut self, place: Place<'_>, value: &[u8], syntax: Syntax) {
         self.path.clear();
         place.write_into(&mut self.path);
-        let value = String::from_utf8_lossy(value);
+        let value = lossy(value);
         if means_calendar_date(place) {
             self.sink
                 .calendar_date(&self.path, &value, syntax, self.rules);
@@ -308,7 +393,8 @@ impl Checker<'_, '_, '_> {
 
     /// Checks one value of data type `dt` at `level` (0 field, 1 component,
     /// 2 subcomponent).
-    fn value(&mut self, ty: Ty<'_>, value: &[u8], place: Place<'_>, level: u8) {
+    fn value(&mut self, ty: Ty<'_>, piece: Piece<'_, '_>, place: Place<'_>, level: u8) {
+        let value = piece.bytes();
         let Ty {
             kind,
             data_type: dt,
@@ -325,7 +411,7 @@ impl Checker<'_, '_, '_> {
             Kind::Time => {
                 self.path.clear();
                 place.write_into(&mut self.path);
-                let value = String::from_utf8_lossy(value);
+                let value = lossy(value);
                 self.sink.time_of_day(&self.path, &value);
             }
             Kind::DateTime => self.datetime(place, value, Syntax::Hl7v2DateTime),
@@ -336,12 +422,12 @@ impl Checker<'_, '_, '_> {
                 } else {
                     self.d.subcomponent
                 };
-                let mut parts = self.pieces(value, sep);
-                let ts1 = parts.next().unwrap_or_default();
+                let mut parts = piece.split(sep);
+                let ts1 = parts.next().map(|p| p.bytes()).unwrap_or_default();
                 let ts2 = if level >= 2 {
                     &[][..]
                 } else {
-                    parts.next().unwrap_or_default()
+                    parts.next().map(|p| p.bytes()).unwrap_or_default()
                 };
                 if ts2.is_empty() {
                     self.datetime(place, ts1, Syntax::Hl7v2DateTime);
@@ -387,12 +473,12 @@ impl Checker<'_, '_, '_> {
                 let mut first: &[u8] = &[];
                 let mut encoding: &[u8] = &[];
                 let mut data: &[u8] = &[];
-                for (i, part) in self.pieces(value, sep).enumerate() {
+                for (i, part) in piece.split(sep).enumerate() {
                     match i {
-                        0 => first = part,
-                        2 => coding_system = part,
-                        3 => encoding = part,
-                        4 => data = part,
+                        0 => first = part.bytes(),
+                        2 => coding_system = part.bytes(),
+                        3 => encoding = part.bytes(),
+                        4 => data = part.bytes(),
                         _ => {}
                     }
                     let Some(def) = components.get(i) else {
@@ -484,7 +570,19 @@ impl Checker<'_, '_, '_> {
     }
 
     fn table(&mut self, table: &str, index: u32, value: &[u8], place: Place<'_>) {
-        if self.v.table_has_at(index, value) == Some(false) {
+        let known = match self.answers.iter().find(|a| a.is(index, value)) {
+            Some(answer) => answer.known,
+            None => {
+                let known = self.v.table_has_at(index, value);
+                if self.answers.len() < MAX_TABLE_ANSWERS {
+                    if let Some(answer) = TableAnswer::new(index, value, known) {
+                        self.answers.push(answer);
+                    }
+                }
+                known
+            }
+        };
+        if known == Some(false) {
             let version = self.v.name;
             self.sink.add(&HL7_TABLE_VALUE, place, || {
                 let mut m = String::with_capacity(48 + table.len() + version.len());
@@ -521,16 +619,28 @@ impl Checker<'_, '_, '_> {
         let Some(defs) = defs else {
             return;
         };
+        // One scan of the segment finds every separator; the fields, repetitions,
+        // components and subcomponents below are read from these marks.
+        let mut index = std::mem::take(&mut self.index);
+        index.index(seg.raw(), &self.d);
+        self.fields(seg, occurrence, defs, &index);
+        self.index = index;
+    }
+
+    fn fields(
+        &mut self,
+        seg: &Segment<'_>,
+        occurrence: u32,
+        defs: &[FieldDef],
+        index: &SegmentIndex,
+    ) {
+        let id = seg.id();
+        let raw = seg.raw();
         let header = seg.is_header();
-        self.segment_has_repetition = memchr::memchr(self.d.repetition, seg.raw()).is_some();
-        self.segment_has_subcomponent = memchr::memchr(self.d.subcomponent, seg.raw()).is_some();
-        let escapes = self
-            .d
-            .escape
-            .is_some_and(|e| memchr::memchr(e, seg.raw()).is_some());
+        let escapes = index.has_escape();
         // OBX-5's data type is the one OBX-2 names (HL7 v2.5 section 7.4.2.2).
         let obx_type = if id == b"OBX" {
-            seg.field(2, &self.d)
+            index.field(raw, 2)
         } else {
             None
         };
@@ -541,10 +651,17 @@ impl Checker<'_, '_, '_> {
             component: 0,
             subcomponent: 0,
         };
-        for (n, raw) in seg.fields(&self.d) {
-            if header && n <= 2 {
-                continue; // MSH-1 and MSH-2 are the delimiters themselves
-            }
+        // MSH-1 and MSH-2 are the delimiters themselves: checking starts at MSH-3.
+        let (first_field, count) = if header {
+            (3, index.field_count() + 1)
+        } else {
+            (1, index.field_count())
+        };
+        for n in first_field..=count {
+            let Some(field) = index.field(raw, n) else {
+                break;
+            };
+            let raw = field.bytes();
             let Some(def) = n.checked_sub(1).and_then(|i| defs.get(i)) else {
                 break; // fields beyond the definition are ignored (section 2.11)
             };
@@ -573,13 +690,14 @@ impl Checker<'_, '_, '_> {
             }
             let (kind, dt) = match (obx_type, n) {
                 (Some(t), 5) => {
-                    let dt = std::str::from_utf8(first_component(t, &self.d)).unwrap_or("");
+                    let t = t.split(self.d.component).next().map(|p| p.bytes());
+                    let dt = std::str::from_utf8(t.unwrap_or_default()).unwrap_or("");
                     (self.v.kind_of(dt), dt)
                 }
                 _ => (def.kind(), def.data_type()),
             };
             let max = def.max();
-            for (index, rep) in self.pieces(raw, self.d.repetition).enumerate() {
+            for (index, rep) in field.split(self.d.repetition).enumerate() {
                 if max.is_some_and(|m| index as u64 >= m) {
                     self.sink.add(&HL7_FIELD_REPETITION, place, || {
                         format!(
@@ -599,6 +717,14 @@ impl Checker<'_, '_, '_> {
             }
         }
     }
+}
+
+/// A segment id or group name against a segment id, compared inline: ids are three
+/// bytes, where a call to `memcmp` costs more than the comparison.
+#[inline]
+fn same_id(name: &str, id: &[u8]) -> bool {
+    let name = name.as_bytes();
+    name.len() == id.len() && name.iter().zip(id).all(|(a, b)| a == b)
 }
 
 /// Structure matching (HL7 v2.5 section 2.12: `[ ]` optional, `{ }` repeating).
@@ -628,7 +754,7 @@ impl<'v> Matcher<'v, '_> {
                     let Some(info) = child.group_index().and_then(|i| self.v.group_at(i)) else {
                         break;
                     };
-                    if depth >= MAX_GROUP_DEPTH || !info.first.iter().any(|f| f.as_bytes() == id) {
+                    if depth >= MAX_GROUP_DEPTH || !info.first.iter().any(|f| same_id(f, id)) {
                         break;
                     }
                     // The anchor (first required segment) of an enclosing repeating group
@@ -656,7 +782,7 @@ impl<'v> Matcher<'v, '_> {
                     if self.pos == before {
                         break;
                     }
-                } else if id == child.name().as_bytes() {
+                } else if same_id(child.name(), id) {
                     self.pos += 1;
                 } else {
                     break;
@@ -681,9 +807,9 @@ impl<'v> Matcher<'v, '_> {
                 child
                     .group_index()
                     .and_then(|i| self.v.group_at(i))
-                    .is_some_and(|info| info.first.iter().any(|f| f.as_bytes() == id))
+                    .is_some_and(|info| info.first.iter().any(|f| same_id(f, id)))
             } else {
-                id == child.name().as_bytes()
+                same_id(child.name(), id)
             };
             if fits {
                 self.sequence(std::slice::from_ref(child), depth);
@@ -1018,8 +1144,8 @@ pub(crate) fn message(bytes: &[u8], sink: &mut Emitter<'_>, options: &Options<'_
         definitions: Vec::with_capacity(16),
         path: String::with_capacity(32),
         joined: Vec::new(),
-        segment_has_repetition: true,
-        segment_has_subcomponent: true,
+        answers: Vec::with_capacity(MAX_TABLE_ANSWERS),
+        index: SegmentIndex::new(),
     };
     for (seg, occurrence) in &segments {
         if checker.sink.should_stop() {
@@ -1059,6 +1185,16 @@ mod tests {
             subcomponent: 0,
         };
         assert_eq!(p.into_text(), "OBX[290001]-10");
+        let long = [b'A'; 70];
+        let p = Place {
+            segment: &long,
+            occurrence: usize::MAX as u32,
+            field: usize::MAX,
+            component: 1,
+            subcomponent: 10,
+        };
+        let expected = format!("{}[{}]-{}.1.10", "A".repeat(70), u32::MAX, usize::MAX);
+        assert_eq!(p.to_string(), expected);
     }
 
     #[test]
