@@ -282,8 +282,8 @@ struct FieldSpan {
 
 /// Every separator position of one segment, found in a single scan of its bytes.
 ///
-/// The field, repetition, component and subcomponent separators (HL7 v2.5 section
-/// 2.5.4) are recorded in order; every nested level (field, repetition, component,
+/// The fields are recorded with, for each, the repetition, component and subcomponent
+/// separators it holds (HL7 v2.5 section 2.5.4), in order; every nested level (field, repetition, component,
 /// subcomponent) is then read from these marks instead of rescanning bytes. The buffers
 /// are kept from segment to segment, so indexing allocates only while they grow.
 #[derive(Debug, Default)]
@@ -296,16 +296,14 @@ pub struct SegmentIndex {
     header: bool,
 }
 
-/// A byte in every lane of a word.
-const fn splat(b: u8) -> u64 {
-    (b as u64) * 0x0101_0101_0101_0101
-}
+/// Bytes examined per step of [`SegmentIndex::index`].
+const BLOCK: usize = 32;
 
-/// The high bit of each byte of `x` that is zero, exactly (no carry between lanes).
-#[inline]
-fn zero_bytes(x: u64) -> u64 {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7)
+/// One bit per byte of `block` equal to `byte`, byte 0 lowest.
+#[inline(always)]
+fn lanes(block: wide::u8x32, byte: u8) -> u32 {
+    use wide::{u8x32, CmpEq};
+    block.cmp_eq(u8x32::splat(byte)).move_mask().cast_unsigned()
 }
 
 impl SegmentIndex {
@@ -315,80 +313,75 @@ impl SegmentIndex {
     }
 
     /// Indexes `raw` (one segment, terminator excluded) with the delimiters `d`: one
-    /// pass over its bytes, eight at a time.
+    /// pass over its bytes, 32 at a time, that records each separator and each field.
     pub fn index(&mut self, raw: &[u8], d: &Delimiters) {
         self.marks.clear();
         self.fields.clear();
         let (f, r, c, s) = (d.field, d.repetition, d.component, d.subcomponent);
-        let (sf, sr, sc, ss) = (splat(f), splat(r), splat(c), splat(s));
-        // Without a declared escape character none can occur: look for the field
-        // separator, which is counted elsewhere, and ignore the answer.
-        let e = d.escape.unwrap_or(f);
-        let se = splat(e);
-        let mut escapes = 0u64;
-        let mut chunks = raw.chunks_exact(8);
-        let mut base = 0usize;
-        for chunk in chunks.by_ref() {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            let w = u64::from_le_bytes(word);
-            escapes |= zero_bytes(w ^ se);
-            let mut hits =
-                zero_bytes(w ^ sf) | zero_bytes(w ^ sr) | zero_bytes(w ^ sc) | zero_bytes(w ^ ss);
+        // Without a declared escape character none can occur.
+        let e = d.escape;
+        let (mut reps, mut subs, mut escapes) = (0u32, 0u32, 0u32);
+        // Fields: the segment id, then the field separator at byte 3 (as
+        // [`Segment::fields`]); none when byte 3 is not the field separator.
+        self.header = matches!(raw.get(..3), Some(b"MSH" | b"FHS" | b"BHS"));
+        let has_fields = raw.get(3) == Some(&f);
+        let mut start = 4usize;
+        let mut from = 0usize;
+        for (n, chunk) in raw.chunks(BLOCK).enumerate() {
+            let base = n * BLOCK;
+            let mut bytes = [0u8; BLOCK];
+            if let Some(head) = bytes.get_mut(..chunk.len()) {
+                head.copy_from_slice(chunk);
+            }
+            // Padding bytes are 0, never a delimiter (MSH-1 and MSH-2 are graphic).
+            let block = wide::u8x32::new(bytes);
+            let fields = lanes(block, f);
+            let (rm, cm, sm) = (lanes(block, r), lanes(block, c), lanes(block, s));
+            reps |= rm;
+            subs |= sm;
+            if let Some(e) = e {
+                escapes |= lanes(block, e);
+            }
+            let mut hits = fields | rm | cm | sm;
             while hits != 0 {
-                let lane = (hits.trailing_zeros() / 8) as usize;
+                let lane = hits.trailing_zeros() as usize;
+                let bit = hits & hits.wrapping_neg();
                 hits &= hits - 1;
-                if let Some(&byte) = chunk.get(lane) {
+                let at = base + lane;
+                if at < 4 {
+                    continue; // the segment id and the first field separator
+                }
+                if fields & bit != 0 {
+                    // A field ends; its marks are those recorded since the last one.
+                    if has_fields {
+                        self.fields.push(FieldSpan {
+                            start,
+                            end: at,
+                            marks_from: from,
+                            marks_to: self.marks.len(),
+                        });
+                    }
+                    start = at + 1;
+                    from = self.marks.len();
+                } else {
                     self.marks.push(Mark {
-                        at: base + lane,
-                        byte,
+                        at,
+                        byte: chunk.get(lane).copied().unwrap_or(0),
                     });
                 }
             }
-            base += 8;
         }
-        for (i, &b) in chunks.remainder().iter().enumerate() {
-            if b == e {
-                escapes |= 1;
-            }
-            if b == f || b == r || b == c || b == s {
-                self.marks.push(Mark {
-                    at: base + i,
-                    byte: b,
-                });
-            }
+        self.escape = escapes != 0;
+        self.repetition = reps != 0;
+        self.subcomponent = subs != 0;
+        if has_fields {
+            self.fields.push(FieldSpan {
+                start: start.min(raw.len()),
+                end: raw.len(),
+                marks_from: from,
+                marks_to: self.marks.len(),
+            });
         }
-        self.escape = d.escape.is_some() && escapes != 0;
-        self.repetition = self.marks.iter().any(|m| m.byte == r);
-        self.subcomponent = self.marks.iter().any(|m| m.byte == s);
-
-        // Fields: the segment id, then the field separator (as [`Segment::fields`]).
-        let header = matches!(raw.get(..3), Some(b"MSH" | b"FHS" | b"BHS"));
-        self.header = header;
-        if raw.get(3) != Some(&f) {
-            return;
-        }
-        let first = self.marks.partition_point(|m| m.at < 4);
-        let mut start = 4usize;
-        let mut from = first;
-        for (i, m) in self.marks.iter().enumerate().skip(first) {
-            if m.byte == f {
-                self.fields.push(FieldSpan {
-                    start,
-                    end: m.at,
-                    marks_from: from,
-                    marks_to: i,
-                });
-                start = m.at + 1;
-                from = i + 1;
-            }
-        }
-        self.fields.push(FieldSpan {
-            start: start.min(raw.len()),
-            end: raw.len(),
-            marks_from: from,
-            marks_to: self.marks.len(),
-        });
     }
 
     /// True when the segment holds the escape character.

@@ -45,97 +45,45 @@ impl Place<'_> {
     /// Appends the path to `out` without the `fmt` machinery: paths are written for
     /// every datetime entry, so this is on the hot path.
     fn write_into(&self, out: &mut String) {
-        // Everything written is ASCII (the id's graphic bytes, `?` for others, digits and
-        // punctuation): it is built in a byte buffer and appended once.
-        let mut path = AsciiPath::default();
         for &b in self.segment {
-            path.push(if b.is_ascii_graphic() { b } else { b'?' });
+            out.push(if b.is_ascii_graphic() { b as char } else { '?' });
         }
         if self.occurrence > 1 {
-            path.push(b'[');
-            path.number(self.occurrence as usize);
-            path.push(b']');
+            out.push('[');
+            push_number(out, self.occurrence as usize);
+            out.push(']');
         }
         if self.field > 0 {
-            path.push(b'-');
-            path.number(self.field);
+            out.push('-');
+            push_number(out, self.field);
         }
         if self.component > 0 {
-            path.push(b'.');
-            path.number(self.component);
+            out.push('.');
+            push_number(out, self.component);
         }
         if self.subcomponent > 0 {
-            path.push(b'.');
-            path.number(self.subcomponent);
-        }
-        path.append_to(out);
-    }
-}
-
-/// A path under construction: ASCII bytes in a fixed buffer, spilled into the string
-/// when full (a segment id is 3 bytes and numbers at most 20 digits, so it seldom is).
-struct AsciiPath {
-    buf: [u8; 64],
-    len: usize,
-    spilled: String,
-}
-
-impl Default for AsciiPath {
-    fn default() -> Self {
-        AsciiPath {
-            buf: [0; 64],
-            len: 0,
-            spilled: String::new(),
+            out.push('.');
+            push_number(out, self.subcomponent);
         }
     }
 }
 
-impl AsciiPath {
-    #[inline]
-    fn push(&mut self, b: u8) {
-        if let Some(slot) = self.buf.get_mut(self.len) {
-            *slot = b;
-            self.len += 1;
-        } else {
-            self.flush();
-            self.push(b);
+/// Appends the decimal digits of `n`.
+fn push_number(out: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut len = 0;
+    loop {
+        if let Some(slot) = digits.get_mut(len) {
+            *slot = b'0' + (n % 10) as u8;
+        }
+        len += 1;
+        n /= 10;
+        if n == 0 || len >= digits.len() {
+            break;
         }
     }
-
-    fn flush(&mut self) {
-        let done = self.buf.get(..self.len).unwrap_or_default();
-        self.spilled
-            .push_str(std::str::from_utf8(done).unwrap_or_default());
-        self.len = 0;
-    }
-
-    /// Appends the decimal digits of `n`.
-    fn number(&mut self, mut n: usize) {
-        let mut digits = [0u8; 20];
-        let mut start = digits.len();
-        loop {
-            start -= 1;
-            if let Some(slot) = digits.get_mut(start) {
-                *slot = b'0' + (n % 10) as u8;
-            }
-            n /= 10;
-            if n == 0 || start == 0 {
-                break;
-            }
-        }
-        for &d in digits.get(start..).unwrap_or_default() {
-            self.push(d);
-        }
-    }
-
-    fn append_to(mut self, out: &mut String) {
-        if !self.spilled.is_empty() {
-            self.flush();
-            out.push_str(&self.spilled);
-            return;
-        }
-        let done = self.buf.get(..self.len).unwrap_or_default();
-        out.push_str(std::str::from_utf8(done).unwrap_or_default());
+    for &d in digits.get(..len).unwrap_or_default().iter().rev() {
+        out.push(d as char);
     }
 }
 
