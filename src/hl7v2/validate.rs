@@ -10,7 +10,7 @@ use std::fmt;
 
 use super::codes::*;
 use super::escape;
-use super::parse::{split, Delimiters, HeaderError, Piece, Segment, SegmentIndex, Segments};
+use super::parse::{split, unsplit, Delimiters, HeaderError, Segment, Segments, Split};
 use super::schema::{self, Child, FieldDef, Kind, Version};
 use crate::datetime::{self, Syntax, ZoneRules};
 use crate::emit::{Claim, Emitter, LazyText};
@@ -320,13 +320,26 @@ struct Checker<'a, 'r, 'e> {
     /// Table look-ups already answered in this message: a message repeats the same few
     /// coded values (OBX-2, OBX-11, coding systems), each hashed once.
     answers: Vec<TableAnswer>,
-    /// The separator positions of the segment being checked, found in one scan and
-    /// reused from segment to segment: fields, repetitions, components and
-    /// subcomponents are all read from it.
-    index: SegmentIndex,
+    /// Whether the segment being checked holds a repetition / subcomponent separator
+    /// at all: one vectorised search per segment spares re-scanning every field and
+    /// component for a separator it cannot contain.
+    segment_has_repetition: bool,
+    segment_has_subcomponent: bool,
 }
 
 impl Checker<'_, '_, '_> {
+    /// The pieces of `value` between `sep`, without scanning for a repetition or
+    /// subcomponent separator that the segment does not contain.
+    fn pieces<'v>(&self, value: &'v [u8], sep: u8) -> Split<'v> {
+        let absent = (sep == self.d.repetition && !self.segment_has_repetition)
+            || (sep == self.d.subcomponent && !self.segment_has_subcomponent);
+        if absent {
+            unsplit(value, sep)
+        } else {
+            split(value, sep)
+        }
+    }
+
     fn datetime(&mut self, place: Place<'_>, value: &[u8], syntax: Syntax) {
         self.path.clear();
         place.write_into(&mut self.path);
@@ -341,8 +354,7 @@ impl Checker<'_, '_, '_> {
 
     /// Checks one value of data type `dt` at `level` (0 field, 1 component,
     /// 2 subcomponent).
-    fn value(&mut self, ty: Ty<'_>, piece: Piece<'_, '_>, place: Place<'_>, level: u8) {
-        let value = piece.bytes();
+    fn value(&mut self, ty: Ty<'_>, value: &[u8], place: Place<'_>, level: u8) {
         let Ty {
             kind,
             data_type: dt,
@@ -370,12 +382,12 @@ impl Checker<'_, '_, '_> {
                 } else {
                     self.d.subcomponent
                 };
-                let mut parts = piece.split(sep);
-                let ts1 = parts.next().map(|p| p.bytes()).unwrap_or_default();
+                let mut parts = self.pieces(value, sep);
+                let ts1 = parts.next().unwrap_or_default();
                 let ts2 = if level >= 2 {
                     &[][..]
                 } else {
-                    parts.next().map(|p| p.bytes()).unwrap_or_default()
+                    parts.next().unwrap_or_default()
                 };
                 if ts2.is_empty() {
                     self.datetime(place, ts1, Syntax::Hl7v2DateTime);
@@ -421,12 +433,12 @@ impl Checker<'_, '_, '_> {
                 let mut first: &[u8] = &[];
                 let mut encoding: &[u8] = &[];
                 let mut data: &[u8] = &[];
-                for (i, part) in piece.split(sep).enumerate() {
+                for (i, part) in self.pieces(value, sep).enumerate() {
                     match i {
-                        0 => first = part.bytes(),
-                        2 => coding_system = part.bytes(),
-                        3 => encoding = part.bytes(),
-                        4 => data = part.bytes(),
+                        0 => first = part,
+                        2 => coding_system = part,
+                        3 => encoding = part,
+                        4 => data = part,
                         _ => {}
                     }
                     let Some(def) = components.get(i) else {
@@ -567,28 +579,16 @@ impl Checker<'_, '_, '_> {
         let Some(defs) = defs else {
             return;
         };
-        // One scan of the segment finds every separator; the fields, repetitions,
-        // components and subcomponents below are read from these marks.
-        let mut index = std::mem::take(&mut self.index);
-        index.index(seg.raw(), &self.d);
-        self.fields(seg, occurrence, defs, &index);
-        self.index = index;
-    }
-
-    fn fields(
-        &mut self,
-        seg: &Segment<'_>,
-        occurrence: u32,
-        defs: &[FieldDef],
-        index: &SegmentIndex,
-    ) {
-        let id = seg.id();
-        let raw = seg.raw();
         let header = seg.is_header();
-        let escapes = index.has_escape();
+        self.segment_has_repetition = memchr::memchr(self.d.repetition, seg.raw()).is_some();
+        self.segment_has_subcomponent = memchr::memchr(self.d.subcomponent, seg.raw()).is_some();
+        let escapes = self
+            .d
+            .escape
+            .is_some_and(|e| memchr::memchr(e, seg.raw()).is_some());
         // OBX-5's data type is the one OBX-2 names (HL7 v2.5 section 7.4.2.2).
         let obx_type = if id == b"OBX" {
-            index.field(raw, 2)
+            seg.field(2, &self.d)
         } else {
             None
         };
@@ -599,17 +599,10 @@ impl Checker<'_, '_, '_> {
             component: 0,
             subcomponent: 0,
         };
-        // MSH-1 and MSH-2 are the delimiters themselves: checking starts at MSH-3.
-        let (first_field, count) = if header {
-            (3, index.field_count() + 1)
-        } else {
-            (1, index.field_count())
-        };
-        for n in first_field..=count {
-            let Some(field) = index.field(raw, n) else {
-                break;
-            };
-            let raw = field.bytes();
+        for (n, raw) in seg.fields(&self.d) {
+            if header && n <= 2 {
+                continue; // MSH-1 and MSH-2 are the delimiters themselves
+            }
             let Some(def) = n.checked_sub(1).and_then(|i| defs.get(i)) else {
                 break; // fields beyond the definition are ignored (section 2.11)
             };
@@ -638,14 +631,13 @@ impl Checker<'_, '_, '_> {
             }
             let (kind, dt) = match (obx_type, n) {
                 (Some(t), 5) => {
-                    let t = t.split(self.d.component).next().map(|p| p.bytes());
-                    let dt = std::str::from_utf8(t.unwrap_or_default()).unwrap_or("");
+                    let dt = std::str::from_utf8(first_component(t, &self.d)).unwrap_or("");
                     (self.v.kind_of(dt), dt)
                 }
                 _ => (def.kind(), def.data_type()),
             };
             let max = def.max();
-            for (index, rep) in field.split(self.d.repetition).enumerate() {
+            for (index, rep) in self.pieces(raw, self.d.repetition).enumerate() {
                 if max.is_some_and(|m| index as u64 >= m) {
                     self.sink.add(&HL7_FIELD_REPETITION, place, || {
                         format!(
@@ -1093,7 +1085,8 @@ pub(crate) fn message(bytes: &[u8], sink: &mut Emitter<'_>, options: &Options<'_
         path: String::with_capacity(32),
         joined: Vec::new(),
         answers: Vec::with_capacity(MAX_TABLE_ANSWERS),
-        index: SegmentIndex::new(),
+        segment_has_repetition: true,
+        segment_has_subcomponent: true,
     };
     for (seg, occurrence) in &segments {
         if checker.sink.should_stop() {
@@ -1133,16 +1126,6 @@ mod tests {
             subcomponent: 0,
         };
         assert_eq!(p.into_text(), "OBX[290001]-10");
-        let long = [b'A'; 70];
-        let p = Place {
-            segment: &long,
-            occurrence: usize::MAX as u32,
-            field: usize::MAX,
-            component: 1,
-            subcomponent: 10,
-        };
-        let expected = format!("{}[{}]-{}.1.10", "A".repeat(70), u32::MAX, usize::MAX);
-        assert_eq!(p.to_string(), expected);
     }
 
     #[test]
