@@ -651,9 +651,12 @@ mod tests {
         assert_eq!(split(b"", b'&').collect::<Vec<_>>(), [&b""[..]]);
     }
 
+    /// A field's repetitions, their components and subcomponents.
+    type Nested = Vec<Vec<Vec<Vec<u8>>>>;
+
     /// Every field, repetition, component and subcomponent read from the index, in
     /// the order the scanning parser yields them.
-    fn nested_by_index(raw: &[u8], d: &Delimiters) -> Vec<(usize, Vec<Vec<Vec<Vec<u8>>>>)> {
+    fn nested_by_index(raw: &[u8], d: &Delimiters) -> Vec<(usize, Nested)> {
         let mut index = SegmentIndex::new();
         index.index(raw, d);
         let header = matches!(raw.get(..3), Some(b"MSH" | b"FHS" | b"BHS"));
@@ -682,7 +685,7 @@ mod tests {
             .collect()
     }
 
-    fn nested_by_scan(raw: &[u8], d: &Delimiters) -> Vec<(usize, Vec<Vec<Vec<Vec<u8>>>>)> {
+    fn nested_by_scan(raw: &[u8], d: &Delimiters) -> Vec<(usize, Nested)> {
         let seg = Segment { raw, offset: 0 };
         seg.fields(d)
             .filter(|(n, _)| !(seg.is_header() && *n == 1))
