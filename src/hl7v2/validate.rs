@@ -87,6 +87,15 @@ fn push_number(out: &mut String, mut n: usize) {
     }
 }
 
+/// The value as text: borrowed when it is UTF-8, as it nearly always is (the check runs
+/// a word at a time), else with replacement characters.
+fn lossy(value: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(value) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(value),
+    }
+}
+
 impl fmt::Display for Place<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut out = String::with_capacity(16);
@@ -263,6 +272,40 @@ struct Ty<'t> {
     table_index: Option<u32>,
 }
 
+/// Table answers remembered per message.
+const MAX_TABLE_ANSWERS: usize = 32;
+/// Longest value whose table answer is remembered (coded values are short).
+const TABLE_ANSWER_BYTES: usize = 14;
+
+/// Whether an HL7 table holds a value, as [`Version::table_has_at`] answered it.
+#[derive(Clone, Copy)]
+struct TableAnswer {
+    index: u32,
+    len: u8,
+    value: [u8; TABLE_ANSWER_BYTES],
+    known: Option<bool>,
+}
+
+impl TableAnswer {
+    fn new(index: u32, value: &[u8], known: Option<bool>) -> Option<TableAnswer> {
+        let mut copy = [0u8; TABLE_ANSWER_BYTES];
+        copy.get_mut(..value.len())?.copy_from_slice(value);
+        Some(TableAnswer {
+            index,
+            len: u8::try_from(value.len()).ok()?,
+            value: copy,
+            known,
+        })
+    }
+
+    #[inline]
+    fn is(&self, index: u32, value: &[u8]) -> bool {
+        self.index == index
+            && usize::from(self.len) == value.len()
+            && self.value.get(..value.len()) == Some(value)
+    }
+}
+
 struct Checker<'a, 'r, 'e> {
     v: &'static Version,
     d: Delimiters,
@@ -274,6 +317,9 @@ struct Checker<'a, 'r, 'e> {
     path: String,
     /// Scratch for a TS value joined as `TS.1^TS.2`.
     joined: Vec<u8>,
+    /// Table look-ups already answered in this message: a message repeats the same few
+    /// coded values (OBX-2, OBX-11, coding systems), each hashed once.
+    answers: Vec<TableAnswer>,
     /// Whether the segment being checked holds a repetition / subcomponent separator
     /// at all: one vectorised search per segment spares re-scanning every field and
     /// component for a separator it cannot contain.
@@ -297,7 +343,7 @@ impl Checker<'_, '_, '_> {
     fn datetime(&mut self, place: Place<'_>, value: &[u8], syntax: Syntax) {
         self.path.clear();
         place.write_into(&mut self.path);
-        let value = String::from_utf8_lossy(value);
+        let value = lossy(value);
         if means_calendar_date(place) {
             self.sink
                 .calendar_date(&self.path, &value, syntax, self.rules);
@@ -325,7 +371,7 @@ impl Checker<'_, '_, '_> {
             Kind::Time => {
                 self.path.clear();
                 place.write_into(&mut self.path);
-                let value = String::from_utf8_lossy(value);
+                let value = lossy(value);
                 self.sink.time_of_day(&self.path, &value);
             }
             Kind::DateTime => self.datetime(place, value, Syntax::Hl7v2DateTime),
@@ -484,7 +530,19 @@ impl Checker<'_, '_, '_> {
     }
 
     fn table(&mut self, table: &str, index: u32, value: &[u8], place: Place<'_>) {
-        if self.v.table_has_at(index, value) == Some(false) {
+        let known = match self.answers.iter().find(|a| a.is(index, value)) {
+            Some(answer) => answer.known,
+            None => {
+                let known = self.v.table_has_at(index, value);
+                if self.answers.len() < MAX_TABLE_ANSWERS {
+                    if let Some(answer) = TableAnswer::new(index, value, known) {
+                        self.answers.push(answer);
+                    }
+                }
+                known
+            }
+        };
+        if known == Some(false) {
             let version = self.v.name;
             self.sink.add(&HL7_TABLE_VALUE, place, || {
                 let mut m = String::with_capacity(48 + table.len() + version.len());
@@ -601,6 +659,14 @@ impl Checker<'_, '_, '_> {
     }
 }
 
+/// A segment id or group name against a segment id, compared inline: ids are three
+/// bytes, where a call to `memcmp` costs more than the comparison.
+#[inline]
+fn same_id(name: &str, id: &[u8]) -> bool {
+    let name = name.as_bytes();
+    name.len() == id.len() && name.iter().zip(id).all(|(a, b)| a == b)
+}
+
 /// Structure matching (HL7 v2.5 section 2.12: `[ ]` optional, `{ }` repeating).
 /// Greedy, as receivers parse: a group is entered only on a segment that may begin it.
 struct Matcher<'v, 's> {
@@ -628,7 +694,7 @@ impl<'v> Matcher<'v, '_> {
                     let Some(info) = child.group_index().and_then(|i| self.v.group_at(i)) else {
                         break;
                     };
-                    if depth >= MAX_GROUP_DEPTH || !info.first.iter().any(|f| f.as_bytes() == id) {
+                    if depth >= MAX_GROUP_DEPTH || !info.first.iter().any(|f| same_id(f, id)) {
                         break;
                     }
                     // The anchor (first required segment) of an enclosing repeating group
@@ -656,7 +722,7 @@ impl<'v> Matcher<'v, '_> {
                     if self.pos == before {
                         break;
                     }
-                } else if id == child.name().as_bytes() {
+                } else if same_id(child.name(), id) {
                     self.pos += 1;
                 } else {
                     break;
@@ -681,9 +747,9 @@ impl<'v> Matcher<'v, '_> {
                 child
                     .group_index()
                     .and_then(|i| self.v.group_at(i))
-                    .is_some_and(|info| info.first.iter().any(|f| f.as_bytes() == id))
+                    .is_some_and(|info| info.first.iter().any(|f| same_id(f, id)))
             } else {
-                id == child.name().as_bytes()
+                same_id(child.name(), id)
             };
             if fits {
                 self.sequence(std::slice::from_ref(child), depth);
@@ -1018,6 +1084,7 @@ pub(crate) fn message(bytes: &[u8], sink: &mut Emitter<'_>, options: &Options<'_
         definitions: Vec::with_capacity(16),
         path: String::with_capacity(32),
         joined: Vec::new(),
+        answers: Vec::with_capacity(MAX_TABLE_ANSWERS),
         segment_has_repetition: true,
         segment_has_subcomponent: true,
     };
