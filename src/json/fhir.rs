@@ -223,11 +223,11 @@ impl ValueSet {
 struct Definitions {
     version: &'static str,
     primitives: Vec<Primitive>,
-    primitive_index: HashMap<&'static str, usize>,
+    primitive_index: NameMap,
     types: Vec<TypeSlot>,
-    by_name: HashMap<&'static str, usize>,
+    by_name: NameMap,
     value_sets: Vec<ValueSet>,
-    value_set_index: HashMap<&'static str, usize>,
+    value_set_index: NameMap,
     /// The synthetic type of a primitive's `_name` twin: `id` and `extension`.
     primitive_extension: Complex,
 }
@@ -259,7 +259,7 @@ fn index_u32(i: usize) -> u32 {
 fn build(text: &'static str) -> Result<Definitions, String> {
     let raw: RawDefinitions<'static> = serde_json::from_str(text).map_err(|e| e.to_string())?;
     let mut primitives = Vec::new();
-    let mut primitive_index = HashMap::new();
+    let mut primitive_index = NameMap::default();
     let mut names: Vec<(&'static str, RawPrimitive)> = raw.primitives.into_iter().collect();
     names.sort_unstable_by(|a, b| a.0.cmp(b.0)); // unique keys: the same order as a stable sort
     for (name, p) in names {
@@ -308,9 +308,10 @@ fn build(text: &'static str) -> Result<Definitions, String> {
         })
         .collect();
 
-    let resources: HashSet<&str> = raw.resources.iter().copied().collect();
+    let resources: HashSet<&str, std::hash::BuildHasherDefault<Fnv>> =
+        raw.resources.iter().copied().collect();
     let types: Vec<(&'static str, &'static str)> = raw.types.into_iter().map(part).collect();
-    let by_name: HashMap<&'static str, usize> = types
+    let by_name: NameMap = types
         .iter()
         .enumerate()
         .map(|(i, (n, _))| (*n, i))
@@ -442,6 +443,10 @@ impl std::hash::Hasher for Fnv {
 }
 
 type KeyMap = HashMap<String, (usize, usize), std::hash::BuildHasherDefault<Fnv>>;
+
+/// The definitions' name indexes (built at the first payload that needs them: FNV keeps
+/// start-up short, and their keys are our own names).
+type NameMap = HashMap<&'static str, usize, std::hash::BuildHasherDefault<Fnv>>;
 
 /// FHIR's regexes use XML Schema semantics, where `\s` is only space, tab, CR and LF
 /// (XML Schema Part 2, appendix F.3.1); in Rust's Unicode mode it also covers U+00A0 and
