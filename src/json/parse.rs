@@ -278,9 +278,22 @@ impl<'a> Parser<'a> {
     fn find_duplicates(&mut self, members: &[(Str<'a>, Value<'a>)]) {
         let mut found: Vec<usize> = Vec::new();
         if members.len() <= 16 {
+            // Whether each key holds an escape, looked up once per key, not per pair.
+            let mut escaped = [false; 16];
+            for (flag, (key, _)) in escaped.iter_mut().zip(members) {
+                *flag = key.escaped();
+            }
             for (i, (key, _)) in members.iter().enumerate() {
                 let earlier = members.get(..i).unwrap_or(&[]);
-                if earlier.iter().any(|(k, _)| same_key(k, key)) {
+                let key_escaped = escaped.get(i).copied().unwrap_or(true);
+                let repeats = earlier.iter().zip(escaped).any(|((k, _), k_escaped)| {
+                    if key_escaped || k_escaped {
+                        k.value() == key.value()
+                    } else {
+                        k.raw == key.raw
+                    }
+                });
+                if repeats {
                     found.push(i);
                 }
             }
@@ -432,14 +445,6 @@ impl<'a> Parser<'a> {
             }
         }
         Ok(Value::Number(self.text.get(start..self.pos).unwrap_or("")))
-    }
-}
-
-fn same_key(a: &Str<'_>, b: &Str<'_>) -> bool {
-    if !a.escaped() && !b.escaped() {
-        a.raw == b.raw
-    } else {
-        a.value() == b.value()
     }
 }
 
