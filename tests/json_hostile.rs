@@ -83,6 +83,48 @@ fn numbers_beyond_f64_in_redox_warn_and_are_seen_as_null() {
 }
 
 #[test]
+fn a_long_integer_beyond_f64_warns_too() {
+    // 310 digits, no exponent: the short-literal shortcut must not pass it by.
+    let digits = "9".repeat(310);
+    let text = format!(
+        r#"{{"Meta": {{"DataModel": "Scheduling", "EventType": "New", "Destinations": [{{"ID": "d"}}]}}, "Visit": {{"Duration": {digits}}}}}"#
+    );
+    let report = check(text.as_bytes());
+    assert!(report
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "JSON_NUMBER_OUT_OF_RANGE" && d.path == "/Visit/Duration"));
+    // 16 digits is still a finite float: no warning.
+    let report = check(
+        br#"{"Meta": {"DataModel": "Scheduling", "EventType": "New", "Destinations": [{"ID": "d"}]}, "Visit": {"Duration": 1234567890123456}}"#,
+    );
+    assert!(!report
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "JSON_NUMBER_OUT_OF_RANGE"));
+}
+
+#[test]
+fn a_member_name_written_with_escapes_is_checked_as_its_name() {
+    // `\u0056isitNumber` is `VisitNumber` (string or null in the Redox schemas): the
+    // schema's type rule applies to it as to the plain spelling, at the same path.
+    for key in ["VisitNumber", "\\u0056isitNumber", "Visit\\u004eumber"] {
+        let text = format!(
+            r#"{{"Meta": {{"DataModel": "Scheduling", "EventType": "New", "Destinations": [{{"ID": "d"}}]}}, "Visit": {{"{key}": {{}}}}}}"#
+        );
+        let report = check(text.as_bytes());
+        assert!(
+            report
+                .diagnostics
+                .iter()
+                .any(|d| d.code == "REDOX_SCHEMA_VIOLATION" && d.path == "/Visit/VisitNumber"),
+            "{key}: {:?}",
+            report.diagnostics
+        );
+    }
+}
+
+#[test]
 fn syntax_errors_name_line_and_column() {
     let report = check(b"{\n  \"resourceType\": \"Patient\",\n  \"id\": x\n}");
     let d = &report.diagnostics[0];

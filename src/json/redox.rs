@@ -531,15 +531,38 @@ fn destinations(
 /// (`src/json/shape.rs`), and warns of numbers a 64-bit float cannot hold.
 fn body(root: &Value<'_>, compiled: &Compiled, walk: &mut Walk<'_, '_>) {
     compiled.shape.check(root, walk);
-    let mut ptr = Pointer::new();
-    numbers(root, &mut ptr, walk);
+    // Paths are built only for a document that has such a number: nearly none has.
+    if any_beyond_f64(root) {
+        let mut ptr = Pointer::new();
+        numbers(root, &mut ptr, walk);
+    }
+}
+
+/// True for a number a 64-bit float cannot hold: beyond about 1.8e308 (IEEE 754
+/// binary64, the largest finite value), so a literal of at most 15 characters without an
+/// exponent (below 10^15) never is, and is not parsed.
+fn beyond_f64(raw: &str) -> bool {
+    if raw.len() <= 15 && !raw.bytes().any(|b| b == b'e' || b == b'E') {
+        return false;
+    }
+    !raw.parse::<f64>().is_ok_and(f64::is_finite)
+}
+
+/// Whether any number in `value` is [`beyond_f64`], without building paths.
+fn any_beyond_f64(value: &Value<'_>) -> bool {
+    match value {
+        Value::Number(raw) => beyond_f64(raw),
+        Value::Array(items) => items.iter().any(any_beyond_f64),
+        Value::Object(members) => members.iter().any(|(_, member)| any_beyond_f64(member)),
+        _ => false,
+    }
 }
 
 /// Warns of every number beyond the range of a 64-bit float (kept as written; a
 /// receiver reading numbers as doubles will not see it as sent).
 fn numbers(value: &Value<'_>, ptr: &mut Pointer, walk: &mut Walk<'_, '_>) {
     match value {
-        Value::Number(raw) if !raw.parse::<f64>().is_ok_and(f64::is_finite) => {
+        Value::Number(raw) if beyond_f64(raw) => {
             walk.emit.add(
                 &codes::JSON_NUMBER_OUT_OF_RANGE,
                 || ptr.as_str().to_owned(),

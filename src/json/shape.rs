@@ -27,7 +27,7 @@ use std::collections::HashMap;
 
 use serde_json::Value as Schema;
 
-use super::parse::Value;
+use super::parse::{Str, Value};
 use super::pointer::Pointer;
 use super::{codes, Walk};
 
@@ -60,6 +60,9 @@ struct Node {
     required: Vec<String>,
     /// Members with a subschema, sorted by name.
     properties: Vec<(String, usize)>,
+    /// Some name in `properties` holds a backslash, so a key must be decoded before it
+    /// is looked up (otherwise a key as written, when it is found, is the name).
+    backslash_in_names: bool,
     items: Option<usize>,
     /// Subschemas that apply too (`$ref`, `allOf`).
     all: Vec<usize>,
@@ -91,7 +94,8 @@ impl Shape {
     /// quoted; member names in messages are the schema's.
     pub(super) fn check(&self, value: &Value<'_>, walk: &mut Walk<'_, '_>) {
         let mut ptr = Pointer::new();
-        self.check_node(0, value, &mut ptr, walk);
+        let mut chosen = Vec::new();
+        self.check_node(0, value, &mut ptr, walk, &mut chosen);
     }
 
     fn check_node(
@@ -100,6 +104,9 @@ impl Shape {
         value: &Value<'_>,
         ptr: &mut Pointer,
         walk: &mut Walk<'_, '_>,
+        // (member, property) pairs of the objects being checked, one stretch per level
+        // of the walk: one vector for the whole document, not two per object.
+        chosen: &mut Vec<(usize, usize)>,
     ) {
         let Some(node) = self.nodes.get(index) else {
             return;
@@ -108,7 +115,7 @@ impl Shape {
             return;
         }
         for &other in &node.all {
-            self.check_node(other, value, ptr, walk);
+            self.check_node(other, value, ptr, walk, chosen);
         }
         if node.types != 0 && node.types & type_of(value) == 0 {
             walk.emit.add(
@@ -132,34 +139,24 @@ impl Shape {
                 if node.properties.is_empty() {
                     return;
                 }
-                // The last occurrence of each named member, found from the end.
-                let mut chosen: Vec<(usize, usize)> = Vec::new();
-                let mut seen = vec![false; node.properties.len()];
-                for (at, (key, _)) in members.iter().enumerate().rev() {
-                    let name = key.value();
-                    if let Ok(p) = node
-                        .properties
-                        .binary_search_by(|(n, _)| n.as_str().cmp(&name))
-                    {
-                        if let Some(slot) = seen.get_mut(p) {
-                            if !*slot {
-                                *slot = true;
-                                chosen.push((at, p));
-                            }
-                        }
-                    }
-                }
-                // In document order.
-                for &(at, p) in chosen.iter().rev() {
+                let start = chosen.len();
+                choose(node, members, chosen);
+                // In document order. Deeper levels push past `end` and cut back to it.
+                let end = chosen.len();
+                for k in (start..end).rev() {
+                    let Some(&(at, p)) = chosen.get(k) else {
+                        continue;
+                    };
                     let (Some((key, member)), Some((_, sub))) =
                         (members.get(at), node.properties.get(p))
                     else {
                         continue;
                     };
                     ptr.push_key_raw(key);
-                    self.check_node(*sub, member, ptr, walk);
+                    self.check_node(*sub, member, ptr, walk, chosen);
                     ptr.pop();
                 }
+                chosen.truncate(start);
             }
             Value::Array(items) => {
                 if let Some(sub) = node.items {
@@ -168,12 +165,56 @@ impl Shape {
                             return;
                         }
                         ptr.push_index(i);
-                        self.check_node(sub, item, ptr, walk);
+                        self.check_node(sub, item, ptr, walk, chosen);
                         ptr.pop();
                     }
                 }
             }
             _ => {}
+        }
+    }
+}
+
+/// Pushes onto `chosen`, from the last member back, a (member, property) pair for the
+/// last occurrence of each member `node` names (a repeated key is reported by the
+/// parser; the value checked is the last, as most JSON readers keep).
+fn choose(node: &Node, members: &[(Str<'_>, Value<'_>)], chosen: &mut Vec<(usize, usize)>) {
+    let start = chosen.len();
+    // Properties already chosen: a bit each for the first 64, and a look through this
+    // object's own pairs for the rest (at most the schema's count of properties).
+    let mut seen = 0u64;
+    for (at, (key, _)) in members.iter().enumerate().rev() {
+        // The key as written first: where no declared name holds a backslash, a key
+        // found as written is that name (an escaped key holds one), and only a key not
+        // found that way is decoded and looked up again.
+        let find = |name: &str| {
+            node.properties
+                .binary_search_by(|(n, _)| n.as_str().cmp(name))
+        };
+        let found = if node.backslash_in_names {
+            find(&key.value())
+        } else {
+            match find(key.raw) {
+                Ok(p) => Ok(p),
+                Err(_) if key.escaped() => find(&key.value()),
+                Err(e) => Err(e),
+            }
+        };
+        let Ok(p) = found else {
+            continue;
+        };
+        let already = match u32::try_from(p).ok().and_then(|b| 1u64.checked_shl(b)) {
+            Some(bit) => {
+                let had = seen & bit != 0;
+                seen |= bit;
+                had
+            }
+            None => chosen
+                .get(start..)
+                .is_some_and(|mine| mine.iter().any(|&(_, q)| q == p)),
+        };
+        if !already {
+            chosen.push((at, p));
         }
     }
 }
@@ -261,6 +302,8 @@ impl<'s> Compiler<'s> {
                         node.properties.push((name.clone(), sub));
                     }
                     node.properties.sort_by(|a, b| a.0.cmp(&b.0));
+                    node.backslash_in_names =
+                        node.properties.iter().any(|(name, _)| name.contains('\\'));
                 }
                 "items" => node.items = Some(self.node(value, depth + 1)?),
                 "allOf" => {
@@ -294,5 +337,59 @@ impl<'s> Compiler<'s> {
             *slot = node;
         }
         Some(index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A node naming `count` properties `p00`, `p01`, … (sorted), property i → node i.
+    fn node_of(count: usize) -> Node {
+        Node {
+            properties: (0..count).map(|i| (format!("p{i:02}"), i)).collect(),
+            ..Node::default()
+        }
+    }
+
+    /// The pairs a plain reading gives: the last member of each named property, from
+    /// the last member back.
+    fn expected(node: &Node, members: &[(Str<'_>, Value<'_>)]) -> Vec<(usize, usize)> {
+        let mut out: Vec<(usize, usize)> = Vec::new();
+        for (at, (key, _)) in members.iter().enumerate().rev() {
+            let name = key.value();
+            if let Some(p) = node.properties.iter().position(|(n, _)| *n == name) {
+                if !out.iter().any(|&(_, q)| q == p) {
+                    out.push((at, p));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_last_occurrence_of_each_named_member_is_chosen_past_64_properties_too() {
+        // p01 and p69 repeat (p69 lies past the 64 bits of the fast path), one key is
+        // escaped (`p\u0037\u0030` is p70), and `x` is not named.
+        let text = r#"{"p69": 1, "x": 2, "p01": 3, "p\u0037\u0030": 4, "p69": 5, "p01": 6, "p00": 7, "p69": 8}"#;
+        let parsed = match super::super::parse::parse(text, 8) {
+            Ok(p) => p,
+            Err(e) => panic!("{e:?}"),
+        };
+        let Value::Object(members) = &parsed.value else {
+            panic!("not an object")
+        };
+        for count in [2, 64, 71] {
+            let node = node_of(count);
+            let mut chosen = vec![(99, 99)]; // an outer level's pair stays untouched
+            choose(&node, members, &mut chosen);
+            let mut want = vec![(99, 99)];
+            want.extend(expected(&node, members));
+            assert_eq!(chosen, want, "{count} properties");
+        }
+        // With 71 properties: p69 from its last member (7), p00 (6), p01 (5), p70 (3).
+        let mut chosen = Vec::new();
+        choose(&node_of(71), members, &mut chosen);
+        assert_eq!(chosen, vec![(7, 69), (6, 0), (5, 1), (3, 70)]);
     }
 }
