@@ -138,8 +138,8 @@ impl<'s> Feeder<'s> {
             match found {
                 Found::File(path) => match small_file_len(&path) {
                     // A small file goes to a worker whole: reading it is the worker's.
-                    Some(len) => self.push(Step::File(path), len),
-                    None => self.file(&path),
+                    Some(len) => self.push(Step::File(path, len), len),
+                    None => self.file(&path, None),
                 },
                 Found::Stdin => self.stdin(),
                 Found::Special { path, kind } => self.push(
@@ -155,7 +155,10 @@ impl<'s> Feeder<'s> {
     }
 
     /// Opens `path` and cuts it into units (an archive: into its entries' units).
-    pub(crate) fn file(&mut self, path: &Path) {
+    /// `stat_len` is the size a `stat` of the regular file `path` gave, when one was
+    /// made (one `statx` per file, not two: W2's 2,000 files made 4,006). A file that
+    /// changed since is still read to its end or its limit, and held to the limit.
+    pub(crate) fn file(&mut self, path: &Path, stat_len: Option<u64>) {
         let name = names::path(path);
         let ctx = match (self.context_for)(&name) {
             Ok(ctx) => ctx,
@@ -165,11 +168,12 @@ impl<'s> Feeder<'s> {
             Ok(file) => file,
             Err(e) => return self.push(Step::Failed(Error::io(name, e)), 0),
         };
-        let known_len = file
-            .metadata()
-            .ok()
-            .filter(|m| m.is_file())
-            .map(|m| m.len());
+        let known_len = stat_len.or_else(|| {
+            file.metadata()
+                .ok()
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+        });
         // Room for the whole sniff window (or the whole file, when it is smaller) and
         // one byte more: the read then takes one call and the end of a small file is
         // seen by one more, where an empty buffer would start with a 32-byte probe and

@@ -789,8 +789,9 @@ pub(crate) enum Step {
         kind: &'static str,
     },
     /// A small file, opened, read and cut by the worker itself: with many small files,
-    /// the reading is then spread over the workers too, not left to the producer.
-    File(PathBuf),
+    /// the reading is then spread over the workers too, not left to the producer. With
+    /// the size the producer's `stat` gave, so the worker does not ask again.
+    File(PathBuf, u64),
 }
 
 pub(crate) struct Begin {
@@ -852,7 +853,7 @@ impl Worker<'_> {
                 Step::Report(report) => Done::Report(report),
                 Step::Failed(error) => Done::Failed(error),
                 Step::Skipped { path, kind } => Done::Skipped { path, kind },
-                Step::File(path) => {
+                Step::File(path, len) => {
                     // Cut here, into steps of this job: the producer charged the
                     // file's size to the budget already.
                     let local = Shared {
@@ -872,7 +873,7 @@ impl Worker<'_> {
                         &spawn,
                         self.context_for,
                     );
-                    feeder.file(&path);
+                    feeder.file(&path, Some(len));
                     feeder.flush();
                     self.steps(cut.take(), &[], done);
                     continue;
