@@ -82,26 +82,32 @@ fn numbers_beyond_f64_in_redox_warn_and_are_seen_as_null() {
         .any(|d| d.code == "JSON_NUMBER_OUT_OF_RANGE" && d.path == "/Visit/Duration"));
 }
 
+/// A Redox Scheduling New message whose `Visit` object is `visit`.
+fn scheduling_with_visit(visit: &str) -> Report {
+    check(
+        format!(
+            r#"{{"Meta": {{"DataModel": "Scheduling", "EventType": "New", "Destinations": [{{"ID": "d"}}]}}, "Visit": {visit}}}"#
+        )
+        .as_bytes(),
+    )
+}
+
+fn has(report: &Report, code: &str, path: &str) -> bool {
+    report
+        .diagnostics
+        .iter()
+        .any(|d| d.code == code && d.path == path)
+}
+
 #[test]
 fn a_long_integer_beyond_f64_warns_too() {
     // 310 digits, no exponent: the short-literal shortcut must not pass it by.
     let digits = "9".repeat(310);
-    let text = format!(
-        r#"{{"Meta": {{"DataModel": "Scheduling", "EventType": "New", "Destinations": [{{"ID": "d"}}]}}, "Visit": {{"Duration": {digits}}}}}"#
-    );
-    let report = check(text.as_bytes());
-    assert!(report
-        .diagnostics
-        .iter()
-        .any(|d| d.code == "JSON_NUMBER_OUT_OF_RANGE" && d.path == "/Visit/Duration"));
+    let report = scheduling_with_visit(&format!(r#"{{"Duration": {digits}}}"#));
+    assert!(has(&report, "JSON_NUMBER_OUT_OF_RANGE", "/Visit/Duration"));
     // 16 digits is still a finite float: no warning.
-    let report = check(
-        br#"{"Meta": {"DataModel": "Scheduling", "EventType": "New", "Destinations": [{"ID": "d"}]}, "Visit": {"Duration": 1234567890123456}}"#,
-    );
-    assert!(!report
-        .diagnostics
-        .iter()
-        .any(|d| d.code == "JSON_NUMBER_OUT_OF_RANGE"));
+    let report = scheduling_with_visit(r#"{"Duration": 1234567890123456}"#);
+    assert!(!has(&report, "JSON_NUMBER_OUT_OF_RANGE", "/Visit/Duration"));
 }
 
 #[test]
@@ -109,15 +115,9 @@ fn a_member_name_written_with_escapes_is_checked_as_its_name() {
     // `\u0056isitNumber` is `VisitNumber` (string or null in the Redox schemas): the
     // schema's type rule applies to it as to the plain spelling, at the same path.
     for key in ["VisitNumber", "\\u0056isitNumber", "Visit\\u004eumber"] {
-        let text = format!(
-            r#"{{"Meta": {{"DataModel": "Scheduling", "EventType": "New", "Destinations": [{{"ID": "d"}}]}}, "Visit": {{"{key}": {{}}}}}}"#
-        );
-        let report = check(text.as_bytes());
+        let report = scheduling_with_visit(&format!(r#"{{"{key}": {{}}}}"#));
         assert!(
-            report
-                .diagnostics
-                .iter()
-                .any(|d| d.code == "REDOX_SCHEMA_VIOLATION" && d.path == "/Visit/VisitNumber"),
+            has(&report, "REDOX_SCHEMA_VIOLATION", "/Visit/VisitNumber"),
             "{key}: {:?}",
             report.diagnostics
         );
