@@ -8,6 +8,9 @@
     clippy::indexing_slicing
 )] // test code: a panic is a failing test
 
+mod common;
+
+use common::has;
 use payload_triage::{Context, Engine, Format, Report, TrafficType};
 
 fn check(bytes: &[u8]) -> Report {
@@ -90,13 +93,6 @@ fn scheduling_with_visit(visit: &str) -> Report {
         )
         .as_bytes(),
     )
-}
-
-fn has(report: &Report, code: &str, path: &str) -> bool {
-    report
-        .diagnostics
-        .iter()
-        .any(|d| d.code == code && d.path == path)
 }
 
 #[test]

@@ -10,6 +10,9 @@
 
 use std::path::Path;
 
+mod common;
+
+use common::has;
 use payload_triage::{Context, Engine, Environment, ExchangePattern, Format, Report, TrafficType};
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -31,13 +34,6 @@ fn errors(report: &Report) -> Vec<String> {
         .filter(|d| d.severity == payload_triage::Severity::Error)
         .map(|d| format!("{} {}", d.code.name(), d.path))
         .collect()
-}
-
-fn has(report: &Report, code: &str, path: &str) -> bool {
-    report
-        .diagnostics
-        .iter()
-        .any(|d| d.code == code && d.path == path)
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! Helpers shared by the XML integration tests: fixtures, validation under a hint, and
+//! Helpers shared by the XML and JSON integration tests: fixtures, validation under a hint, and
 //! questions asked of a report. Each test binary uses a different subset.
 #![allow(dead_code, clippy::unwrap_used)] // test code: a panic is a failing test
 
