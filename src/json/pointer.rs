@@ -43,7 +43,19 @@ impl Pointer {
 
     /// Descends into a member whose name is still as written in the document.
     pub fn push_key_raw(&mut self, key: &Str<'_>) {
-        if key.escaped() {
+        // One pass over the name as written, for the common case: no JSON escape to
+        // decode and no `~` or `/` to escape. Member names are short, so a byte loop
+        // costs less here than a `memchr` call and a second scan.
+        if key
+            .raw
+            .bytes()
+            .all(|b| b != b'\\' && b != b'~' && b != b'/')
+        {
+            self.marks.push(self.text.len());
+            self.text.reserve(1 + key.raw.len());
+            self.text.push('/');
+            self.text.push_str(key.raw);
+        } else if key.escaped() {
             self.push_key(&key.value());
         } else {
             self.push_key(key.raw);
@@ -86,5 +98,25 @@ mod tests {
         p.pop();
         p.pop();
         assert_eq!(p.as_str(), "/a~1b");
+    }
+
+    #[test]
+    fn a_name_as_written_is_decoded_and_escaped_before_it_is_a_segment() {
+        // Each branch: plain, `/` and `~` to escape, a JSON escape to decode (here
+        // `\u002f` is `/`, which then needs RFC 6901's `~1`), and both.
+        let cases = [
+            (r"plain", "/plain"),
+            (r"a/b~c", "/a~1b~0c"),
+            (r"x\u002fy", "/x~1y"),
+            (r"\u007e/", "/~0~1"),
+            (r"tab\there", "/tab\there"),
+        ];
+        for (raw, want) in cases {
+            let mut p = Pointer::new();
+            p.push_key_raw(&Str { raw });
+            assert_eq!(p.as_str(), want, "{raw}");
+            p.pop();
+            assert_eq!(p.as_str(), "");
+        }
     }
 }
