@@ -87,8 +87,10 @@ fn push_number(out: &mut String, mut n: usize) {
     }
 }
 
-/// The value as text: borrowed when it is UTF-8, as it nearly always is (the check runs
-/// a word at a time), else with replacement characters.
+/// The value as text: borrowed when it is UTF-8, as it nearly always is, else with
+/// replacement characters. `String::from_utf8_lossy` borrows too, but finds out through
+/// its chunk decoder a byte at a time; `str::from_utf8` checks a word at a time, and the
+/// lossy pass runs only for the rare value that fails it.
 fn lossy(value: &[u8]) -> std::borrow::Cow<'_, str> {
     match std::str::from_utf8(value) {
         Ok(text) => std::borrow::Cow::Borrowed(text),
